@@ -1,0 +1,530 @@
+/*
+ * scv.h — single customer view: customer identity resolution as an embeddable C99 library.
+ *
+ * This header is the manual. Everything a host may call is declared here; nothing else is
+ * exported from the shared library.
+ *
+ * Conventions (they hold for every function unless its comment says otherwise)
+ * ---------------------------------------------------------------------------
+ * - Names: scv_<object>_<verb>; constants SCV_*.
+ * - Strings are (pointer, length) pairs of UTF-8 bytes; they need not be NUL-terminated.
+ *   A NULL pointer with length 0 is the empty string; a NULL pointer with a non-zero length is
+ *   SCV_EINVAL. Identifier values, record ids, names and trait values must be valid UTF-8 and
+ *   contain no NUL byte (SCV_EUTF8 otherwise).
+ * - Errors are values. Every fallible call returns scv_status. Calls on an engine or a record
+ *   builder that fail leave a reason (a static English sentence) and, where one exists, a byte
+ *   offset into the offending input: scv_engine_errmsg()/scv_engine_erroffset(),
+ *   scv_record_errmsg()/scv_record_erroffset(). There is no process-global error state.
+ * - A failed call changes nothing: in particular, when the allocator fails (SCV_ENOMEM) the
+ *   engine is exactly as it was before the call.
+ * - Ownership: what the library allocates, only the library frees, through the matching
+ *   scv_*_free(). Every scv_*_free(NULL) is a no-op. Pointers the library returns into its own
+ *   memory (names, record ids, values) stay valid until the next call that mutates the engine
+ *   (register, upsert) or until the engine is freed.
+ * - Threads: the library has no global mutable state; separate engines may be used from separate
+ *   threads freely. One engine is not internally locked: calls that take a `const scv_engine *`
+ *   only read and may run concurrently with each other, but not with any call that takes a
+ *   non-const `scv_engine *` (which the host must serialise). A record builder belongs to one
+ *   thread at a time.
+ * - The library does no I/O, reads no clock and never ends the process.
+ *
+ * Stability: status numbers, built-in kind and source numbers, and enum values are pinned
+ * forever; new ones are only ever added.
+ */
+#ifndef SCV_H
+#define SCV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* Export macro                                                                              */
+/* ---------------------------------------------------------------------------------------- */
+
+#if defined(SCV_STATIC)
+#define SCV_API
+#elif defined(_WIN32)
+#if defined(SCV_BUILDING)
+#define SCV_API __declspec(dllexport)
+#else
+#define SCV_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define SCV_API __attribute__((visibility("default")))
+#else
+#define SCV_API
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* Version                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+#define SCV_VERSION_MAJOR 0
+#define SCV_VERSION_MINOR 1
+#define SCV_VERSION_PATCH 0
+/** MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0. */
+#define SCV_VERSION_NUMBER (SCV_VERSION_MAJOR * 10000 + SCV_VERSION_MINOR * 100 + SCV_VERSION_PATCH)
+#define SCV_VERSION_STRING "0.1.0"
+
+/**
+ * The version of the library actually linked, as SCV_VERSION_NUMBER computes it.
+ * Compare with SCV_VERSION_NUMBER to detect a header/library mismatch. Thread-safe.
+ */
+SCV_API unsigned scv_version_number(void);
+
+/** The version of the library actually linked, e.g. "0.1.0": a static string. Thread-safe. */
+SCV_API const char *scv_version_string(void);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Status                                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/** Result of every fallible call. Numbers are pinned and never reused. */
+typedef enum scv_status {
+    SCV_OK = 0,        /**< success */
+    SCV_EINVAL = 1,    /**< invalid argument: required pointer NULL, NULL with non-zero length,
+                            value out of range, malformed name */
+    SCV_ENOMEM = 2,    /**< the allocator failed; nothing was changed */
+    SCV_EUTF8 = 3,     /**< input is not valid UTF-8 or contains a NUL byte */
+    SCV_ETOOLONG = 4,  /**< input longer than the documented maximum (SCV_MAX_*) */
+    SCV_EREJECTED = 5, /**< an identifier value was rejected by its normalizer (not an e-mail,
+                            not a phone number, empty); the reason says why */
+    SCV_ENOTFOUND = 6, /**< no such record, identifier, profile, kind or source; also the end of
+                            an iteration */
+    SCV_EEXISTS = 7,   /**< a kind or source with that name is already registered */
+    SCV_ELIMIT = 8,    /**< a documented capacity was reached (identifiers per record, fields per
+                            record, kinds, sources, records) */
+    SCV_EBUFFER = 9,   /**< the caller's buffer is too small; the size needed was reported */
+    SCV_ESTATE = 10    /**< the call is not valid in the object's state (e.g. upsert of a record
+                            builder that has no source/record id yet) */
+} scv_status;
+
+/**
+ * A static, never-NULL English name for a status, e.g. "SCV_EREJECTED: identifier rejected".
+ * Unknown numbers give "unknown status". Thread-safe.
+ */
+SCV_API const char *scv_status_str(scv_status status);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Documented maxima                                                                         */
+/* ---------------------------------------------------------------------------------------- */
+
+#define SCV_MAX_NAME_LEN 64            /**< kind, source, trait and measure names, bytes */
+#define SCV_MAX_RECORD_ID_LEN 256      /**< record ids, bytes */
+#define SCV_MAX_VALUE_LEN 1024         /**< identifier values before normalization, bytes */
+#define SCV_MAX_TRAIT_LEN 65536        /**< trait values, bytes */
+#define SCV_MAX_IDENTIFIERS 64         /**< identifiers on one record (after de-duplication) */
+#define SCV_MAX_FIELDS 256             /**< traits plus measures on one record */
+#define SCV_MAX_KINDS 64               /**< identifier kinds, built-in included */
+#define SCV_MAX_SOURCES 65535          /**< sources, built-in included */
+#define SCV_MAX_RECORDS 0x7FFFFFFFu    /**< records in one engine */
+#define SCV_HASH_SIZE 16               /**< bytes of an identifier hash (XXH3-128) */
+/** Longest normalized value scv_engine_normalize() can produce: size a buffer with it. */
+#define SCV_MAX_NORMALIZED_LEN (SCV_MAX_VALUE_LEN + 8)
+
+/* ---------------------------------------------------------------------------------------- */
+/* Allocator                                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * A per-engine allocator. Every function receives `ctx` and the sizes involved, so a host can
+ * account for memory exactly. `alloc` and `realloc` return NULL on failure (the library then
+ * returns SCV_ENOMEM and leaves everything as it was); `realloc` must leave the old block
+ * intact when it fails. Sizes given to `realloc` and `free` are the sizes last requested for
+ * that block. All three must be set. Passing a NULL allocator anywhere means libc
+ * malloc/realloc/free. The allocator must stay usable for as long as any object created with
+ * it lives; the library copies the struct, not what ctx points to.
+ */
+typedef struct scv_allocator {
+    void *(*alloc)(void *ctx, size_t size);
+    void *(*realloc)(void *ctx, void *ptr, size_t old_size, size_t new_size);
+    void (*free)(void *ctx, void *ptr, size_t size);
+    void *ctx;
+} scv_allocator;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Options                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/** Engine configuration, read once by scv_engine_new(). Opaque. */
+typedef struct scv_options scv_options;
+
+/** What the engine keeps of identifier values besides their hashes. */
+typedef enum scv_retain {
+    SCV_RETAIN_NONE = 0,       /**< hashes only: a pseudonymised engine holds no identifier value */
+    SCV_RETAIN_NORMALIZED = 1, /**< also the normalized value of every identifier */
+    SCV_RETAIN_RAW = 2         /**< also the raw value as each record gave it */
+} scv_retain;
+
+/**
+ * Create an options object with defaults: empty hash key (see scv_options_set_hash_key),
+ * default phone region none (numbers must then carry their country code), retention
+ * SCV_RETAIN_NONE, e-mail provider rules off.
+ * @param alc  allocator for the options and for every engine created from them; NULL = libc.
+ *             Copied.
+ * @param out  receives the new object; set to NULL on failure. Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL (out NULL or allocator incomplete), SCV_ENOMEM.
+ * Free with scv_options_free(). Thread-safe (touches no shared state).
+ */
+SCV_API scv_status scv_options_new(const scv_allocator *alc, scv_options **out);
+
+/** Free an options object. NULL is a no-op. Engines created from it are not affected. */
+SCV_API void scv_options_free(scv_options *opts);
+
+/**
+ * Set the secret key under which identifiers are hashed (XXH3-128 with a secret derived from
+ * this key by XXH3_generateSecret). Two engines link and exchange hashes only when their keys
+ * are equal. Keep the key secret: with it, hashes of guessed values can be recomputed.
+ * @param key, len  any bytes, copied; len 0 (key may then be NULL) selects XXH3's default
+ *                  secret, which is fine for tests and not for pseudonymisation.
+ * @return SCV_OK, SCV_EINVAL (opts NULL, key NULL with len > 0, len > 4096), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_options_set_hash_key(scv_options *opts, const void *key, size_t len);
+
+/**
+ * Set the default phone region: an ISO 3166-1 alpha-2 code ("DE", "us"; case-insensitive)
+ * used for phone numbers written without a country code.
+ * @return SCV_OK, SCV_EINVAL (opts NULL, code not 2 letters), SCV_ENOTFOUND (region not in
+ *         the built-in table).
+ */
+SCV_API scv_status scv_options_set_region(scv_options *opts, const char *code, size_t len);
+
+/** Set what is kept besides hashes (scv_retain). @return SCV_OK, SCV_EINVAL. */
+SCV_API scv_status scv_options_set_retain(scv_options *opts, scv_retain retain);
+
+/**
+ * Turn provider-specific e-mail rules on (non-zero) or off (0, the default): for gmail.com and
+ * googlemail.com, dots in the local part are removed, a "+tag" suffix is dropped and the
+ * domain becomes gmail.com. @return SCV_OK, SCV_EINVAL (opts NULL).
+ */
+SCV_API scv_status scv_options_set_email_provider_rules(scv_options *opts, int on);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Engine                                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/** An identity-resolution engine: records, identifiers and the profiles they form. Opaque. */
+typedef struct scv_engine scv_engine;
+
+/**
+ * Create an engine.
+ * @param opts  configuration, read now and not kept; NULL = defaults (as scv_options_new()).
+ * @param out   receives the engine; NULL on failure. Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_new(const scv_options *opts, scv_engine **out);
+
+/** Free an engine and everything it holds. NULL is a no-op. Record builders made from it
+ *  must be freed first (or at least never used again). */
+SCV_API void scv_engine_free(scv_engine *engine);
+
+/**
+ * Reason for the last failed call that took this engine non-const (a static string), or ""
+ * when the last such call succeeded. Never NULL; engine NULL gives "".
+ */
+SCV_API const char *scv_engine_errmsg(const scv_engine *engine);
+
+/**
+ * Byte offset, within the input value named by the last failure, of the byte that caused it;
+ * -1 when the failure has no position (or there was none). Engine NULL gives -1.
+ */
+SCV_API int64_t scv_engine_erroffset(const scv_engine *engine);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Identifier kinds and sources                                                              */
+/* ---------------------------------------------------------------------------------------- */
+
+/** An identifier kind, a small dense number. Built-in kinds have pinned numbers. */
+typedef uint32_t scv_kind;
+#define SCV_KIND_EMAIL 0u        /**< "email", e-mail normalizer */
+#define SCV_KIND_PHONE 1u        /**< "phone", phone normalizer */
+#define SCV_KIND_CUSTOMER_ID 2u  /**< "customer_id", trimmed exact */
+#define SCV_KIND_ANONYMOUS_ID 3u /**< "anonymous_id", trimmed exact */
+#define SCV_KIND_DEVICE_ID 4u    /**< "device_id", trimmed case-folded */
+#define SCV_KIND_LOYALTY_ID 5u   /**< "loyalty_id", trimmed case-folded */
+
+/** How a kind's values are normalized before hashing. */
+typedef enum scv_normalizer {
+    SCV_NORM_EMAIL = 0,   /**< trim, lower-case, validate; provider rules if enabled */
+    SCV_NORM_PHONE = 1,   /**< to E.164 with the default region */
+    SCV_NORM_EXACT = 2,   /**< trim surrounding white space; otherwise byte-exact */
+    SCV_NORM_CASEFOLD = 3 /**< trim, then ASCII letters lower-cased */
+} scv_normalizer;
+
+/**
+ * Register an identifier kind (e.g. "instagram") with its normalizer.
+ * @param name, len  1..SCV_MAX_NAME_LEN bytes of [a-z0-9_], starting with a letter.
+ * @param out        receives the new kind's number; may be NULL.
+ * @return SCV_OK, SCV_EINVAL (bad name or normalizer), SCV_EEXISTS (name taken; *out is then
+ *         the existing kind), SCV_ELIMIT (SCV_MAX_KINDS reached), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_register_kind(scv_engine *engine, const char *name, size_t len,
+                                            scv_normalizer normalizer, scv_kind *out);
+
+/** Look a kind up by exact name. @return SCV_OK, SCV_EINVAL (NULL args), SCV_ENOTFOUND. */
+SCV_API scv_status scv_engine_kind(const scv_engine *engine, const char *name, size_t len,
+                                   scv_kind *out);
+
+/** Number of registered kinds (built-ins included); kinds are numbered 0..count-1. */
+SCV_API uint32_t scv_engine_kind_count(const scv_engine *engine);
+
+/** Name of a kind (not NUL-terminated; *len receives its length), or NULL if unknown. */
+SCV_API const char *scv_engine_kind_name(const scv_engine *engine, scv_kind kind, size_t *len);
+
+/** A record source, a small dense number. Built-in sources have pinned numbers. */
+typedef uint32_t scv_source;
+#define SCV_SOURCE_CRM 0u   /**< "crm" */
+#define SCV_SOURCE_WEB 1u   /**< "web" */
+#define SCV_SOURCE_EMAIL 2u /**< "email" */
+#define SCV_SOURCE_POS 3u   /**< "pos" */
+
+/**
+ * Register a source (e.g. "app", "callcenter"). Name rules as for kinds.
+ * @return SCV_OK, SCV_EINVAL, SCV_EEXISTS (*out is then the existing source), SCV_ELIMIT,
+ *         SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_register_source(scv_engine *engine, const char *name, size_t len,
+                                              scv_source *out);
+
+/** Look a source up by exact name. @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND. */
+SCV_API scv_status scv_engine_source(const scv_engine *engine, const char *name, size_t len,
+                                     scv_source *out);
+
+/** Number of registered sources; sources are numbered 0..count-1. */
+SCV_API uint32_t scv_engine_source_count(const scv_engine *engine);
+
+/** Name of a source (not NUL-terminated; *len receives its length), or NULL if unknown. */
+SCV_API const char *scv_engine_source_name(const scv_engine *engine, scv_source source,
+                                           size_t *len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Normalization and hashing                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * Normalize a value as the engine would for `kind`.
+ * @param out, cap  caller buffer; SCV_MAX_NORMALIZED_LEN bytes always suffice. Not
+ *                  NUL-terminated. out may be NULL only when cap is 0.
+ * @param out_len   receives the normalized length (also when SCV_EBUFFER). Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_EUTF8, SCV_ETOOLONG, SCV_EREJECTED (reason and offset in
+ *         scv_engine_errmsg()/erroffset()), SCV_ENOTFOUND (unknown kind), SCV_EBUFFER.
+ */
+SCV_API scv_status scv_engine_normalize(scv_engine *engine, scv_kind kind, const char *value,
+                                        size_t len, char *out, size_t cap, size_t *out_len);
+
+/**
+ * The 16-byte hash the engine uses for (kind, value): value is normalized first, then
+ * XXH3-128 is taken over kind name, one 0x00 byte and the normalized value, under the
+ * engine's secret; written big-endian (high 64 bits first).
+ * @return as scv_engine_normalize(), without SCV_EBUFFER.
+ */
+SCV_API scv_status scv_engine_hash(scv_engine *engine, scv_kind kind, const char *value,
+                                   size_t len, uint8_t out[SCV_HASH_SIZE]);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Records                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/** A record builder: collect one record's fields, then scv_engine_upsert(). Opaque. */
+typedef struct scv_record scv_record;
+
+/** Marks a record without a timestamp. Such records count as older than any dated record. */
+#define SCV_NO_TIMESTAMP INT64_MIN
+
+/**
+ * Create a record builder for `engine` (it reads the engine's kinds, normalizers and secret).
+ * The builder must not outlive the engine.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_record_new(scv_engine *engine, scv_record **out);
+
+/** Free a record builder. NULL is a no-op. */
+SCV_API void scv_record_free(scv_record *rec);
+
+/**
+ * Clear the builder and start a new record keyed by (source, record_id).
+ * @param record_id, len  1..SCV_MAX_RECORD_ID_LEN bytes of UTF-8, copied; used as given
+ *                        (no trimming).
+ * @return SCV_OK, SCV_EINVAL (NULL args, empty id), SCV_ENOTFOUND (unknown source), SCV_EUTF8,
+ *         SCV_ETOOLONG, SCV_ENOMEM. On failure the builder is left empty.
+ */
+SCV_API scv_status scv_record_reset(scv_record *rec, scv_source source, const char *record_id,
+                                    size_t len);
+
+/** Set the record's time in unix seconds (SCV_NO_TIMESTAMP = none, the default after reset). */
+SCV_API scv_status scv_record_set_timestamp(scv_record *rec, int64_t unix_seconds);
+
+/**
+ * Add an identifier. The value is normalized and hashed now; a value equal (after
+ * normalization) to one already on the record is accepted and ignored.
+ * @return SCV_OK, SCV_EINVAL, SCV_ESTATE (no reset yet), SCV_ENOTFOUND (unknown kind),
+ *         SCV_EUTF8, SCV_ETOOLONG, SCV_EREJECTED (reason and offset in scv_record_errmsg()/
+ *         scv_record_erroffset()), SCV_ELIMIT (SCV_MAX_IDENTIFIERS), SCV_ENOMEM.
+ *         On failure the builder is as before the call.
+ */
+SCV_API scv_status scv_record_add_identifier(scv_record *rec, scv_kind kind, const char *value,
+                                             size_t len);
+
+/**
+ * Add a trait (a descriptive value such as first_name or city). An empty value is allowed and
+ * means "no value". A name given twice keeps the last value.
+ * @param name, name_len    1..SCV_MAX_NAME_LEN bytes of UTF-8.
+ * @param value, value_len  0..SCV_MAX_TRAIT_LEN bytes of UTF-8.
+ * @return SCV_OK, SCV_EINVAL, SCV_ESTATE, SCV_EUTF8, SCV_ETOOLONG, SCV_ELIMIT (SCV_MAX_FIELDS),
+ *         SCV_ENOMEM. On failure the builder is as before the call.
+ */
+SCV_API scv_status scv_record_add_trait(scv_record *rec, const char *name, size_t name_len,
+                                        const char *value, size_t value_len);
+
+/**
+ * Add a numeric measure (e.g. order_total). A name given twice keeps the last value.
+ * @return SCV_OK, SCV_EINVAL (bad name, value not finite), SCV_ESTATE, SCV_EUTF8,
+ *         SCV_ETOOLONG, SCV_ELIMIT, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_record_add_measure(scv_record *rec, const char *name, size_t name_len,
+                                          double value);
+
+/** Reason for the builder's last failed call (static string), "" after a success. */
+SCV_API const char *scv_record_errmsg(const scv_record *rec);
+
+/** Byte offset into the value of the builder's last failure, or -1. */
+SCV_API int64_t scv_record_erroffset(const scv_record *rec);
+
+/** A stored record: a dense number from 1, in the order records were first seen. 0 = none. */
+typedef uint32_t scv_record_ref;
+/** A profile: a dense number from 1, in the order profiles were created. 0 = none. */
+typedef uint32_t scv_profile_id;
+
+/**
+ * Insert the builder's record, or replace the stored record with the same (source, record_id)
+ * ("upsert"). The record is then resolved: it joins every profile it shares a linking
+ * identifier with (profiles merge; the oldest profile id survives). A replacement that drops
+ * identifiers re-resolves the profile it was in from its remaining records, so a record that no
+ * longer shares an identifier leaves it (the part holding the profile's oldest record keeps the
+ * id; other parts get new ids). The builder is not changed and can be reset for the next record.
+ * @param profile  receives the record's profile id afterwards; may be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ESTATE (builder not reset, or made for another engine),
+ *         SCV_ELIMIT (SCV_MAX_RECORDS), SCV_ENOMEM. On failure nothing changed.
+ */
+SCV_API scv_status scv_engine_upsert(scv_engine *engine, const scv_record *rec,
+                                     scv_profile_id *profile);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Lookups and iteration                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/** Number of stored records. */
+SCV_API size_t scv_engine_record_count(const scv_engine *engine);
+/** Number of live profiles (not counting merged-away ids). */
+SCV_API size_t scv_engine_profile_count(const scv_engine *engine);
+/** Number of distinct identifiers (kind, normalized value) held. */
+SCV_API size_t scv_engine_identifier_count(const scv_engine *engine);
+
+/**
+ * Find a record by key. @param ref receives its reference; may be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND.
+ */
+SCV_API scv_status scv_engine_record_find(const scv_engine *engine, scv_source source,
+                                          const char *record_id, size_t len,
+                                          scv_record_ref *ref);
+
+/**
+ * Iterate records in first-seen order: pass 0 to get the first, then the previous ref.
+ * @return SCV_OK with *next set, SCV_ENOTFOUND after the last, SCV_EINVAL.
+ */
+SCV_API scv_status scv_engine_record_next(const scv_engine *engine, scv_record_ref after,
+                                          scv_record_ref *next);
+
+/**
+ * A stored record's key and time. Any output pointer may be NULL. *record_id points into the
+ * engine (not NUL-terminated), valid until the next mutating call.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no such ref).
+ */
+SCV_API scv_status scv_engine_record_info(const scv_engine *engine, scv_record_ref ref,
+                                          scv_source *source, const char **record_id,
+                                          size_t *len, int64_t *timestamp);
+
+/** The profile a stored record belongs to. @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND. */
+SCV_API scv_status scv_engine_record_profile(const scv_engine *engine, scv_record_ref ref,
+                                             scv_profile_id *profile);
+
+/**
+ * The profile holding an identifier, given as a raw value normalized as on ingest.
+ * @return SCV_OK, SCV_EINVAL, SCV_EUTF8, SCV_ETOOLONG, SCV_EREJECTED, SCV_ENOTFOUND (unknown
+ *         kind, or no record carries it).
+ */
+SCV_API scv_status scv_engine_identifier_profile(scv_engine *engine, scv_kind kind,
+                                                 const char *value, size_t len,
+                                                 scv_profile_id *profile);
+
+/**
+ * Follow merges: the live profile an id now stands for (itself when live). A merged-away id
+ * resolves to the profile it was merged into (transitively).
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (id never issued).
+ */
+SCV_API scv_status scv_profile_canonical(const scv_engine *engine, scv_profile_id id,
+                                         scv_profile_id *canonical);
+
+/**
+ * Iterate live profiles in ascending id: pass 0 first, then the previous id.
+ * @return SCV_OK with *next set, SCV_ENOTFOUND after the last, SCV_EINVAL.
+ */
+SCV_API scv_status scv_engine_profile_next(const scv_engine *engine, scv_profile_id after,
+                                           scv_profile_id *next);
+
+/**
+ * The records of a live profile, ascending. Call with cap 0 to learn the count.
+ * @param out, cap  caller array (may be NULL when cap is 0).
+ * @param count     receives the number of records (also on SCV_EBUFFER). Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (not a live profile id), SCV_EBUFFER.
+ */
+SCV_API scv_status scv_profile_records(const scv_engine *engine, scv_profile_id profile,
+                                       scv_record_ref *out, size_t cap, size_t *count);
+
+/** A stored identifier: a dense number from 1. 0 = none. */
+typedef uint32_t scv_identifier_ref;
+
+/**
+ * The distinct identifiers of a live profile, ascending by ref. Size query as
+ * scv_profile_records().
+ */
+SCV_API scv_status scv_profile_identifiers(const scv_engine *engine, scv_profile_id profile,
+                                           scv_identifier_ref *out, size_t cap, size_t *count);
+
+/**
+ * An identifier's kind, hash and (if retained) normalized value. Any output may be NULL;
+ * *value is NULL when values are not retained. Pointers valid until the next mutating call.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND.
+ */
+SCV_API scv_status scv_engine_identifier_info(const scv_engine *engine, scv_identifier_ref ref,
+                                              scv_kind *kind, uint8_t hash[SCV_HASH_SIZE],
+                                              const char **value, size_t *len);
+
+/**
+ * A profile's trait value: the non-empty value from its most recent record carrying the trait
+ * (latest timestamp; equal timestamps: the later-ingested record). *value points into the
+ * engine, valid until the next mutating call. from may be NULL; it receives the record the
+ * value came from.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no live profile, or no value for that trait).
+ */
+SCV_API scv_status scv_profile_trait(const scv_engine *engine, scv_profile_id profile,
+                                     const char *name, size_t name_len, const char **value,
+                                     size_t *value_len, scv_record_ref *from);
+
+/**
+ * Trait names the engine has seen, by index 0..n-1 in first-seen order: iterate until
+ * SCV_ENOTFOUND and ask scv_profile_trait() for each. *name is not NUL-terminated.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (index past the last name).
+ */
+SCV_API scv_status scv_engine_trait_name(const scv_engine *engine, size_t index,
+                                         const char **name, size_t *name_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCV_H */

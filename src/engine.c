@@ -1,0 +1,394 @@
+/* engine.c — options, engine lifetime, kinds and sources, normalization and hashing. */
+#include "engine.h"
+
+#include <string.h>
+
+#include "util/utf8.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Options                                                                                    */
+
+scv_status scv_options_new(const scv_allocator *alc, scv_options **out)
+{
+    scv__mem mem;
+    scv_options *o;
+    if (out == NULL) return SCV_EINVAL;
+    *out = NULL;
+    if (scv__mem_init(&mem, alc) != SCV_OK) return SCV_EINVAL;
+    o = scv__alloc(&mem, sizeof *o);
+    if (o == NULL) return SCV_ENOMEM;
+    memset(o, 0, sizeof *o);
+    o->mem = mem;
+    o->retain = SCV_RETAIN_NONE;
+    *out = o;
+    return SCV_OK;
+}
+
+void scv_options_free(scv_options *opts)
+{
+    if (opts == NULL) return;
+    scv__mem mem = opts->mem;
+    scv__free(&mem, opts->key, opts->key_len);
+    scv__free(&mem, opts, sizeof *opts);
+}
+
+scv_status scv_options_set_hash_key(scv_options *opts, const void *key, size_t len)
+{
+    unsigned char *copy = NULL;
+    if (opts == NULL || (key == NULL && len > 0) || len > 4096) return SCV_EINVAL;
+    if (len > 0) {
+        copy = scv__alloc(&opts->mem, len);
+        if (copy == NULL) return SCV_ENOMEM;
+        memcpy(copy, key, len);
+    }
+    scv__free(&opts->mem, opts->key, opts->key_len);
+    opts->key = copy;
+    opts->key_len = len;
+    return SCV_OK;
+}
+
+scv_status scv_options_set_region(scv_options *opts, const char *code, size_t len)
+{
+    const scv__region *r;
+    if (opts == NULL || code == NULL || len != 2) return SCV_EINVAL;
+    r = scv__region_by_iso(code, len);
+    if (r == NULL) return SCV_ENOTFOUND;
+    opts->region = r;
+    return SCV_OK;
+}
+
+scv_status scv_options_set_retain(scv_options *opts, scv_retain retain)
+{
+    if (opts == NULL || (int)retain < SCV_RETAIN_NONE || (int)retain > SCV_RETAIN_RAW)
+        return SCV_EINVAL;
+    opts->retain = retain;
+    return SCV_OK;
+}
+
+scv_status scv_options_set_email_provider_rules(scv_options *opts, int on)
+{
+    if (opts == NULL) return SCV_EINVAL;
+    opts->email_rules = on != 0;
+    return SCV_OK;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Engine                                                                                     */
+
+static const struct {
+    const char *name;
+    scv_normalizer norm;
+} builtin_kinds[] = {
+    {"email", SCV_NORM_EMAIL},           {"phone", SCV_NORM_PHONE},
+    {"customer_id", SCV_NORM_EXACT},     {"anonymous_id", SCV_NORM_EXACT},
+    {"device_id", SCV_NORM_CASEFOLD},    {"loyalty_id", SCV_NORM_CASEFOLD},
+};
+
+static const char *const builtin_sources[] = {"crm", "web", "email", "pos"};
+
+void scv_engine_free(scv_engine *e)
+{
+    if (e == NULL) return;
+    scv__mem mem = e->mem;
+    scv__names_free(&mem, &e->kinds);
+    scv__names_free(&mem, &e->sources);
+    scv__names_free(&mem, &e->trait_names);
+    scv__names_free(&mem, &e->measure_names);
+    scv__idtable_free(&mem, &e->ids);
+    scv__records_free(&mem, &e->recs);
+    scv__graph_free(&mem, &e->graph);
+    scv__profiles_free(&mem, &e->prof);
+    SCV__VEC_FREE(&mem, e->scratch);
+    scv__free(&mem, e, sizeof *e);
+}
+
+scv_status scv_engine_new(const scv_options *opts, scv_engine **out)
+{
+    scv__mem mem;
+    scv_engine *e;
+    if (out == NULL) return SCV_EINVAL;
+    *out = NULL;
+    if (opts != NULL)
+        mem = opts->mem;
+    else
+        (void)scv__mem_init(&mem, NULL);
+    e = scv__alloc(&mem, sizeof *e);
+    if (e == NULL) return SCV_ENOMEM;
+    memset(e, 0, sizeof *e);
+    e->mem = mem;
+    e->errmsg = "";
+    e->erroff = -1;
+    if (opts != NULL) {
+        scv__hasher_init(&e->hasher, opts->key, opts->key_len);
+        e->region = opts->region;
+        e->retain = opts->retain;
+        e->email_flags = opts->email_rules ? SCV__EMAIL_PROVIDER_RULES : 0u;
+    } else {
+        scv__hasher_init(&e->hasher, NULL, 0);
+        e->retain = SCV_RETAIN_NONE;
+    }
+    e->ids.retain = e->retain >= SCV_RETAIN_NORMALIZED;
+    e->recs.keep_raw = e->retain >= SCV_RETAIN_RAW;
+
+    for (size_t i = 0; i < sizeof builtin_kinds / sizeof builtin_kinds[0]; i++) {
+        uint32_t id;
+        if (scv__names_add(&mem, &e->kinds, builtin_kinds[i].name, strlen(builtin_kinds[i].name),
+                           &id) != SCV_OK)
+            goto oom;
+        e->kind_norm[id] = (uint8_t)builtin_kinds[i].norm;
+    }
+    for (size_t i = 0; i < sizeof builtin_sources / sizeof builtin_sources[0]; i++) {
+        uint32_t id;
+        if (scv__names_add(&mem, &e->sources, builtin_sources[i], strlen(builtin_sources[i]), &id) !=
+            SCV_OK)
+            goto oom;
+    }
+    *out = e;
+    return SCV_OK;
+oom:
+    scv_engine_free(e);
+    return SCV_ENOMEM;
+}
+
+const char *scv_engine_errmsg(const scv_engine *e)
+{
+    return e == NULL ? "" : e->errmsg;
+}
+
+int64_t scv_engine_erroffset(const scv_engine *e)
+{
+    return e == NULL ? -1 : e->erroff;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Kinds and sources                                                                          */
+
+/* 1..SCV_MAX_NAME_LEN bytes of [a-z0-9_], starting with a letter. */
+static int valid_name(const char *s, size_t len)
+{
+    if (s == NULL || len == 0 || len > SCV_MAX_NAME_LEN) return 0;
+    if (!(s[0] >= 'a' && s[0] <= 'z')) return 0;
+    for (size_t i = 1; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return 0;
+    }
+    return 1;
+}
+
+static scv_status register_name(scv_engine *e, scv__names *names, size_t max, const char *name,
+                                size_t len, uint32_t *out)
+{
+    uint32_t id;
+    if (!valid_name(name, len))
+        return scv__engine_error(e, SCV_EINVAL,
+                                 "names are 1-64 bytes of a-z, 0-9 and _, starting with a letter", -1);
+    id = scv__names_find(names, name, len);
+    if (id != SCV__NONE) {
+        if (out != NULL) *out = id;
+        return scv__engine_error(e, SCV_EEXISTS, "a kind or source with that name exists", -1);
+    }
+    if (scv__names_count(names) >= max)
+        return scv__engine_error(e, SCV_ELIMIT, "too many kinds or sources", -1);
+    if (scv__names_add(&e->mem, names, name, len, &id) != SCV_OK)
+        return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
+    if (out != NULL) *out = id;
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+scv_status scv_engine_register_kind(scv_engine *e, const char *name, size_t len,
+                                    scv_normalizer normalizer, scv_kind *out)
+{
+    uint32_t id;
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    if ((int)normalizer < SCV_NORM_EMAIL || (int)normalizer > SCV_NORM_CASEFOLD)
+        return scv__engine_error(e, SCV_EINVAL, "unknown normalizer", -1);
+    st = register_name(e, &e->kinds, SCV_MAX_KINDS, name, len, &id);
+    if (st == SCV_OK) e->kind_norm[id] = (uint8_t)normalizer;
+    if ((st == SCV_OK || st == SCV_EEXISTS) && out != NULL) *out = id;
+    return st;
+}
+
+scv_status scv_engine_kind(const scv_engine *e, const char *name, size_t len, scv_kind *out)
+{
+    uint32_t id;
+    if (e == NULL || out == NULL || (name == NULL && len > 0)) return SCV_EINVAL;
+    id = scv__names_find(&e->kinds, name, len);
+    if (id == SCV__NONE) return SCV_ENOTFOUND;
+    *out = id;
+    return SCV_OK;
+}
+
+uint32_t scv_engine_kind_count(const scv_engine *e)
+{
+    return e == NULL ? 0 : (uint32_t)scv__names_count(&e->kinds);
+}
+
+const char *scv_engine_kind_name(const scv_engine *e, scv_kind kind, size_t *len)
+{
+    size_t n;
+    const char *s;
+    if (e == NULL || kind >= scv__names_count(&e->kinds)) return NULL;
+    s = scv__names_get(&e->kinds, kind, &n);
+    if (len != NULL) *len = n;
+    return s;
+}
+
+scv_status scv_engine_register_source(scv_engine *e, const char *name, size_t len, scv_source *out)
+{
+    uint32_t id;
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    st = register_name(e, &e->sources, SCV_MAX_SOURCES, name, len, &id);
+    if ((st == SCV_OK || st == SCV_EEXISTS) && out != NULL) *out = id;
+    return st;
+}
+
+scv_status scv_engine_source(const scv_engine *e, const char *name, size_t len, scv_source *out)
+{
+    uint32_t id;
+    if (e == NULL || out == NULL || (name == NULL && len > 0)) return SCV_EINVAL;
+    id = scv__names_find(&e->sources, name, len);
+    if (id == SCV__NONE) return SCV_ENOTFOUND;
+    *out = id;
+    return SCV_OK;
+}
+
+uint32_t scv_engine_source_count(const scv_engine *e)
+{
+    return e == NULL ? 0 : (uint32_t)scv__names_count(&e->sources);
+}
+
+const char *scv_engine_source_name(const scv_engine *e, scv_source source, size_t *len)
+{
+    size_t n;
+    const char *s;
+    if (e == NULL || source >= scv__names_count(&e->sources)) return NULL;
+    s = scv__names_get(&e->sources, source, &n);
+    if (len != NULL) *len = n;
+    return s;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Normalization and hashing                                                                  */
+
+scv_status scv__check_text(const char *s, size_t len, size_t max, int64_t *bad)
+{
+    size_t at;
+    *bad = -1;
+    if (s == NULL && len > 0) return SCV_EINVAL;
+    if (len > max) {
+        *bad = (int64_t)max;
+        return SCV_ETOOLONG;
+    }
+    at = scv__utf8_check(s, len);
+    if (at != len) {
+        *bad = (int64_t)at;
+        return SCV_EUTF8;
+    }
+    return SCV_OK;
+}
+
+scv_status scv__engine_normalize(const scv_engine *e, scv_kind kind, const char *value,
+                                 size_t len, char *out, size_t *out_len, const char **reason,
+                                 int64_t *off)
+{
+    scv__norm_err err = {"", -1};
+    scv_status st;
+    switch ((scv_normalizer)e->kind_norm[kind]) {
+    case SCV_NORM_EMAIL:
+        st = scv__normalize_email(value, len, e->email_flags, out, out_len, &err);
+        break;
+    case SCV_NORM_PHONE:
+        st = scv__normalize_phone(value, len, e->region, out, out_len, &err);
+        break;
+    case SCV_NORM_CASEFOLD:
+        st = scv__normalize_casefold(value, len, out, out_len, &err);
+        break;
+    case SCV_NORM_EXACT:
+    default:
+        st = scv__normalize_exact(value, len, out, out_len, &err);
+        break;
+    }
+    *reason = err.reason;
+    *off = err.offset;
+    return st;
+}
+
+scv__h128 scv__engine_ident_hash(const scv_engine *e, scv_kind kind, const char *norm, size_t len,
+                                 char *tmp)
+{
+    size_t n;
+    const char *name = scv__names_get(&e->kinds, kind, &n);
+    memcpy(tmp, name, n);
+    tmp[n] = '\0';
+    if (len > 0) memcpy(tmp + n + 1, norm, len);
+    return scv__hash128(&e->hasher, tmp, n + 1 + len);
+}
+
+scv__h128 scv__engine_record_key(const scv_engine *e, scv_source source, const char *id, size_t len)
+{
+    char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_RECORD_ID_LEN];
+    size_t n;
+    const char *name = scv__names_get(&e->sources, source, &n);
+    memcpy(tmp, name, n);
+    tmp[n] = '\0';
+    if (len > 0) memcpy(tmp + n + 1, id, len);
+    return scv__hash128(&e->hasher, tmp, n + 1 + len);
+}
+
+/* Validate and normalize for the public normalize/hash/lookup calls. */
+static scv_status normalize_checked(scv_engine *e, scv_kind kind, const char *value, size_t len,
+                                    char *out, size_t *out_len)
+{
+    int64_t bad;
+    const char *reason;
+    scv_status st;
+    if (kind >= scv__names_count(&e->kinds))
+        return scv__engine_error(e, SCV_ENOTFOUND, "unknown identifier kind", -1);
+    st = scv__check_text(value, len, SCV_MAX_VALUE_LEN, &bad);
+    if (st == SCV_EINVAL) return scv__engine_error(e, st, "value is NULL with a non-zero length", -1);
+    if (st == SCV_ETOOLONG) return scv__engine_error(e, st, "value is longer than SCV_MAX_VALUE_LEN", bad);
+    if (st == SCV_EUTF8) return scv__engine_error(e, st, "value is not valid UTF-8 or holds a NUL byte", bad);
+    st = scv__engine_normalize(e, kind, value, len, out, out_len, &reason, &bad);
+    if (st != SCV_OK) return scv__engine_error(e, st, reason, bad);
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+scv_status scv_engine_normalize(scv_engine *e, scv_kind kind, const char *value, size_t len,
+                                char *out, size_t cap, size_t *out_len)
+{
+    char tmp[SCV_MAX_NORMALIZED_LEN];
+    size_t n;
+    scv_status st;
+    if (e == NULL || out_len == NULL || (out == NULL && cap > 0)) return SCV_EINVAL;
+    st = normalize_checked(e, kind, value, len, tmp, &n);
+    if (st != SCV_OK) return st;
+    *out_len = n;
+    if (n > cap) return scv__engine_error(e, SCV_EBUFFER, "output buffer too small", -1);
+    if (n > 0) memcpy(out, tmp, n);
+    return SCV_OK;
+}
+
+scv_status scv__engine_lookup_hash(scv_engine *e, scv_kind kind, const char *value, size_t len,
+                                   scv__h128 *out)
+{
+    char norm[SCV_MAX_NORMALIZED_LEN];
+    char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_NORMALIZED_LEN];
+    size_t n;
+    scv_status st = normalize_checked(e, kind, value, len, norm, &n);
+    if (st != SCV_OK) return st;
+    *out = scv__engine_ident_hash(e, kind, norm, n, tmp);
+    return SCV_OK;
+}
+
+scv_status scv_engine_hash(scv_engine *e, scv_kind kind, const char *value, size_t len,
+                           uint8_t out[SCV_HASH_SIZE])
+{
+    scv__h128 h;
+    scv_status st;
+    if (e == NULL || out == NULL) return SCV_EINVAL;
+    st = scv__engine_lookup_hash(e, kind, value, len, &h);
+    if (st == SCV_OK) scv__h128_to_bytes(h, out);
+    return st;
+}

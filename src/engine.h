@@ -1,0 +1,116 @@
+/* engine.h — the engine and record-builder structures shared by the modules that implement
+ * the public API (engine.c, record.c, resolve.c, lookup.c). Internal. */
+#ifndef SCV_ENGINE_H
+#define SCV_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scv.h"
+#include "graph.h"
+#include "hash.h"
+#include "idtable.h"
+#include "names.h"
+#include "normalize.h"
+#include "profiles.h"
+#include "records.h"
+#include "util/mem.h"
+
+struct scv_options {
+    scv__mem mem;
+    unsigned char *key;
+    size_t key_len;
+    const scv__region *region;
+    scv_retain retain;
+    int email_rules;
+};
+
+struct scv_engine {
+    scv__mem mem;
+    scv__hasher hasher;
+    const scv__region *region;
+    scv_retain retain;
+    unsigned email_flags;
+
+    scv__names kinds;
+    uint8_t kind_norm[SCV_MAX_KINDS];
+    scv__names sources;
+    scv__names trait_names;
+    scv__names measure_names;
+
+    scv__idtable ids;
+    scv__records recs;
+    scv__graph graph;
+    scv__profiles prof;
+
+    SCV__VEC(uint32_t) scratch; /* component members during re-resolution */
+
+    const char *errmsg;
+    int64_t erroff;
+};
+
+/* Set or clear the engine's error detail; returns st for `return fail(...)` chains. */
+static inline scv_status scv__engine_error(scv_engine *e, scv_status st, const char *msg, int64_t off)
+{
+    e->errmsg = msg;
+    e->erroff = off;
+    return st;
+}
+
+/* One identifier on a builder. */
+typedef struct scv__rec_ident {
+    scv__h128 hash;
+    uint32_t kind;
+    uint32_t norm_off, norm_len; /* normalized value in buf */
+    uint32_t raw_off, raw_len;   /* raw value in buf */
+} scv__rec_ident;
+
+/* One trait or measure on a builder. */
+typedef struct scv__rec_field {
+    uint32_t name_off, name_len; /* in buf */
+    uint32_t val_off, val_len;   /* trait value in buf */
+    double num;
+    int is_measure;
+} scv__rec_field;
+
+struct scv_record {
+    scv_engine *engine;
+    int has_key;
+    scv_source source;
+    int64_t ts;
+    scv__h128 key;
+    char id[SCV_MAX_RECORD_ID_LEN];
+    size_t id_len;
+    scv__rec_ident idents[SCV_MAX_IDENTIFIERS];
+    size_t n_idents;
+    SCV__VEC(scv__rec_field) fields;
+    SCV__VEC(char) buf;
+    const char *errmsg;
+    int64_t erroff;
+};
+
+/* Check a (pointer, length) string: SCV_EINVAL for NULL with len > 0, SCV_ETOOLONG over max,
+ * SCV_EUTF8 for bad UTF-8 or NUL (offset in *bad). */
+scv_status scv__check_text(const char *s, size_t len, size_t max, int64_t *bad);
+
+/* Normalize `value` for `kind` into out (SCV_MAX_NORMALIZED_LEN bytes). On SCV_EREJECTED,
+ * *reason and *off say why. */
+scv_status scv__engine_normalize(const scv_engine *e, scv_kind kind, const char *value,
+                                 size_t len, char *out, size_t *out_len, const char **reason,
+                                 int64_t *off);
+
+/* Hash of a normalized value of `kind`: XXH3-128(kind name, 0x00, value). `tmp` has room
+ * for SCV_MAX_NAME_LEN + 1 + len bytes. */
+scv__h128 scv__engine_ident_hash(const scv_engine *e, scv_kind kind, const char *norm, size_t len,
+                                 char *tmp);
+
+/* Key of a record: XXH3-128(source name, 0x00, record id) — by name, so that engines that
+ * registered sources in another order still agree on keys. */
+scv__h128 scv__engine_record_key(const scv_engine *e, scv_source source, const char *id, size_t len);
+
+/* Validate, normalize and hash a raw value as ingest would; failures set the engine's error
+ * detail. Used by lookups and scv_engine_hash(). */
+scv_status scv__engine_lookup_hash(scv_engine *e, scv_kind kind, const char *value, size_t len,
+                                   scv__h128 *out);
+
+#endif

@@ -1,0 +1,233 @@
+/* lookup.c — read-only queries: counts, records, identifiers, profiles, traits. None of these
+ * writes to the engine (no path compression), so concurrent readers are safe. */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t scv_engine_record_count(const scv_engine *e)
+{
+    return e == NULL ? 0 : e->recs.rec.len;
+}
+
+size_t scv_engine_profile_count(const scv_engine *e)
+{
+    return e == NULL ? 0 : e->prof.live;
+}
+
+size_t scv_engine_identifier_count(const scv_engine *e)
+{
+    return e == NULL ? 0 : e->ids.live;
+}
+
+/* Record ref <-> index. */
+static int record_index(const scv_engine *e, scv_record_ref ref, uint32_t *x)
+{
+    if (ref == 0 || ref > e->recs.rec.len) return 0;
+    *x = ref - 1;
+    return 1;
+}
+
+scv_status scv_engine_record_find(const scv_engine *e, scv_source source, const char *record_id,
+                                  size_t len, scv_record_ref *ref)
+{
+    if (e == NULL || (record_id == NULL && len > 0)) return SCV_EINVAL;
+    if (source >= scv__names_count(&e->sources) || len == 0 || len > SCV_MAX_RECORD_ID_LEN)
+        return SCV_ENOTFOUND;
+    uint32_t x = scv__records_find(&e->recs, scv__engine_record_key(e, source, record_id, len));
+    if (x == SCV__NONE) return SCV_ENOTFOUND;
+    if (ref != NULL) *ref = x + 1;
+    return SCV_OK;
+}
+
+scv_status scv_engine_record_next(const scv_engine *e, scv_record_ref after, scv_record_ref *next)
+{
+    if (e == NULL || next == NULL) return SCV_EINVAL;
+    if (after >= e->recs.rec.len) return SCV_ENOTFOUND;
+    *next = after + 1;
+    return SCV_OK;
+}
+
+scv_status scv_engine_record_info(const scv_engine *e, scv_record_ref ref, scv_source *source,
+                                  const char **record_id, size_t *len, int64_t *timestamp)
+{
+    uint32_t x;
+    if (e == NULL) return SCV_EINVAL;
+    if (!record_index(e, ref, &x)) return SCV_ENOTFOUND;
+    const scv__rec *r = &e->recs.rec.data[x];
+    if (source != NULL) *source = r->source;
+    if (record_id != NULL) *record_id = e->recs.bytes.data + r->id_off;
+    if (len != NULL) *len = r->id_len;
+    if (timestamp != NULL) *timestamp = r->ts;
+    return SCV_OK;
+}
+
+/* Root record of record x, without writing. */
+static uint32_t root_of(const scv_engine *e, uint32_t x)
+{
+    return scv__graph_root(&e->graph, x);
+}
+
+scv_status scv_engine_record_profile(const scv_engine *e, scv_record_ref ref, scv_profile_id *profile)
+{
+    uint32_t x;
+    if (e == NULL || profile == NULL) return SCV_EINVAL;
+    if (!record_index(e, ref, &x)) return SCV_ENOTFOUND;
+    *profile = scv__profiles_of(&e->prof, root_of(e, x));
+    return SCV_OK;
+}
+
+scv_status scv_engine_identifier_profile(scv_engine *e, scv_kind kind, const char *value, size_t len,
+                                         scv_profile_id *profile)
+{
+    scv__h128 h;
+    scv_status st;
+    if (e == NULL || profile == NULL) return SCV_EINVAL;
+    st = scv__engine_lookup_hash(e, kind, value, len, &h);
+    if (st != SCV_OK) return st;
+    uint32_t id = scv__idtable_find(&e->ids, h);
+    if (id == SCV__NONE || e->ids.anchor.data[id] == SCV__NONE)
+        return scv__engine_error(e, SCV_ENOTFOUND, "no record carries this identifier", -1);
+    *profile = scv__profiles_of(&e->prof, root_of(e, e->ids.anchor.data[id]));
+    return SCV_OK;
+}
+
+scv_status scv_profile_canonical(const scv_engine *e, scv_profile_id id, scv_profile_id *canonical)
+{
+    if (e == NULL || canonical == NULL) return SCV_EINVAL;
+    uint32_t c = scv__profiles_canonical(&e->prof, id);
+    if (c == 0) return SCV_ENOTFOUND;
+    *canonical = c;
+    return SCV_OK;
+}
+
+scv_status scv_engine_profile_next(const scv_engine *e, scv_profile_id after, scv_profile_id *next)
+{
+    if (e == NULL || next == NULL) return SCV_EINVAL;
+    for (size_t id = (size_t)after + 1; id < e->prof.root.len; id++) {
+        if (e->prof.root.data[id] != SCV__NONE) {
+            *next = (scv_profile_id)id;
+            return SCV_OK;
+        }
+    }
+    return SCV_ENOTFOUND;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Check the arguments of a size-query call and find the profile's root. */
+static scv_status profile_root(const scv_engine *e, scv_profile_id profile, const void *out,
+                               size_t cap, const size_t *count, uint32_t *root)
+{
+    if (e == NULL || count == NULL || (out == NULL && cap > 0)) return SCV_EINVAL;
+    if (!scv__profiles_is_live(&e->prof, profile)) return SCV_ENOTFOUND;
+    *root = e->prof.root.data[profile];
+    return SCV_OK;
+}
+
+scv_status scv_profile_records(const scv_engine *e, scv_profile_id profile, scv_record_ref *out,
+                               size_t cap, size_t *count)
+{
+    uint32_t root;
+    scv_status st = profile_root(e, profile, out, cap, count, &root);
+    if (st != SCV_OK) return st;
+    size_t n = e->graph.size[root];
+    *count = n;
+    if (n > cap) return SCV_EBUFFER;
+    size_t i = 0;
+    uint32_t m = root;
+    do {
+        out[i++] = m + 1;
+        m = e->graph.next[m];
+    } while (m != root);
+    qsort(out, n, sizeof *out, cmp_u32);
+    return SCV_OK;
+}
+
+scv_status scv_profile_identifiers(const scv_engine *e, scv_profile_id profile,
+                                   scv_identifier_ref *out, size_t cap, size_t *count)
+{
+    uint32_t root;
+    scv_status st = profile_root(e, profile, out, cap, count, &root);
+    if (st != SCV_OK) return st;
+    /* Each identifier is counted once: at its anchor, which is in this component. */
+    size_t n = 0;
+    uint32_t m = root;
+    do {
+        size_t k;
+        const uint32_t *ids = scv__records_ids(&e->recs, m, &k);
+        for (size_t i = 0; i < k; i++) {
+            if (e->ids.anchor.data[ids[i]] != m) continue;
+            if (n < cap) out[n] = ids[i] + 1;
+            n++;
+        }
+        m = e->graph.next[m];
+    } while (m != root);
+    *count = n;
+    if (n > cap) return SCV_EBUFFER;
+    qsort(out, n, sizeof *out, cmp_u32);
+    return SCV_OK;
+}
+
+scv_status scv_engine_identifier_info(const scv_engine *e, scv_identifier_ref ref, scv_kind *kind,
+                                      uint8_t hash[SCV_HASH_SIZE], const char **value, size_t *len)
+{
+    if (e == NULL) return SCV_EINVAL;
+    if (ref == 0 || ref > e->ids.keys.len) return SCV_ENOTFOUND;
+    uint32_t id = ref - 1;
+    if (kind != NULL) *kind = e->ids.kind.data[id];
+    if (hash != NULL) scv__h128_to_bytes(e->ids.keys.data[id], hash);
+    if (e->ids.retain) {
+        if (value != NULL) *value = e->ids.bytes.data + e->ids.value.data[id].off;
+        if (len != NULL) *len = e->ids.value.data[id].len;
+    } else {
+        if (value != NULL) *value = NULL;
+        if (len != NULL) *len = 0;
+    }
+    return SCV_OK;
+}
+
+scv_status scv_profile_trait(const scv_engine *e, scv_profile_id profile, const char *name,
+                             size_t name_len, const char **value, size_t *value_len,
+                             scv_record_ref *from)
+{
+    if (e == NULL || value == NULL || value_len == NULL || (name == NULL && name_len > 0))
+        return SCV_EINVAL;
+    if (!scv__profiles_is_live(&e->prof, profile)) return SCV_ENOTFOUND;
+    uint32_t name_id = scv__names_find(&e->trait_names, name, name_len);
+    if (name_id == SCV__NONE) return SCV_ENOTFOUND;
+
+    uint32_t root = e->prof.root.data[profile], m = root, best = SCV__NONE;
+    const scv__field *best_f = NULL;
+    do {
+        const scv__rec *r = &e->recs.rec.data[m];
+        const scv__field *f = e->recs.fields.data + r->fields_off;
+        for (size_t i = 0; i < r->fields_n; i++) {
+            if (f[i].name != name_id || f[i].len == SCV__MEASURE || f[i].len == 0) continue;
+            /* Most recent wins; on equal time the later-ingested record. */
+            if (best == SCV__NONE || r->ts > e->recs.rec.data[best].ts ||
+                (r->ts == e->recs.rec.data[best].ts && m > best)) {
+                best = m;
+                best_f = &f[i];
+            }
+        }
+        m = e->graph.next[m];
+    } while (m != root);
+    if (best_f == NULL) return SCV_ENOTFOUND;
+    *value = e->recs.bytes.data + best_f->v.off;
+    *value_len = best_f->len;
+    if (from != NULL) *from = best + 1;
+    return SCV_OK;
+}
+
+scv_status scv_engine_trait_name(const scv_engine *e, size_t index, const char **name, size_t *name_len)
+{
+    if (e == NULL || name == NULL || name_len == NULL) return SCV_EINVAL;
+    if (index >= scv__names_count(&e->trait_names)) return SCV_ENOTFOUND;
+    *name = scv__names_get(&e->trait_names, (uint32_t)index, name_len);
+    return SCV_OK;
+}

@@ -1,0 +1,51 @@
+/* names.h — an interned set of short names (kinds, sources, trait and measure names) with
+ * dense ids 0..count-1 in insertion order. Internal. */
+#ifndef SCV_NAMES_H
+#define SCV_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "htab.h"
+#include "util/mem.h"
+
+typedef struct scv__name {
+    uint32_t off;
+    uint32_t len;
+} scv__name;
+
+typedef struct scv__names {
+    SCV__VEC(char) bytes;
+    SCV__VEC(scv__name) items;
+    SCV__VEC(scv__h128) keys; /* hash of each name, for the index */
+    scv__htab index;
+} scv__names;
+
+void scv__names_free(const scv__mem *m, scv__names *n);
+
+/* Id of a name, or SCV__NONE. */
+uint32_t scv__names_find(const scv__names *n, const char *s, size_t len);
+
+/* Make room for `count` more names of `bytes` bytes in total, so that the next such adds
+ * cannot fail. */
+scv_status scv__names_reserve(const scv__mem *m, scv__names *n, size_t count, size_t bytes);
+
+/* Find or add (room reserved beforehand); returns the id. */
+uint32_t scv__names_intern(scv__names *n, const char *s, size_t len);
+
+/* Find or add, reserving as needed. On failure nothing changes. */
+scv_status scv__names_add(const scv__mem *m, scv__names *n, const char *s, size_t len,
+                          uint32_t *id);
+
+static inline const char *scv__names_get(const scv__names *n, uint32_t id, size_t *len)
+{
+    *len = n->items.data[id].len;
+    return n->bytes.data + n->items.data[id].off;
+}
+
+static inline size_t scv__names_count(const scv__names *n)
+{
+    return n->items.len;
+}
+
+#endif

@@ -1,0 +1,58 @@
+/* profiles.c — see profiles.h. */
+#include "profiles.h"
+
+void scv__profiles_free(const scv__mem *m, scv__profiles *p)
+{
+    SCV__VEC_FREE(m, p->root);
+    SCV__VEC_FREE(m, p->merged);
+    SCV__VEC_FREE(m, p->of_root);
+    p->live = 0;
+}
+
+scv_status scv__profiles_reserve(const scv__mem *m, scv__profiles *p, size_t ids, size_t records)
+{
+    scv_status st;
+    /* Id 0 is never issued: keep a placeholder so ids index the arrays directly. */
+    size_t extra = ids + (p->root.len == 0 ? 1 : 0);
+    if (p->root.len + extra > (size_t)UINT32_MAX - 1) return SCV_ELIMIT;
+    if ((st = SCV__VEC_RESERVE(m, p->root, extra)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, p->merged, extra)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, p->of_root, records)) != SCV_OK) return st;
+    if (p->root.len == 0) {
+        p->root.data[p->root.len++] = SCV__NONE;
+        p->merged.data[p->merged.len++] = 0;
+    }
+    return SCV_OK;
+}
+
+void scv__profiles_add_record(scv__profiles *p)
+{
+    p->of_root.data[p->of_root.len++] = 0;
+}
+
+uint32_t scv__profiles_issue(scv__profiles *p, uint32_t root)
+{
+    uint32_t id = (uint32_t)p->root.len;
+    p->root.len++;
+    p->merged.data[p->merged.len++] = 0;
+    scv__profiles_attach(p, id, root);
+    p->live++;
+    return id;
+}
+
+void scv__profiles_merge(scv__profiles *p, uint32_t gone, uint32_t survivor)
+{
+    p->root.data[gone] = SCV__NONE;
+    p->merged.data[gone] = survivor;
+    p->live--;
+}
+
+uint32_t scv__profiles_canonical(const scv__profiles *p, uint32_t id)
+{
+    if (id == 0 || id >= p->root.len) return 0;
+    while (p->root.data[id] == SCV__NONE) {
+        id = p->merged.data[id];
+        if (id == 0) return 0;
+    }
+    return id;
+}

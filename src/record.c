@@ -1,0 +1,221 @@
+/* record.c — the record builder: validates, normalizes and hashes a record's fields before
+ * scv_engine_upsert() takes it, so that upsert only does table work. */
+#include "engine.h"
+
+#include <math.h>
+#include <string.h>
+
+static scv_status fail(scv_record *r, scv_status st, const char *msg, int64_t off)
+{
+    r->errmsg = msg;
+    r->erroff = off;
+    return st;
+}
+
+static scv_status ok(scv_record *r)
+{
+    return fail(r, SCV_OK, "", -1);
+}
+
+/* Map a text check failure to a reason. */
+static scv_status text_fail(scv_record *r, scv_status st, const char *what_null,
+                            const char *what_long, const char *what_utf8, int64_t off)
+{
+    switch (st) {
+    case SCV_EINVAL: return fail(r, st, what_null, -1);
+    case SCV_ETOOLONG: return fail(r, st, what_long, off);
+    default: return fail(r, st, what_utf8, off);
+    }
+}
+
+scv_status scv_record_new(scv_engine *engine, scv_record **out)
+{
+    scv_record *r;
+    if (out == NULL) return SCV_EINVAL;
+    *out = NULL;
+    if (engine == NULL) return SCV_EINVAL;
+    r = scv__alloc(&engine->mem, sizeof *r);
+    if (r == NULL) return SCV_ENOMEM;
+    memset(r, 0, sizeof *r);
+    r->engine = engine;
+    r->ts = SCV_NO_TIMESTAMP;
+    r->errmsg = "";
+    r->erroff = -1;
+    *out = r;
+    return SCV_OK;
+}
+
+void scv_record_free(scv_record *r)
+{
+    if (r == NULL) return;
+    scv__mem mem = r->engine->mem;
+    SCV__VEC_FREE(&mem, r->fields);
+    SCV__VEC_FREE(&mem, r->buf);
+    scv__free(&mem, r, sizeof *r);
+}
+
+const char *scv_record_errmsg(const scv_record *r)
+{
+    return r == NULL ? "" : r->errmsg;
+}
+
+int64_t scv_record_erroffset(const scv_record *r)
+{
+    return r == NULL ? -1 : r->erroff;
+}
+
+static void clear(scv_record *r)
+{
+    r->has_key = 0;
+    r->ts = SCV_NO_TIMESTAMP;
+    r->id_len = 0;
+    r->n_idents = 0;
+    r->fields.len = 0;
+    r->buf.len = 0;
+}
+
+scv_status scv_record_reset(scv_record *r, scv_source source, const char *record_id, size_t len)
+{
+    int64_t bad;
+    scv_status st;
+    if (r == NULL) return SCV_EINVAL;
+    clear(r);
+    if (source >= scv__names_count(&r->engine->sources))
+        return fail(r, SCV_ENOTFOUND, "unknown source", -1);
+    if (len == 0) return fail(r, SCV_EINVAL, "record id is empty", -1);
+    st = scv__check_text(record_id, len, SCV_MAX_RECORD_ID_LEN, &bad);
+    if (st != SCV_OK)
+        return text_fail(r, st, "record id is NULL with a non-zero length",
+                         "record id is longer than SCV_MAX_RECORD_ID_LEN",
+                         "record id is not valid UTF-8 or holds a NUL byte", bad);
+    memcpy(r->id, record_id, len);
+    r->id_len = len;
+    r->source = source;
+    r->key = scv__engine_record_key(r->engine, source, record_id, len);
+    r->has_key = 1;
+    return ok(r);
+}
+
+scv_status scv_record_set_timestamp(scv_record *r, int64_t unix_seconds)
+{
+    if (r == NULL) return SCV_EINVAL;
+    if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
+    r->ts = unix_seconds;
+    return ok(r);
+}
+
+/* Append bytes to the builder's buffer; returns the offset. Room reserved. */
+static uint32_t put(scv_record *r, const char *s, size_t len)
+{
+    uint32_t off = (uint32_t)r->buf.len;
+    if (len > 0) memcpy(r->buf.data + off, s, len);
+    r->buf.len += len;
+    return off;
+}
+
+scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *value, size_t len)
+{
+    char norm[SCV_MAX_NORMALIZED_LEN];
+    char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_NORMALIZED_LEN];
+    const scv_engine *e;
+    const char *reason;
+    int64_t bad;
+    size_t n;
+    scv__h128 h;
+    scv_status st;
+    if (r == NULL) return SCV_EINVAL;
+    e = r->engine;
+    if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
+    if (kind >= scv__names_count(&e->kinds)) return fail(r, SCV_ENOTFOUND, "unknown identifier kind", -1);
+    st = scv__check_text(value, len, SCV_MAX_VALUE_LEN, &bad);
+    if (st != SCV_OK)
+        return text_fail(r, st, "value is NULL with a non-zero length",
+                         "value is longer than SCV_MAX_VALUE_LEN",
+                         "value is not valid UTF-8 or holds a NUL byte", bad);
+    st = scv__engine_normalize(e, kind, value, len, norm, &n, &reason, &bad);
+    if (st != SCV_OK) return fail(r, st, reason, bad);
+    h = scv__engine_ident_hash(e, kind, norm, n, tmp);
+    for (size_t i = 0; i < r->n_idents; i++)
+        if (scv__h128_eq(r->idents[i].hash, h)) return ok(r);
+    if (r->n_idents >= SCV_MAX_IDENTIFIERS)
+        return fail(r, SCV_ELIMIT, "more than SCV_MAX_IDENTIFIERS identifiers on one record", -1);
+    if (SCV__VEC_RESERVE(&e->mem, r->buf, n + len) != SCV_OK)
+        return fail(r, SCV_ENOMEM, "out of memory", -1);
+    scv__rec_ident *id = &r->idents[r->n_idents++];
+    id->hash = h;
+    id->kind = kind;
+    id->norm_len = (uint32_t)n;
+    id->norm_off = put(r, norm, n);
+    id->raw_len = (uint32_t)len;
+    id->raw_off = put(r, value, len);
+    return ok(r);
+}
+
+/* Shared by traits and measures: validate the name, find or make the field slot. */
+static scv_status field_slot(scv_record *r, const char *name, size_t name_len, size_t extra_bytes,
+                             scv__rec_field **out)
+{
+    int64_t bad;
+    scv_status st;
+    if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
+    if (name_len == 0) return fail(r, SCV_EINVAL, "field name is empty", -1);
+    st = scv__check_text(name, name_len, SCV_MAX_NAME_LEN, &bad);
+    if (st != SCV_OK)
+        return text_fail(r, st, "field name is NULL with a non-zero length",
+                         "field name is longer than SCV_MAX_NAME_LEN",
+                         "field name is not valid UTF-8 or holds a NUL byte", bad);
+    for (size_t i = 0; i < r->fields.len; i++) {
+        scv__rec_field *f = &r->fields.data[i];
+        if (f->name_len == name_len && memcmp(r->buf.data + f->name_off, name, name_len) == 0) {
+            if (SCV__VEC_RESERVE(&r->engine->mem, r->buf, extra_bytes) != SCV_OK)
+                return fail(r, SCV_ENOMEM, "out of memory", -1);
+            *out = f;
+            return SCV_OK;
+        }
+    }
+    if (r->fields.len >= SCV_MAX_FIELDS)
+        return fail(r, SCV_ELIMIT, "more than SCV_MAX_FIELDS traits and measures on one record", -1);
+    if (SCV__VEC_RESERVE(&r->engine->mem, r->fields, 1) != SCV_OK ||
+        SCV__VEC_RESERVE(&r->engine->mem, r->buf, name_len + extra_bytes) != SCV_OK)
+        return fail(r, SCV_ENOMEM, "out of memory", -1);
+    scv__rec_field *f = &r->fields.data[r->fields.len++];
+    memset(f, 0, sizeof *f);
+    f->name_len = (uint32_t)name_len;
+    f->name_off = put(r, name, name_len);
+    *out = f;
+    return SCV_OK;
+}
+
+scv_status scv_record_add_trait(scv_record *r, const char *name, size_t name_len,
+                                const char *value, size_t value_len)
+{
+    scv__rec_field *f;
+    int64_t bad;
+    scv_status st;
+    if (r == NULL) return SCV_EINVAL;
+    st = scv__check_text(value, value_len, SCV_MAX_TRAIT_LEN, &bad);
+    if (st != SCV_OK)
+        return text_fail(r, st, "trait value is NULL with a non-zero length",
+                         "trait value is longer than SCV_MAX_TRAIT_LEN",
+                         "trait value is not valid UTF-8 or holds a NUL byte", bad);
+    st = field_slot(r, name, name_len, value_len, &f);
+    if (st != SCV_OK) return st;
+    f->is_measure = 0;
+    f->val_len = (uint32_t)value_len;
+    f->val_off = put(r, value, value_len);
+    return ok(r);
+}
+
+scv_status scv_record_add_measure(scv_record *r, const char *name, size_t name_len, double value)
+{
+    scv__rec_field *f;
+    scv_status st;
+    if (r == NULL) return SCV_EINVAL;
+    if (!isfinite(value)) return fail(r, SCV_EINVAL, "measure is not a finite number", -1);
+    st = field_slot(r, name, name_len, 0, &f);
+    if (st != SCV_OK) return st;
+    f->is_measure = 1;
+    f->num = value;
+    f->val_len = 0;
+    return ok(r);
+}

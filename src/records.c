@@ -1,0 +1,93 @@
+/* records.c — see records.h. */
+#include "records.h"
+
+#include <string.h>
+
+void scv__records_free(const scv__mem *m, scv__records *r)
+{
+    scv__htab_free(m, &r->index);
+    SCV__VEC_FREE(m, r->keys);
+    SCV__VEC_FREE(m, r->rec);
+    SCV__VEC_FREE(m, r->ids);
+    SCV__VEC_FREE(m, r->raw);
+    SCV__VEC_FREE(m, r->fields);
+    SCV__VEC_FREE(m, r->bytes);
+    r->garbage_bytes = 0;
+}
+
+scv_status scv__records_reserve(const scv__mem *m, scv__records *r, size_t records, size_t ids,
+                                size_t fields, size_t bytes)
+{
+    scv_status st;
+    if (r->rec.len + records > SCV_MAX_RECORDS) return SCV_ELIMIT;
+    if (r->ids.len + ids > UINT32_MAX || r->fields.len + fields > UINT32_MAX) return SCV_ELIMIT;
+    if ((st = SCV__VEC_RESERVE(m, r->keys, records)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->rec, records)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->ids, ids)) != SCV_OK) return st;
+    if (r->keep_raw && (st = SCV__VEC_RESERVE(m, r->raw, ids)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->fields, fields)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->bytes, bytes)) != SCV_OK) return st;
+    return scv__htab_reserve(m, &r->index, r->keys.data, r->keys.len + records);
+}
+
+uint64_t scv__records_put_bytes(scv__records *r, const char *s, size_t len)
+{
+    uint64_t off = r->bytes.len;
+    if (len > 0) memcpy(r->bytes.data + off, s, len);
+    r->bytes.len += len;
+    return off;
+}
+
+uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, const char *id,
+                             size_t id_len)
+{
+    uint32_t x = (uint32_t)r->rec.len;
+    scv__rec *rec = &r->rec.data[r->rec.len++];
+    memset(rec, 0, sizeof *rec);
+    rec->ts = INT64_MIN;
+    rec->source = source;
+    rec->id_len = (uint16_t)id_len;
+    rec->id_off = scv__records_put_bytes(r, id, id_len);
+    rec->ids_off = (uint32_t)r->ids.len;
+    rec->fields_off = (uint32_t)r->fields.len;
+    r->keys.data[r->keys.len++] = key;
+    scv__htab_insert(&r->index, key, x);
+    return x;
+}
+
+uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n)
+{
+    scv__rec *rec = &r->rec.data[x];
+    if (n > rec->ids_cap) {
+        rec->ids_off = (uint32_t)r->ids.len;
+        rec->ids_cap = (uint8_t)n;
+        r->ids.len += n;
+        if (r->keep_raw) r->raw.len += n;
+    }
+    rec->ids_n = (uint8_t)n;
+    return r->ids.data + rec->ids_off;
+}
+
+scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n)
+{
+    scv__rec *rec = &r->rec.data[x];
+    for (size_t i = 0; i < rec->fields_n; i++) {
+        const scv__field *f = &r->fields.data[rec->fields_off + i];
+        if (f->len != SCV__MEASURE) r->garbage_bytes += f->len;
+    }
+    if (n > rec->fields_cap) {
+        rec->fields_off = (uint32_t)r->fields.len;
+        rec->fields_cap = (uint16_t)n;
+        r->fields.len += n;
+    }
+    rec->fields_n = (uint16_t)n;
+    return r->fields.data + rec->fields_off;
+}
+
+size_t scv__records_bytes(const scv__records *r)
+{
+    return scv__htab_bytes(&r->index) + r->keys.cap * sizeof *r->keys.data +
+           r->rec.cap * sizeof *r->rec.data + r->ids.cap * sizeof *r->ids.data +
+           r->raw.cap * sizeof *r->raw.data + r->fields.cap * sizeof *r->fields.data +
+           r->bytes.cap;
+}

@@ -1,0 +1,84 @@
+/* records.h — the record store: (source, record_id) index, per-record columns, and pools for
+ * each record's identifier ids, raw identifier values and fields (traits and measures).
+ *
+ * A record keeps its index (dense from 0, first-seen order) for life. Replacing a record's
+ * content reuses its pool slots when the new content fits and appends otherwise; the bytes
+ * and slots left behind are counted as garbage. Internal. */
+#ifndef SCV_RECORDS_H
+#define SCV_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "htab.h"
+#include "idtable.h"
+#include "util/mem.h"
+
+/* A trait (len = value length, v.off into bytes) or a measure (len = SCV__MEASURE). */
+#define SCV__MEASURE UINT32_MAX
+typedef struct scv__field {
+    uint32_t name;
+    uint32_t len;
+    union {
+        uint64_t off;
+        double num;
+    } v;
+} scv__field;
+
+typedef struct scv__rec {
+    int64_t ts;
+    uint64_t id_off;     /* record id in bytes */
+    uint32_t ids_off;    /* first identifier in ids (and raw, when raw values are kept) */
+    uint32_t fields_off; /* first field in fields */
+    uint16_t id_len;
+    uint16_t source;
+    uint16_t fields_n, fields_cap;
+    uint8_t ids_n, ids_cap;
+} scv__rec;
+
+typedef struct scv__records {
+    scv__htab index;
+    SCV__VEC(scv__h128) keys;
+    SCV__VEC(scv__rec) rec;
+    SCV__VEC(uint32_t) ids;    /* identifier ids, per record a run of ids_n */
+    SCV__VEC(scv__span) raw;   /* raw values parallel to ids (only when kept) */
+    SCV__VEC(scv__field) fields;
+    SCV__VEC(char) bytes;      /* record ids, trait values, raw values */
+    int keep_raw;
+    size_t garbage_bytes;      /* bytes no live record refers to */
+} scv__records;
+
+void scv__records_free(const scv__mem *m, scv__records *r);
+
+static inline uint32_t scv__records_find(const scv__records *r, scv__h128 key)
+{
+    return scv__htab_find(&r->index, r->keys.data, key);
+}
+
+/* Room for `records` new records, `ids` identifier slots, `fields` field slots and `bytes`
+ * bytes, so that the following append/set calls cannot fail. */
+scv_status scv__records_reserve(const scv__mem *m, scv__records *r, size_t records, size_t ids,
+                                size_t fields, size_t bytes);
+
+/* Append a record with no content (room reserved). Returns its index. */
+uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, const char *id,
+                             size_t id_len);
+
+/* Copy bytes into the pool (room reserved) and return their offset. */
+uint64_t scv__records_put_bytes(scv__records *r, const char *s, size_t len);
+
+/* Give record x room for n identifiers / fields (in place when they fit, else appended;
+ * room reserved) and return a pointer to the first slot. */
+uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n);
+scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n);
+
+static inline const uint32_t *scv__records_ids(const scv__records *r, uint32_t x, size_t *n)
+{
+    *n = r->rec.data[x].ids_n;
+    return r->ids.data + r->rec.data[x].ids_off;
+}
+
+size_t scv__records_bytes(const scv__records *r);
+
+#endif

@@ -1,0 +1,63 @@
+/* mem.h — the engine's allocator, overflow-checked sizes and growable arrays.
+ * Internal: never installed. Every allocation in the library goes through scv__mem. */
+#ifndef SCV_UTIL_MEM_H
+#define SCV_UTIL_MEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scv.h"
+
+typedef struct scv__mem {
+    scv_allocator alc;
+} scv__mem;
+
+/* Fill `m` from a host allocator (NULL = libc). Returns SCV_EINVAL when a hook is missing. */
+scv_status scv__mem_init(scv__mem *m, const scv_allocator *alc);
+
+void *scv__alloc(const scv__mem *m, size_t size);
+void *scv__calloc(const scv__mem *m, size_t n, size_t size);
+void *scv__realloc(const scv__mem *m, void *p, size_t old_size, size_t new_size);
+void scv__free(const scv__mem *m, void *p, size_t size);
+
+/* a * b into *out; returns 0 on overflow. */
+static inline int scv__mul_ok(size_t a, size_t b, size_t *out)
+{
+    if (b != 0 && a > SIZE_MAX / b) return 0;
+    *out = a * b;
+    return 1;
+}
+
+/* a + b into *out; returns 0 on overflow. */
+static inline int scv__add_ok(size_t a, size_t b, size_t *out)
+{
+    if (a > SIZE_MAX - b) return 0;
+    *out = a + b;
+    return 1;
+}
+
+/*
+ * Make room for `need` elements of `elem` bytes in the array *ptr of capacity *cap (in
+ * elements). Grows geometrically. On failure nothing changes and SCV_ENOMEM is returned.
+ * New memory is not initialised.
+ */
+scv_status scv__reserve(const scv__mem *m, void **ptr, size_t *cap, size_t need, size_t elem);
+
+/* A growable array of T: `SCV__VEC(T) v;` with v.data, v.len, v.cap. */
+#define SCV__VEC(T) struct { T *data; size_t len; size_t cap; }
+
+/* Make room for v.len + extra elements. */
+#define SCV__VEC_RESERVE(m, v, extra)                                                        \
+    ((v).len > SIZE_MAX - (size_t)(extra)                                                    \
+         ? SCV_ENOMEM                                                                       \
+         : scv__reserve((m), (void **)&(v).data, &(v).cap, (v).len + (size_t)(extra),        \
+                        sizeof(*(v).data)))
+
+#define SCV__VEC_FREE(m, v)                                                                 \
+    do {                                                                                    \
+        scv__free((m), (v).data, (v).cap * sizeof(*(v).data));                              \
+        (v).data = NULL;                                                                    \
+        (v).len = (v).cap = 0;                                                              \
+    } while (0)
+
+#endif
