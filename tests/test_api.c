@@ -1,0 +1,529 @@
+/* test_api.c — the public API's contract: argument errors, statuses and reasons, limits,
+ * ownership, and allocation failure leaving the engine exactly as it was. */
+#include "test.h"
+
+/* ---- an allocator that fails at the N-th call and checks sizes ---------------------------- */
+
+typedef struct {
+    long calls;     /* calls so far */
+    long fail_at;   /* fail this call (1-based); 0 = never */
+    long live;      /* blocks outstanding */
+    size_t bytes;   /* bytes outstanding, by the sizes the library reports */
+} fail_ctx;
+
+static void *f_alloc(void *ctx, size_t size)
+{
+    fail_ctx *c = ctx;
+    if (++c->calls == c->fail_at) return NULL;
+    void *p = malloc(size);
+    if (p != NULL) {
+        c->live++;
+        c->bytes += size;
+    }
+    return p;
+}
+
+static void *f_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
+{
+    fail_ctx *c = ctx;
+    if (++c->calls == c->fail_at) return NULL;
+    void *q = realloc(p, new_size);
+    if (q != NULL) c->bytes = c->bytes - old_size + new_size;
+    return q;
+}
+
+static void f_free(void *ctx, void *p, size_t size)
+{
+    fail_ctx *c = ctx;
+    c->live--;
+    c->bytes -= size;
+    free(p);
+}
+
+static scv_engine *engine_with(fail_ctx *c)
+{
+    scv_allocator a = {f_alloc, f_realloc, f_free, c};
+    scv_options *o;
+    scv_engine *e;
+    assert_ok(scv_options_new(&a, &o));
+    assert_ok(scv_options_set_region(o, S("DE")));
+    assert_ok(scv_options_set_retain(o, SCV_RETAIN_RAW));
+    assert_ok(scv_engine_new(o, &e));
+    scv_options_free(o);
+    return e;
+}
+
+/* Everything a host can observe, as text, for before/after comparisons. */
+static void fingerprint(const scv_engine *e, char *out, size_t cap)
+{
+    size_t used = 0;
+    used += (size_t)snprintf(out + used, cap - used, "r%zu p%zu i%zu|", scv_engine_record_count(e),
+                             scv_engine_profile_count(e), scv_engine_identifier_count(e));
+    scv_record_ref ref = 0;
+    while (scv_engine_record_next(e, ref, &ref) == SCV_OK && used < cap) {
+        scv_profile_id p;
+        const char *id;
+        size_t len;
+        assert_ok(scv_engine_record_profile(e, ref, &p));
+        assert_ok(scv_engine_record_info(e, ref, NULL, &id, &len, NULL));
+        used += (size_t)snprintf(out + used, cap - used, "%.*s>%u;", (int)len, id, p);
+    }
+    scv_profile_id p = 0;
+    while (scv_engine_profile_next(e, p, &p) == SCV_OK && used < cap) {
+        const char *v;
+        size_t n;
+        size_t nids;
+        if (scv_profile_trait(e, p, S("city"), &v, &n, NULL) == SCV_OK)
+            used += (size_t)snprintf(out + used, cap - used, "%u:%.*s;", p, (int)n, v);
+        assert_status(scv_profile_identifiers(e, p, NULL, 0, &nids), nids == 0 ? SCV_OK : SCV_EBUFFER);
+        used += (size_t)snprintf(out + used, cap - used, "%u#%zu;", p, nids);
+    }
+}
+
+typedef struct {
+    const char *src, *id, *email, *phone, *city;
+} row;
+
+static const row scenario[] = {
+    {"crm", "c1", "ann@x.de", "030 1234567", "Berlin"},
+    {"web", "w1", "ANN@x.de", NULL, NULL},
+    {"pos", "p1", NULL, "+49 30 1234567", "Potsdam"},
+    {"crm", "c2", "bob@y.de", NULL, "Bonn"},
+    {"web", "w2", "bob@y.de", "0301234567", NULL},   /* merges ann and bob */
+    {"web", "w2", "bob@y.de", NULL, "Bonn"},         /* replace: splits them again */
+    {"crm", "c1", "ann@x.de", NULL, "Hamburg"},      /* replace: p1 leaves */
+    {"shop", "s1", "new@z.de", "0401234567", "Kiel"} /* new source registered */
+};
+
+static scv_status apply(scv_engine *e, const row *w)
+{
+    scv_record *r;
+    scv_source src;
+    scv_status st;
+    if (scv_engine_source(e, S(w->src), &src) != SCV_OK) {
+        st = scv_engine_register_source(e, S(w->src), &src);
+        if (st != SCV_OK) return st;
+    }
+    st = scv_record_new(e, &r);
+    if (st != SCV_OK) return st;
+    if ((st = scv_record_reset(r, src, S(w->id))) != SCV_OK) goto out;
+    if (w->email && (st = scv_record_add_identifier(r, SCV_KIND_EMAIL, S(w->email))) != SCV_OK) goto out;
+    if (w->phone && (st = scv_record_add_identifier(r, SCV_KIND_PHONE, S(w->phone))) != SCV_OK) goto out;
+    if (w->city && (st = scv_record_add_trait(r, S("city"), S(w->city))) != SCV_OK) goto out;
+    st = scv_engine_upsert(e, r, NULL);
+out:
+    scv_record_free(r);
+    return st;
+}
+
+static void allocation_failure_at_every_call_leaves_engine_unchanged(void **state)
+{
+    (void)state;
+    static char before[8192], after[8192];
+    size_t steps = sizeof scenario / sizeof scenario[0];
+    for (size_t step = 0; step < steps; step++) {
+        for (long n = 1;; n++) {
+            fail_ctx c = {0, 0, 0, 0};
+            scv_engine *e = engine_with(&c);
+            for (size_t i = 0; i < step; i++) assert_ok(apply(e, &scenario[i]));
+            fingerprint(e, before, sizeof before);
+            c.fail_at = c.calls + n;
+            scv_status st = apply(e, &scenario[step]);
+            if (st == SCV_OK) {
+                scv_engine_free(e);
+                assert_int_equal(c.live, 0);
+                assert_int_equal(c.bytes, 0);
+                break; /* every allocation of this step has been failed once */
+            }
+            assert_int_equal(st, SCV_ENOMEM);
+            fingerprint(e, after, sizeof after);
+            if (strcmp(before, after) != 0)
+                fail_msg("step %zu, failing allocation %ld changed the engine:\n%s\n%s", step, n, before, after);
+            /* The engine still works after the failure. */
+            c.fail_at = 0;
+            assert_ok(apply(e, &scenario[step]));
+            scv_engine_free(e);
+            assert_int_equal(c.live, 0);
+            assert_int_equal(c.bytes, 0);
+        }
+    }
+}
+
+static void failed_engine_and_options_creation_report_enomem(void **state)
+{
+    (void)state;
+    for (long n = 1; n < 64; n++) {
+        fail_ctx c = {0, n, 0, 0};
+        scv_allocator a = {f_alloc, f_realloc, f_free, &c};
+        scv_options *o = NULL;
+        scv_engine *e = NULL;
+        scv_status st = scv_options_new(&a, &o);
+        if (st == SCV_OK) st = scv_engine_new(o, &e);
+        if (st == SCV_OK) {
+            scv_engine_free(e);
+            scv_options_free(o);
+            assert_int_equal(c.live, 0);
+            return;
+        }
+        assert_int_equal(st, SCV_ENOMEM);
+        assert_null(e);
+        scv_options_free(o);
+        assert_int_equal(c.live, 0);
+    }
+    fail_msg("engine creation never succeeded");
+}
+
+static void incomplete_allocator_is_rejected(void **state)
+{
+    (void)state;
+    scv_allocator a = {f_alloc, NULL, f_free, NULL};
+    scv_options *o = (scv_options *)&a;
+    assert_status(scv_options_new(&a, &o), SCV_EINVAL);
+    assert_null(o);
+}
+
+static void free_functions_accept_null(void **state)
+{
+    (void)state;
+    scv_options_free(NULL);
+    scv_engine_free(NULL);
+    scv_record_free(NULL);
+}
+
+static void version_matches_header(void **state)
+{
+    (void)state;
+    assert_int_equal(scv_version_number(), SCV_VERSION_NUMBER);
+    assert_string_equal(scv_version_string(), SCV_VERSION_STRING);
+}
+
+static void every_status_has_a_name(void **state)
+{
+    (void)state;
+    for (int s = SCV_OK; s <= SCV_ESTATE; s++) assert_string_not_equal(scv_status_str((scv_status)s), "unknown status");
+    assert_string_equal(scv_status_str((scv_status)999), "unknown status");
+}
+
+static void null_arguments_are_einval(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    scv_kind k;
+    scv_profile_id p;
+    size_t n;
+    assert_status(scv_options_new(NULL, NULL), SCV_EINVAL);
+    assert_status(scv_engine_new(NULL, NULL), SCV_EINVAL);
+    assert_status(scv_record_new(NULL, &r), SCV_EINVAL);
+    assert_status(scv_engine_upsert(e, NULL, NULL), SCV_EINVAL);
+    assert_status(scv_engine_upsert(NULL, NULL, NULL), SCV_EINVAL);
+    assert_status(scv_engine_kind(e, NULL, 3, &k), SCV_EINVAL);
+    assert_status(scv_engine_normalize(e, SCV_KIND_EMAIL, S("a@b.de"), NULL, 4, &n), SCV_EINVAL);
+    assert_status(scv_engine_normalize(e, SCV_KIND_EMAIL, NULL, 5, NULL, 0, &n), SCV_EINVAL);
+    assert_status(scv_profile_canonical(e, 1, NULL), SCV_EINVAL);
+    assert_status(scv_profile_records(e, 1, NULL, 5, &n), SCV_EINVAL);
+    assert_status(scv_engine_identifier_profile(e, SCV_KIND_EMAIL, NULL, 1, &p), SCV_EINVAL);
+    assert_ok(scv_record_new(e, &r));
+    assert_status(scv_record_reset(r, SCV_SOURCE_CRM, NULL, 4), SCV_EINVAL);
+    assert_status(scv_record_reset(r, SCV_SOURCE_CRM, "", 0), SCV_EINVAL);
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("x")));
+    assert_status(scv_record_add_identifier(r, SCV_KIND_EMAIL, NULL, 2), SCV_EINVAL);
+    assert_status(scv_record_add_trait(r, S("city"), NULL, 2), SCV_EINVAL);
+    assert_status(scv_record_add_trait(r, NULL, 0, S("x")), SCV_EINVAL);
+    assert_status(scv_record_add_measure(r, S("total"), 0.0 / 0.0), SCV_EINVAL);
+    scv_record_free(r);
+    assert_int_equal(scv_engine_record_count(NULL), 0);
+    assert_string_equal(scv_engine_errmsg(NULL), "");
+    scv_engine_free(e);
+}
+
+static void builder_needs_reset_before_fields_and_upsert(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    assert_status(scv_record_add_identifier(r, SCV_KIND_EMAIL, S("a@b.de")), SCV_ESTATE);
+    assert_status(scv_record_set_timestamp(r, 5), SCV_ESTATE);
+    assert_status(scv_engine_upsert(e, r, NULL), SCV_ESTATE);
+    assert_string_not_equal(scv_engine_errmsg(e), "");
+    assert_status(scv_record_reset(r, 77, S("x")), SCV_ENOTFOUND);
+    assert_status(scv_engine_upsert(e, r, NULL), SCV_ESTATE);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+static void builder_of_another_engine_is_refused(void **state)
+{
+    (void)state;
+    scv_engine *a = test_engine(), *b = test_engine();
+    scv_record *r;
+    assert_ok(scv_record_new(a, &r));
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("x")));
+    assert_status(scv_engine_upsert(b, r, NULL), SCV_ESTATE);
+    assert_int_equal(scv_engine_record_count(b), 0);
+    scv_record_free(r);
+    scv_engine_free(a);
+    scv_engine_free(b);
+}
+
+static void invalid_utf8_and_nul_are_rejected_with_offset(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    assert_status(scv_record_reset(r, SCV_SOURCE_CRM, "ab\xC3(", 4), SCV_EUTF8);
+    assert_int_equal(scv_record_erroffset(r), 2);
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("x")));
+    assert_status(scv_record_add_identifier(r, SCV_KIND_EMAIL, "a\0@b.de", 7), SCV_EUTF8);
+    assert_int_equal(scv_record_erroffset(r), 1);
+    assert_status(scv_record_add_trait(r, S("city"), "K\xF6ln", 4), SCV_EUTF8);
+    assert_int_equal(scv_record_erroffset(r), 1);
+    assert_status(scv_record_add_trait(r, "\xED\xA0\x80", 3, S("x")), SCV_EUTF8); /* surrogate */
+    assert_status(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, "\xC0\xAF", 2), SCV_EUTF8); /* overlong */
+    assert_ok(scv_record_add_trait(r, S("city"), S("Köln")));
+    assert_ok(scv_engine_upsert(e, r, NULL));
+    assert_int_equal(scv_engine_identifier_count(e), 0);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+static void over_long_values_are_rejected(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    static char big[SCV_MAX_TRAIT_LEN + 2];
+    memset(big, 'a', sizeof big);
+    assert_ok(scv_record_new(e, &r));
+    assert_status(scv_record_reset(r, SCV_SOURCE_CRM, big, SCV_MAX_RECORD_ID_LEN + 1), SCV_ETOOLONG);
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, big, SCV_MAX_RECORD_ID_LEN));
+    assert_status(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, big, SCV_MAX_VALUE_LEN + 1), SCV_ETOOLONG);
+    assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, big, SCV_MAX_VALUE_LEN));
+    assert_status(scv_record_add_trait(r, big, SCV_MAX_NAME_LEN + 1, S("x")), SCV_ETOOLONG);
+    assert_status(scv_record_add_trait(r, S("t"), big, SCV_MAX_TRAIT_LEN + 1), SCV_ETOOLONG);
+    assert_ok(scv_record_add_trait(r, S("t"), big, SCV_MAX_TRAIT_LEN));
+    assert_ok(scv_engine_upsert(e, r, NULL));
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+static void too_many_identifiers_and_fields_hit_limits(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    char v[32];
+    assert_ok(scv_record_new(e, &r));
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("x")));
+    for (int i = 0; i < SCV_MAX_IDENTIFIERS; i++) {
+        snprintf(v, sizeof v, "id%d", i);
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S(v)));
+    }
+    assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S("id0"))); /* duplicate: ignored */
+    assert_status(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S("one more")), SCV_ELIMIT);
+    for (int i = 0; i < SCV_MAX_FIELDS; i++) {
+        snprintf(v, sizeof v, "f%d", i);
+        assert_ok(scv_record_add_measure(r, S(v), i));
+    }
+    assert_ok(scv_record_add_measure(r, S("f0"), 1.0)); /* same name: replaced */
+    assert_status(scv_record_add_trait(r, S("another"), S("x")), SCV_ELIMIT);
+    assert_ok(scv_engine_upsert(e, r, NULL));
+    assert_int_equal(scv_engine_identifier_count(e), SCV_MAX_IDENTIFIERS);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+static void rejected_identifier_has_reason_and_builder_keeps_the_rest(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("x")));
+    assert_ok(scv_record_add_identifier(r, SCV_KIND_EMAIL, S("ok@x.de")));
+    assert_status(scv_record_add_identifier(r, SCV_KIND_EMAIL, S("jane.doe@")), SCV_EREJECTED);
+    assert_string_not_equal(scv_record_errmsg(r), "");
+    assert_status(scv_record_add_identifier(r, SCV_KIND_PHONE, S("12345")), SCV_EREJECTED);
+    assert_status(scv_record_add_identifier(r, 99, S("x")), SCV_ENOTFOUND);
+    assert_ok(scv_engine_upsert(e, r, NULL));
+    assert_int_equal(scv_engine_identifier_count(e), 1);
+    assert_string_equal(scv_engine_errmsg(e), "");
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+static void kinds_register_validate_and_look_up(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_kind k, again;
+    size_t n;
+    assert_ok(scv_engine_kind(e, S("loyalty_id"), &k));
+    assert_int_equal(k, SCV_KIND_LOYALTY_ID);
+    assert_ok(scv_engine_register_kind(e, S("instagram"), SCV_NORM_CASEFOLD, &k));
+    assert_int_equal(k, 6);
+    assert_status(scv_engine_register_kind(e, S("instagram"), SCV_NORM_EXACT, &again), SCV_EEXISTS);
+    assert_int_equal(again, k);
+    assert_status(scv_engine_register_kind(e, S("Instagram"), SCV_NORM_EXACT, NULL), SCV_EINVAL);
+    assert_status(scv_engine_register_kind(e, S("9lives"), SCV_NORM_EXACT, NULL), SCV_EINVAL);
+    assert_status(scv_engine_register_kind(e, S("x"), (scv_normalizer)9, NULL), SCV_EINVAL);
+    assert_string_not_equal(scv_engine_errmsg(e), "");
+    assert_status(scv_engine_kind(e, S("facebook"), &k), SCV_ENOTFOUND);
+    assert_int_equal(scv_engine_kind_count(e), 7);
+    assert_memory_equal(scv_engine_kind_name(e, 6, &n), "instagram", 9);
+    assert_null(scv_engine_kind_name(e, 7, &n));
+    char name[16];
+    for (int i = 7; i < SCV_MAX_KINDS; i++) {
+        snprintf(name, sizeof name, "k%d", i);
+        assert_ok(scv_engine_register_kind(e, S(name), SCV_NORM_EXACT, NULL));
+    }
+    assert_status(scv_engine_register_kind(e, S("onemore"), SCV_NORM_EXACT, NULL), SCV_ELIMIT);
+    /* Registered kinds link with their normalizer: case-folded here. */
+    scv_kind ig;
+    assert_ok(scv_engine_kind(e, S("instagram"), &ig));
+    scv_record *r;
+    scv_profile_id p1, p2;
+    assert_ok(scv_record_new(e, &r));
+    assert_ok(scv_record_reset(r, SCV_SOURCE_WEB, S("a")));
+    assert_ok(scv_record_add_identifier(r, ig, S("@JaneDoe")));
+    assert_ok(scv_engine_upsert(e, r, &p1));
+    assert_ok(scv_record_reset(r, SCV_SOURCE_WEB, S("b")));
+    assert_ok(scv_record_add_identifier(r, ig, S(" @janedoe ")));
+    assert_ok(scv_engine_upsert(e, r, &p2));
+    assert_int_equal(p1, p2);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+static void sources_register_and_look_up(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_source s;
+    size_t n;
+    assert_ok(scv_engine_source(e, S("pos"), &s));
+    assert_int_equal(s, SCV_SOURCE_POS);
+    assert_ok(scv_engine_register_source(e, S("app"), &s));
+    assert_int_equal(s, 4);
+    assert_status(scv_engine_register_source(e, S("crm"), &s), SCV_EEXISTS);
+    assert_int_equal(s, SCV_SOURCE_CRM);
+    assert_int_equal(scv_engine_source_count(e), 5);
+    assert_memory_equal(scv_engine_source_name(e, 4, &n), "app", 3);
+    assert_status(scv_engine_source(e, S("nope"), &s), SCV_ENOTFOUND);
+    scv_engine_free(e);
+}
+
+static void normalize_reports_size_and_reason(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    char out[SCV_MAX_NORMALIZED_LEN];
+    size_t n;
+    assert_status(scv_engine_normalize(e, SCV_KIND_EMAIL, S(" Ann@X.de"), out, 3, &n), SCV_EBUFFER);
+    assert_int_equal(n, 8);
+    assert_ok(scv_engine_normalize(e, SCV_KIND_EMAIL, S(" Ann@X.de"), out, sizeof out, &n));
+    assert_memory_equal(out, "ann@x.de", 8);
+    assert_ok(scv_engine_normalize(e, SCV_KIND_PHONE, S("030 1234567"), out, sizeof out, &n));
+    assert_int_equal(n, 12);
+    assert_memory_equal(out, "+49301234567", 12);
+    assert_status(scv_engine_normalize(e, SCV_KIND_EMAIL, S("a b@x.de"), out, sizeof out, &n), SCV_EREJECTED);
+    assert_int_equal(scv_engine_erroffset(e), 1);
+    assert_string_not_equal(scv_engine_errmsg(e), "");
+    assert_status(scv_engine_normalize(e, 42, S("x"), out, sizeof out, &n), SCV_ENOTFOUND);
+    scv_engine_free(e);
+}
+
+static void hash_depends_on_key_kind_and_normalized_value(void **state)
+{
+    (void)state;
+    scv_engine *a = test_engine(), *b;
+    scv_options *o;
+    uint8_t h1[16], h2[16], h3[16], h4[16];
+    assert_ok(scv_options_new(NULL, &o));
+    assert_ok(scv_options_set_hash_key(o, S("another key")));
+    assert_ok(scv_engine_new(o, &b));
+    scv_options_free(o);
+    assert_ok(scv_engine_hash(a, SCV_KIND_EMAIL, S("Ann@x.de"), h1));
+    assert_ok(scv_engine_hash(a, SCV_KIND_EMAIL, S(" ann@X.DE "), h2));
+    assert_memory_equal(h1, h2, 16);
+    assert_ok(scv_engine_hash(b, SCV_KIND_EMAIL, S("ann@x.de"), h3));
+    assert_memory_not_equal(h1, h3, 16);
+    assert_ok(scv_engine_hash(a, SCV_KIND_CUSTOMER_ID, S("ann@x.de"), h4));
+    assert_memory_not_equal(h1, h4, 16);
+    scv_engine_free(a);
+    scv_engine_free(b);
+}
+
+static void hashes_only_engine_keeps_no_values(void **state)
+{
+    (void)state;
+    scv_engine *e;
+    scv_record *r;
+    const char *v = "x";
+    size_t n = 9;
+    uint8_t h[16], expect[16];
+    assert_ok(scv_engine_new(NULL, &e));
+    assert_ok(scv_record_new(e, &r));
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("1")));
+    assert_ok(scv_record_add_identifier(r, SCV_KIND_EMAIL, S("ann@x.de")));
+    assert_ok(scv_engine_upsert(e, r, NULL));
+    assert_ok(scv_engine_identifier_info(e, 1, NULL, h, &v, &n));
+    assert_null(v);
+    assert_int_equal(n, 0);
+    assert_ok(scv_engine_hash(e, SCV_KIND_EMAIL, S("ann@x.de"), expect));
+    assert_memory_equal(h, expect, 16);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+static void region_and_options_validation(void **state)
+{
+    (void)state;
+    scv_options *o;
+    assert_ok(scv_options_new(NULL, &o));
+    assert_status(scv_options_set_region(o, S("XX")), SCV_ENOTFOUND);
+    assert_status(scv_options_set_region(o, S("DEU")), SCV_EINVAL);
+    assert_ok(scv_options_set_region(o, S("us")));
+    assert_status(scv_options_set_retain(o, (scv_retain)7), SCV_EINVAL);
+    assert_status(scv_options_set_hash_key(o, NULL, 3), SCV_EINVAL);
+    assert_ok(scv_options_set_hash_key(o, NULL, 0));
+    assert_ok(scv_options_set_email_provider_rules(o, 1));
+    scv_engine *e;
+    assert_ok(scv_engine_new(o, &e));
+    scv_options_free(o);
+    char out[64];
+    size_t n;
+    assert_ok(scv_engine_normalize(e, SCV_KIND_PHONE, S("(212) 555-0147"), out, sizeof out, &n));
+    assert_memory_equal(out, "+12125550147", n);
+    assert_ok(scv_engine_normalize(e, SCV_KIND_EMAIL, S("J.Doe+news@Gmail.com"), out, sizeof out, &n));
+    assert_memory_equal(out, "jdoe@gmail.com", n);
+    scv_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(allocation_failure_at_every_call_leaves_engine_unchanged),
+        cmocka_unit_test(failed_engine_and_options_creation_report_enomem),
+        cmocka_unit_test(incomplete_allocator_is_rejected),
+        cmocka_unit_test(free_functions_accept_null),
+        cmocka_unit_test(version_matches_header),
+        cmocka_unit_test(every_status_has_a_name),
+        cmocka_unit_test(null_arguments_are_einval),
+        cmocka_unit_test(builder_needs_reset_before_fields_and_upsert),
+        cmocka_unit_test(builder_of_another_engine_is_refused),
+        cmocka_unit_test(invalid_utf8_and_nul_are_rejected_with_offset),
+        cmocka_unit_test(over_long_values_are_rejected),
+        cmocka_unit_test(too_many_identifiers_and_fields_hit_limits),
+        cmocka_unit_test(rejected_identifier_has_reason_and_builder_keeps_the_rest),
+        cmocka_unit_test(kinds_register_validate_and_look_up),
+        cmocka_unit_test(sources_register_and_look_up),
+        cmocka_unit_test(normalize_reports_size_and_reason),
+        cmocka_unit_test(hash_depends_on_key_kind_and_normalized_value),
+        cmocka_unit_test(hashes_only_engine_keeps_no_values),
+        cmocka_unit_test(region_and_options_validation),
+    };
+    return cmocka_run_group_tests_name("api", tests, NULL, NULL);
+}
