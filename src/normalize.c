@@ -1,0 +1,520 @@
+/* normalize.c — identifier normalizers: e-mail, phone (E.164), exact and case-folded.
+ *
+ * Every normalizer first trims white space at both ends (space, tab, CR, LF, and U+00A0
+ * NO-BREAK SPACE as C2 A0; exact, case-folded and phone also VT and FF). Offsets in rejections
+ * are byte offsets into the original input, before trimming; -1 means the whole value.
+ *
+ * E-mail: ASCII letters are lower-cased, other bytes kept. Valid means: exactly one '@', a
+ * non-empty local part of at most 64 bytes, at most 254 bytes in all, no space, NBSP or control
+ * byte (< 0x20, 0x7F) anywhere, and a domain of at least two non-empty labels made of
+ * [a-z0-9-] and non-ASCII bytes (no leading, trailing or double dot). The local part is
+ * otherwise not checked (quoted local parts and RFC 5322 comments are not parsed). With
+ * SCV__EMAIL_PROVIDER_RULES, for gmail.com and googlemail.com the local part loses its dots
+ * and everything from the first '+', and the domain becomes gmail.com.
+ *
+ * Phone, to E.164 ("+" and 8..15 digits): separators ' ', '-', '.', '(', ')', '/' and NBSP
+ * are ignored. A leading '+', or "00", or "011" when the default region's calling code is 1,
+ * means a calling code follows; it is matched against the region table (longest match, 1..3
+ * digits) and a "(0)" right after it is dropped, as is a plain "0" when that region's trunk
+ * prefix is "0". Without one, the default region's trunk
+ * prefix is stripped when present and its calling code prepended. An extension ("ext", "x" or
+ * "#" and digits) is cut off. The national significant number (NSN) must fit the region's
+ * length range and must not be one repeated digit or, as a whole, a run of >= 7 ascending or
+ * descending digits; '0' may sit at either end ("0123456789", "1234567890", "0987654321").
+ *
+ * Known differences from libphonenumber (see also phone_regions.c):
+ *   - a trunk prefix written after a calling code is dropped only when it is "0" (as in
+ *     "+49 030..." or "+44 (0)20..."); other trunk prefixes ("8" in RU) are kept there, since
+ *     "+7 812..." is a real number;
+ *   - no per-prefix validity: any digits of a plausible length pass;
+ *   - only "+", "00" and (NANP) "011" are recognised as international prefixes, not each
+ *     region's own ("0011" AU, "010" JP, "8~10" RU...);
+ *   - no vanity numbers (letters are rejected, not mapped to digits), no full-width or other
+ *     non-ASCII digits, no carrier codes, no national-only short numbers;
+ *   - the default region is used only for numbers without a calling code; a number with one
+ *     is never checked against the default region.
+ *
+ * Exact: trimmed, otherwise byte-exact. Case-folded: trimmed, then ASCII A-Z lower-cased;
+ * non-ASCII letters are left unchanged (no Unicode case folding or normalization: "Ä" and "ä",
+ * or composed and decomposed forms, stay different).
+ */
+#include "normalize.h"
+
+#include <string.h>
+
+#define EMAIL_MAX_LOCAL 64  /* RFC 5321 4.5.3.1.1 */
+#define EMAIL_MAX_TOTAL 254 /* RFC 5321 path limit minus the angle brackets */
+
+#define E164_MIN_DIGITS 8
+#define E164_MAX_DIGITS 15
+/* Digits kept while scanning a phone number: the longest prefix ("011"), a 3-digit calling
+ * code, a "(0)" and a 15-digit number fit; more means too long anyway. */
+#define PHONE_MAX_DIGITS 24
+#define NO_INDEX ((size_t)-1)
+
+static const char REASON_EMPTY[] = "empty value";
+
+/* ---------------------------------------------------------------------------------------- */
+/* Shared helpers                                                                           */
+/* ---------------------------------------------------------------------------------------- */
+
+static scv_status reject(scv__norm_err *err, const char *reason, int64_t offset)
+{
+    if (err != NULL) {
+        err->reason = reason;
+        err->offset = offset;
+    }
+    return SCV_EREJECTED;
+}
+
+static int64_t off(size_t i)
+{
+    return (int64_t)i;
+}
+
+static char lower_ascii(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* U+00A0 (C2 A0) starts at in[i], within [.., end). */
+static int is_nbsp_at(const char *in, size_t i, size_t end)
+{
+    return i + 1 < end && (unsigned char)in[i] == 0xC2 && (unsigned char)in[i + 1] == 0xA0;
+}
+
+/* An ASCII white-space byte that trimming removes; VT and FF only when `vt_ff`. */
+static int is_trim_byte(char c, int vt_ff)
+{
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return 1;
+    return vt_ff && (c == '\v' || c == '\f');
+}
+
+/* The value without surrounding white space and NBSPs: in[*start, *end). */
+static void trim(const char *in, size_t len, int vt_ff, size_t *start, size_t *end)
+{
+    size_t s = 0, e = len;
+    for (;;) {
+        if (s < e && is_trim_byte(in[s], vt_ff)) {
+            s++;
+        } else if (is_nbsp_at(in, s, e)) {
+            s += 2;
+        } else {
+            break;
+        }
+    }
+    for (;;) {
+        if (e > s && is_trim_byte(in[e - 1], vt_ff)) {
+            e--;
+        } else if (e - s >= 2 && is_nbsp_at(in, e - 2, e)) {
+            e -= 2;
+        } else {
+            break;
+        }
+    }
+    *start = s;
+    *end = e;
+}
+
+/* Copy in[from, to) to out lower-casing ASCII letters; returns the bytes written. */
+static size_t copy_lower(const char *in, size_t from, size_t to, char *out)
+{
+    size_t i, n = 0;
+    for (i = from; i < to; i++) out[n++] = lower_ascii(in[i]);
+    return n;
+}
+
+/* s[0, len) equals the lower-case literal `lit`, ignoring ASCII case. */
+static int equals_ignore_case(const char *s, size_t len, const char *lit)
+{
+    size_t i;
+    if (len != strlen(lit)) return 0;
+    for (i = 0; i < len; i++) {
+        if (lower_ascii(s[i]) != lit[i]) return 0;
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* E-mail                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Offset of the first space, NBSP or control byte in [s, e), or e. */
+static size_t email_find_space(const char *in, size_t s, size_t e)
+{
+    size_t i;
+    for (i = s; i < e; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c <= 0x20 || c == 0x7F || is_nbsp_at(in, i, e)) return i;
+    }
+    return e;
+}
+
+/* Find the one '@' in [s, e) and check the lengths around it. */
+static scv_status email_split(const char *in, size_t s, size_t e, size_t *at, scv__norm_err *err)
+{
+    size_t i, first = e;
+    for (i = s; i < e; i++) {
+        if (in[i] != '@') continue;
+        if (first != e) return reject(err, "e-mail has more than one '@'", off(i));
+        first = i;
+    }
+    if (first == e) return reject(err, "e-mail has no '@'", -1);
+    if (first == s) return reject(err, "e-mail has an empty local part", off(first));
+    if (first - s > EMAIL_MAX_LOCAL) {
+        return reject(err, "e-mail local part is longer than 64 bytes", off(s + EMAIL_MAX_LOCAL));
+    }
+    if (e - s > EMAIL_MAX_TOTAL) {
+        return reject(err, "e-mail is longer than 254 bytes", off(s + EMAIL_MAX_TOTAL));
+    }
+    *at = first;
+    return SCV_OK;
+}
+
+static int is_domain_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c >= 0x80;
+}
+
+/* Check the domain in[d, e), which follows the '@' at d - 1. */
+static scv_status email_check_domain(const char *in, size_t d, size_t e, scv__norm_err *err)
+{
+    size_t i, label = 0;
+    int dotted = 0;
+    if (d == e) return reject(err, "e-mail has an empty domain", off(d - 1));
+    for (i = d; i < e; i++) {
+        if (in[i] == '.') {
+            if (label == 0) return reject(err, "e-mail domain has an empty label", off(i));
+            label = 0;
+            dotted = 1;
+        } else if (is_domain_byte((unsigned char)in[i])) {
+            label++;
+        } else {
+            return reject(err, "e-mail domain has an invalid character", off(i));
+        }
+    }
+    if (label == 0) return reject(err, "e-mail domain ends with a dot", off(e - 1));
+    if (!dotted) return reject(err, "e-mail domain has no dot", -1);
+    return SCV_OK;
+}
+
+static int email_is_gmail(const char *domain, size_t len)
+{
+    return equals_ignore_case(domain, len, "gmail.com") ||
+           equals_ignore_case(domain, len, "googlemail.com");
+}
+
+/* The Gmail local part of in[s, at): dots removed, cut at the first '+', lower-cased. Writes
+ * to out unless it is NULL; returns the length. */
+static size_t email_gmail_local(const char *in, size_t s, size_t at, char *out)
+{
+    size_t i, n = 0;
+    for (i = s; i < at && in[i] != '+'; i++) {
+        if (in[i] == '.') continue;
+        if (out != NULL) out[n] = lower_ascii(in[i]);
+        n++;
+    }
+    return n;
+}
+
+scv_status scv__normalize_email(const char *in, size_t len, unsigned flags, char *out,
+                                size_t *out_len, scv__norm_err *err)
+{
+    static const char gmail[] = "@gmail.com";
+    size_t s, e, at, bad, n;
+    scv_status st;
+
+    trim(in, len, 0, &s, &e);
+    if (s == e) return reject(err, REASON_EMPTY, -1);
+    bad = email_find_space(in, s, e);
+    if (bad != e) return reject(err, "e-mail contains a space or control character", off(bad));
+    st = email_split(in, s, e, &at, err);
+    if (st != SCV_OK) return st;
+    st = email_check_domain(in, at + 1, e, err);
+    if (st != SCV_OK) return st;
+
+    if ((flags & SCV__EMAIL_PROVIDER_RULES) && email_is_gmail(in + at + 1, e - at - 1)) {
+        if (email_gmail_local(in, s, at, NULL) == 0) {
+            return reject(err, "e-mail local part is empty after provider rules", -1);
+        }
+        n = email_gmail_local(in, s, at, out);
+        memcpy(out + n, gmail, sizeof gmail - 1);
+        n += sizeof gmail - 1;
+    } else {
+        n = copy_lower(in, s, e, out); /* at most EMAIL_MAX_TOTAL bytes */
+    }
+    *out_len = n;
+    return SCV_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phone                                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/* The digits of a phone number, as scanned. */
+typedef struct phone_digits {
+    char d[PHONE_MAX_DIGITS];     /* '0'..'9' */
+    size_t pos[PHONE_MAX_DIGITS]; /* input offset of each kept digit */
+    size_t n;                     /* digits seen; only the first PHONE_MAX_DIGITS are kept */
+    size_t zero;                  /* index of the digit of the first "(0)", or NO_INDEX */
+    int plus;                     /* a '+' came before the first digit */
+} phone_digits;
+
+static void phone_push(phone_digits *p, char c, size_t pos)
+{
+    if (p->n < PHONE_MAX_DIGITS) {
+        p->d[p->n] = c;
+        p->pos[p->n] = pos;
+    }
+    p->n++;
+}
+
+/* Bytes taken by a separator at in[i] (i < e): 1, 2 for NBSP, or 0 when there is none. */
+static size_t phone_sep_len(const char *in, size_t i, size_t e)
+{
+    char c = in[i];
+    if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/') return 1;
+    return is_nbsp_at(in, i, e) ? 2 : 0;
+}
+
+/* Length of an extension marker at in[i] ("ext", "x", "#"; any case), or 0. */
+static size_t phone_ext_marker(const char *in, size_t i, size_t e)
+{
+    char c = lower_ascii(in[i]);
+    if (c == '#' || c == 'x') return 1;
+    if (c == 'e' && e - i >= 3 && lower_ascii(in[i + 1]) == 'x' && lower_ascii(in[i + 2]) == 't') {
+        return 3;
+    }
+    return 0;
+}
+
+/* Check the extension digits in[i, e) after the marker at `mark`: separators and at least one
+ * digit. Returns e when they are fine, else the offset to blame (the marker when no digit
+ * follows it, otherwise the first stray byte). */
+static size_t phone_check_ext(const char *in, size_t mark, size_t i, size_t e)
+{
+    int digits = 0;
+    while (i < e) {
+        size_t k = phone_sep_len(in, i, e);
+        if (k != 0) {
+            i += k;
+        } else if (is_digit(in[i])) {
+            digits = 1;
+            i++;
+        } else {
+            return digits ? i : mark;
+        }
+    }
+    return digits ? e : mark;
+}
+
+/* Collect the digits of in[s, e) into *p. Returns e, or the offset of an invalid byte. */
+static size_t phone_scan(const char *in, size_t s, size_t e, phone_digits *p)
+{
+    size_t i = s, k;
+    p->n = 0;
+    p->zero = NO_INDEX;
+    p->plus = 0;
+    while (i < e) {
+        char c = in[i];
+        if (is_digit(c)) {
+            phone_push(p, c, i);
+            i++;
+        } else if (c == '(' && e - i >= 3 && in[i + 1] == '0' && in[i + 2] == ')') {
+            if (p->zero == NO_INDEX) p->zero = p->n;
+            phone_push(p, '0', i + 1);
+            i += 3;
+        } else if ((k = phone_sep_len(in, i, e)) != 0) {
+            i += k;
+        } else if (c == '+' && p->n == 0 && !p->plus) {
+            p->plus = 1;
+            i++;
+        } else if (p->n > 0 && (k = phone_ext_marker(in, i, e)) != 0) {
+            return phone_check_ext(in, i, i + k, e);
+        } else {
+            return i;
+        }
+    }
+    return e;
+}
+
+/* The digits start with the ASCII digits of `lit`. */
+static int phone_starts_with(const phone_digits *p, const char *lit)
+{
+    size_t n = strlen(lit);
+    return p->n >= n && memcmp(p->d, lit, n) == 0;
+}
+
+/* Length of the international prefix ('+' counts 0), or NO_INDEX when there is none. */
+static size_t phone_intl_prefix(const phone_digits *p, const scv__region *region)
+{
+    if (p->plus) return 0;
+    if (phone_starts_with(p, "00")) return 2;
+    if (region != NULL && region->calling_code == 1 && phone_starts_with(p, "011")) return 3;
+    return NO_INDEX;
+}
+
+/* The longest calling code (3..1 digits) at digit `at` known to the table: sets *r and
+ * returns its digit count, or 0 when none matches. */
+static size_t phone_calling_code(const phone_digits *p, size_t at, const scv__region **r)
+{
+    size_t k, i;
+    if (p->d[at] == '0') return 0; /* no calling code starts with 0 */
+    for (k = 3; k >= 1; k--) {
+        unsigned code = 0;
+        if (at + k > p->n) continue;
+        for (i = 0; i < k; i++) code = code * 10 + (unsigned)(p->d[at + i] - '0');
+        *r = scv__region_by_calling_code((uint16_t)code);
+        if (*r != NULL) return k;
+    }
+    return 0;
+}
+
+/* Length of the region's trunk prefix at the start of the digits, or 0 when absent. */
+static size_t phone_trunk_len(const phone_digits *p, const scv__region *r)
+{
+    if (r->trunk == NULL || r->trunk[0] == '\0' || !phone_starts_with(p, r->trunk)) return 0;
+    return strlen(r->trunk);
+}
+
+static size_t decimal_digits(unsigned v)
+{
+    return v >= 100 ? 3 : v >= 10 ? 2 : 1;
+}
+
+static int phone_is_repeated(const char *d, size_t n)
+{
+    size_t i;
+    for (i = 1; i < n; i++) {
+        if (d[i] != d[0]) return 0;
+    }
+    return 1;
+}
+
+/* Value of digit c when '0' counts as `zero` (0 in "0123...", 10 in keypad order "...890"). */
+static int digit_value(char c, int zero)
+{
+    return c == '0' ? zero : c - '0';
+}
+
+/* d[0, n) is one run of >= 7 digits, each `step` (+1 or -1) from the last, with '0' valued
+ * `zero`. */
+static int phone_is_run(const char *d, size_t n, int step, int zero)
+{
+    size_t i;
+    if (n < 7) return 0;
+    for (i = 1; i < n; i++) {
+        if (digit_value(d[i], zero) - digit_value(d[i - 1], zero) != step) return 0;
+    }
+    return 1;
+}
+
+/* An ascending or descending run, '0' at either end: "0123456789", "1234567890",
+ * "0987654321", "9876543210", "2345678" (but not "9012345678"). */
+static int phone_is_sequence(const char *d, size_t n)
+{
+    return phone_is_run(d, n, 1, 0) || phone_is_run(d, n, 1, 10) || phone_is_run(d, n, -1, 0) ||
+           phone_is_run(d, n, -1, 10);
+}
+
+/* Validate the NSN digits[first, n) for region r and write "+<code><nsn>". */
+static scv_status phone_finish(const phone_digits *p, size_t first, const scv__region *r,
+                               char *out, size_t *out_len, scv__norm_err *err)
+{
+    const char *nsn = p->d + first;
+    size_t len = p->n - first, cc_len = decimal_digits(r->calling_code), i;
+    unsigned cc = r->calling_code;
+
+    if (len > r->max_len || cc_len + len > E164_MAX_DIGITS) {
+        return reject(err, "phone is too long", -1);
+    }
+    if (len < r->min_len || cc_len + len < E164_MIN_DIGITS) {
+        return reject(err, "phone is too short", -1);
+    }
+    if (phone_is_repeated(nsn, len)) return reject(err, "phone is one repeated digit", -1);
+    if (phone_is_sequence(nsn, len)) {
+        return reject(err, "phone is a sequence of digits", -1);
+    }
+    out[0] = '+';
+    for (i = cc_len; i > 0; i--) {
+        out[i] = (char)('0' + cc % 10);
+        cc /= 10;
+    }
+    memcpy(out + 1 + cc_len, nsn, len);
+    *out_len = 1 + cc_len + len;
+    return SCV_OK;
+}
+
+scv_status scv__normalize_phone(const char *in, size_t len, const scv__region *region, char *out,
+                                size_t *out_len, scv__norm_err *err)
+{
+    phone_digits p;
+    const scv__region *r = region;
+    size_t s, e, bad, first, cc_len;
+
+    trim(in, len, 1, &s, &e);
+    if (s == e) return reject(err, REASON_EMPTY, -1);
+    bad = phone_scan(in, s, e, &p);
+    if (bad != e) return reject(err, "phone has an invalid character", off(bad));
+    if (p.n > PHONE_MAX_DIGITS) return reject(err, "phone is too long", -1);
+
+    first = phone_intl_prefix(&p, region);
+    if (first != NO_INDEX) {
+        if (first >= p.n) return reject(err, "phone is too short", -1);
+        cc_len = phone_calling_code(&p, first, &r);
+        if (cc_len == 0) return reject(err, "phone has an unknown country code", off(p.pos[first]));
+        first += cc_len;
+        if (p.zero == first) {
+            first++; /* "+49 (0)30..." */
+        } else if (strcmp(r->trunk, "0") == 0 && first < p.n && p.d[first] == '0') {
+            first++; /* "+49 030...": a "0" trunk prefix never starts a national number */
+        }
+    } else {
+        if (region == NULL) return reject(err, "phone has no country code and no default region", -1);
+        first = phone_trunk_len(&p, region);
+    }
+    return phone_finish(&p, first, r, out, out_len, err);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Exact and case-folded                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Trim and check an exact or case-folded value. */
+static scv_status id_trim(const char *in, size_t len, size_t *s, size_t *e, scv__norm_err *err)
+{
+    trim(in, len, 1, s, e);
+    if (*s == *e) return reject(err, REASON_EMPTY, -1);
+    /* Callers keep values to SCV_MAX_VALUE_LEN; this only guards the output buffer. */
+    if (*e - *s > SCV_MAX_NORMALIZED_LEN) {
+        return reject(err, "value is too long", off(*s + SCV_MAX_NORMALIZED_LEN));
+    }
+    return SCV_OK;
+}
+
+scv_status scv__normalize_exact(const char *in, size_t len, char *out, size_t *out_len,
+                                scv__norm_err *err)
+{
+    size_t s, e;
+    scv_status st = id_trim(in, len, &s, &e, err);
+    if (st != SCV_OK) return st;
+    memcpy(out, in + s, e - s);
+    *out_len = e - s;
+    return SCV_OK;
+}
+
+scv_status scv__normalize_casefold(const char *in, size_t len, char *out, size_t *out_len,
+                                   scv__norm_err *err)
+{
+    size_t s, e;
+    scv_status st = id_trim(in, len, &s, &e, err);
+    if (st != SCV_OK) return st;
+    *out_len = copy_lower(in, s, e, out);
+    return SCV_OK;
+}

@@ -1,0 +1,872 @@
+/* test_normalize.c — e-mail, phone, exact and case-folded normalizers; the region table.
+ *
+ * Every value is copied into a heap block of exactly its length (no NUL after it) and the
+ * output goes to a heap block of exactly SCV_MAX_NORMALIZED_LEN bytes, so AddressSanitizer and
+ * valgrind catch a read past in[len) or a write past the output. */
+#include "test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "normalize.h"
+
+enum norm { N_EMAIL, N_EMAIL_RULES, N_PHONE, N_EXACT, N_CASEFOLD };
+
+typedef struct result {
+    scv_status status;
+    char out[SCV_MAX_NORMALIZED_LEN + 1]; /* NUL-terminated copy of the output */
+    size_t len;
+    scv__norm_err err;
+} result;
+
+/* Run one normalizer over in[0, len) with exact-size buffers. */
+static void run(enum norm which, const char *region, const char *in, size_t len, result *res)
+{
+    char *copy = malloc(len ? len : 1);
+    char *out = malloc(SCV_MAX_NORMALIZED_LEN);
+    const scv__region *r = NULL;
+    assert_non_null(copy);
+    assert_non_null(out);
+    if (len) memcpy(copy, in, len);
+    if (region != NULL) {
+        r = scv__region_by_iso(region, strlen(region));
+        if (r == NULL) fail_msg("region %s not in the table", region);
+    }
+    res->len = (size_t)-1;
+    res->err.reason = NULL;
+    res->err.offset = -2;
+    switch (which) {
+    case N_EMAIL:
+        res->status = scv__normalize_email(copy, len, 0, out, &res->len, &res->err);
+        break;
+    case N_EMAIL_RULES:
+        res->status = scv__normalize_email(copy, len, SCV__EMAIL_PROVIDER_RULES, out, &res->len,
+                                           &res->err);
+        break;
+    case N_PHONE:
+        res->status = scv__normalize_phone(copy, len, r, out, &res->len, &res->err);
+        break;
+    case N_EXACT:
+        res->status = scv__normalize_exact(copy, len, out, &res->len, &res->err);
+        break;
+    case N_CASEFOLD:
+        res->status = scv__normalize_casefold(copy, len, out, &res->len, &res->err);
+        break;
+    }
+    res->out[0] = '\0';
+    if (res->status == SCV_OK) {
+        assert_true(res->len <= SCV_MAX_NORMALIZED_LEN);
+        memcpy(res->out, out, res->len);
+        res->out[res->len] = '\0';
+    }
+    free(copy);
+    free(out);
+}
+
+static void expect_ok(enum norm which, const char *region, const char *in, const char *want)
+{
+    result res;
+    run(which, region, in, strlen(in), &res);
+    if (res.status != SCV_OK) {
+        fail_msg("\"%s\" (region %s): rejected: %s (offset %lld), expected \"%s\"", in,
+                 region ? region : "none", res.err.reason, (long long)res.err.offset, want);
+    }
+    if (res.len != strlen(want) || memcmp(res.out, want, res.len) != 0) {
+        fail_msg("\"%s\" (region %s): got \"%s\", expected \"%s\"", in, region ? region : "none",
+                 res.out, want);
+    }
+}
+
+static void expect_rejected(enum norm which, const char *region, const char *in,
+                            const char *reason, int64_t offset)
+{
+    result res;
+    run(which, region, in, strlen(in), &res);
+    if (res.status != SCV_EREJECTED) {
+        fail_msg("\"%s\" (region %s): accepted as \"%s\", expected rejection \"%s\"", in,
+                 region ? region : "none", res.out, reason);
+    }
+    assert_non_null(res.err.reason);
+    if (strcmp(res.err.reason, reason) != 0 || res.err.offset != offset) {
+        fail_msg("\"%s\": rejected with \"%s\" at %lld, expected \"%s\" at %lld", in,
+                 res.err.reason, (long long)res.err.offset, reason, (long long)offset);
+    }
+}
+
+#define EMAIL_OK(in, want) expect_ok(N_EMAIL, NULL, (in), (want))
+#define EMAIL_NO(in, reason, offset) expect_rejected(N_EMAIL, NULL, (in), (reason), (offset))
+#define GMAIL_OK(in, want) expect_ok(N_EMAIL_RULES, NULL, (in), (want))
+#define PHONE_OK(region, in, want) expect_ok(N_PHONE, (region), (in), (want))
+#define PHONE_NO(region, in, reason, offset)                                                  \
+    expect_rejected(N_PHONE, (region), (in), (reason), (offset))
+
+/* ---------------------------------------------------------------------------------------- */
+/* E-mail                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+static void email_trims_and_lowercases(void **state)
+{
+    (void)state;
+    EMAIL_OK("  Jane.Doe@Example.COM \t\r\n", "jane.doe@example.com");
+    EMAIL_OK("\tJOHN@EXAMPLE.ORG", "john@example.org");
+    EMAIL_OK("jane@example.com", "jane@example.com");
+}
+
+static void email_trims_nbsp(void **state)
+{
+    (void)state;
+    EMAIL_OK("\xC2\xA0 jane@example.com\xC2\xA0\xC2\xA0", "jane@example.com");
+}
+
+static void email_keeps_non_ascii_bytes(void **state)
+{
+    (void)state;
+    EMAIL_OK("J\xC3\x96rg@B\xC3\xBC" "cher.DE", "j\xC3\x96rg@b\xC3\xBC" "cher.de");
+    EMAIL_OK("user@\xE4\xBE\x8B\xE5\xAD\x90.\xE6\xB5\x8B\xE8\xAF\x95",
+             "user@\xE4\xBE\x8B\xE5\xAD\x90.\xE6\xB5\x8B\xE8\xAF\x95");
+}
+
+static void email_keeps_local_part_punctuation(void **state)
+{
+    (void)state;
+    EMAIL_OK("O'Brien!#$%&*=?^_`{|}~@sub-domain.example.co.uk",
+             "o'brien!#$%&*=?^_`{|}~@sub-domain.example.co.uk");
+}
+
+static void email_rejects_empty_value(void **state)
+{
+    (void)state;
+    EMAIL_NO("", "empty value", -1);
+    EMAIL_NO(" \t\r\n", "empty value", -1);
+    EMAIL_NO("\xC2\xA0", "empty value", -1);
+}
+
+static void email_accepts_null_with_zero_length(void **state)
+{
+    result res;
+    (void)state;
+    res.err.reason = NULL;
+    res.status = scv__normalize_email(NULL, 0, 0, res.out, &res.len, &res.err);
+    assert_int_equal(res.status, SCV_EREJECTED);
+    assert_string_equal(res.err.reason, "empty value");
+}
+
+static void email_rejects_missing_at(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane.example.com", "e-mail has no '@'", -1);
+}
+
+static void email_rejects_two_ats_with_offset(void **state)
+{
+    (void)state;
+    EMAIL_NO("  a@b@c.com", "e-mail has more than one '@'", 5);
+    EMAIL_NO("a@b.com@", "e-mail has more than one '@'", 7);
+}
+
+static void email_rejects_empty_local_part(void **state)
+{
+    (void)state;
+    EMAIL_NO(" @example.com", "e-mail has an empty local part", 1);
+}
+
+static void email_rejects_empty_domain(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane@", "e-mail has an empty domain", 4);
+}
+
+static void email_rejects_domain_without_dot(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane@localhost", "e-mail domain has no dot", -1);
+}
+
+static void email_rejects_leading_dot_in_domain(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane@.example.com", "e-mail domain has an empty label", 5);
+}
+
+static void email_rejects_double_dot_in_domain(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane@example..com", "e-mail domain has an empty label", 13);
+}
+
+static void email_rejects_trailing_dot_in_domain(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane@example.com.", "e-mail domain ends with a dot", 16);
+    EMAIL_NO("jane@example.com. ", "e-mail domain ends with a dot", 16);
+}
+
+static void email_rejects_invalid_domain_character(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane@exa_mple.com", "e-mail domain has an invalid character", 8);
+    EMAIL_NO("jane@[192.168.0.1]", "e-mail domain has an invalid character", 5);
+    EMAIL_NO("jane@example.com,", "e-mail domain has an invalid character", 16);
+}
+
+static void email_rejects_space_with_offset(void **state)
+{
+    (void)state;
+    EMAIL_NO(" jane doe@example.com", "e-mail contains a space or control character", 5);
+    EMAIL_NO("jane@exa mple.com", "e-mail contains a space or control character", 8);
+    EMAIL_NO("jane\xC2\xA0" "doe@example.com", "e-mail contains a space or control character", 4);
+}
+
+static void email_rejects_control_character_with_offset(void **state)
+{
+    (void)state;
+    EMAIL_NO("jane\x01@example.com", "e-mail contains a space or control character", 4);
+    EMAIL_NO("jane@example.com\x7f", "e-mail contains a space or control character", 16);
+    EMAIL_NO("jane@example.com\v", "e-mail contains a space or control character", 16);
+}
+
+static void email_limits_local_part_to_64_bytes(void **state)
+{
+    char buf[128];
+    (void)state;
+    memset(buf, 'a', 64);
+    strcpy(buf + 64, "@example.com");
+    expect_ok(N_EMAIL, NULL, buf, buf);
+    memset(buf, 'a', 65);
+    strcpy(buf + 65, "@example.com");
+    EMAIL_NO(buf, "e-mail local part is longer than 64 bytes", 64);
+}
+
+static void email_limits_address_to_254_bytes(void **state)
+{
+    char buf[300];
+    size_t i;
+    (void)state;
+    /* 64 + '@' + labels "aaa...a." up to 254 bytes in all */
+    memset(buf, 'l', 64);
+    buf[64] = '@';
+    for (i = 65; i < 254; i++) buf[i] = (i % 50 == 0) ? '.' : 'd';
+    buf[250] = '.';
+    buf[254] = '\0';
+    expect_ok(N_EMAIL, NULL, buf, buf);
+    buf[254] = 'd';
+    buf[255] = '\0';
+    EMAIL_NO(buf, "e-mail is longer than 254 bytes", 254);
+}
+
+static void email_keeps_plus_tag_and_dots_without_provider_rules(void **state)
+{
+    (void)state;
+    EMAIL_OK("Jane.Doe+News@Gmail.com", "jane.doe+news@gmail.com");
+    EMAIL_OK("jane.doe@googlemail.com", "jane.doe@googlemail.com");
+}
+
+static void email_gmail_rules_drop_dots_and_tag(void **state)
+{
+    (void)state;
+    GMAIL_OK("Jane.Doe+News@Gmail.com", "janedoe@gmail.com");
+    GMAIL_OK("j.a.n.e+a+b@gmail.com", "jane@gmail.com");
+    GMAIL_OK(" janedoe@GMAIL.COM ", "janedoe@gmail.com");
+}
+
+static void email_gmail_rules_map_googlemail_to_gmail(void **state)
+{
+    (void)state;
+    GMAIL_OK("jane.doe+x@GoogleMail.com", "janedoe@gmail.com");
+}
+
+static void email_gmail_rules_leave_other_domains(void **state)
+{
+    (void)state;
+    GMAIL_OK("Jane.Doe+News@example.com", "jane.doe+news@example.com");
+    GMAIL_OK("jane.doe+x@mail.gmail.com", "jane.doe+x@mail.gmail.com");
+    GMAIL_OK("jane.doe+x@gmail.co", "jane.doe+x@gmail.co");
+}
+
+static void email_gmail_rules_reject_empty_local_part(void **state)
+{
+    (void)state;
+    expect_rejected(N_EMAIL_RULES, NULL, "+tag@gmail.com",
+                    "e-mail local part is empty after provider rules", -1);
+    expect_rejected(N_EMAIL_RULES, NULL, "...@googlemail.com",
+                    "e-mail local part is empty after provider rules", -1);
+}
+
+static void email_reads_only_len_bytes(void **state)
+{
+    result res;
+    (void)state;
+    run(N_EMAIL, NULL, "jane@example.com@more", 16, &res);
+    assert_int_equal(res.status, SCV_OK);
+    assert_string_equal(res.out, "jane@example.com");
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Phone                                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+static void phone_keeps_e164(void **state)
+{
+    (void)state;
+    PHONE_OK(NULL, "+4930123456", "+4930123456");
+    PHONE_OK("US", "+4930123456", "+4930123456");
+}
+
+static void phone_de_national_with_trunk_prefix(void **state)
+{
+    (void)state;
+    PHONE_OK("DE", "030 1234567", "+49301234567");
+    PHONE_OK("DE", "030/123 45 67", "+49301234567");
+    PHONE_OK("DE", "0151 23456789", "+4915123456789");
+}
+
+static void phone_de_national_without_trunk_prefix(void **state)
+{
+    (void)state;
+    PHONE_OK("DE", "30 1234567", "+49301234567");
+}
+
+static void phone_plus_prefix(void **state)
+{
+    (void)state;
+    PHONE_OK(NULL, "+49 30 1234567", "+49301234567");
+    PHONE_OK(NULL, "(+49) 30 1234567", "+49301234567");
+}
+
+static void phone_00_prefix(void **state)
+{
+    (void)state;
+    PHONE_OK(NULL, "0049 30 1234567", "+49301234567");
+    PHONE_OK("DE", "0044 20 7946 0958", "+442079460958");
+    PHONE_OK("FR", "00 33 1 42 68 53 00", "+33142685300");
+}
+
+static void phone_011_prefix_in_nanp_regions(void **state)
+{
+    (void)state;
+    PHONE_OK("US", "011 49 30 1234567", "+49301234567");
+    PHONE_OK("CA", "011-44-20-7946-0958", "+442079460958");
+}
+
+static void phone_drops_bracketed_zero_after_country_code(void **state)
+{
+    (void)state;
+    PHONE_OK(NULL, "+49 (0)30 1234567", "+49301234567");
+    PHONE_OK(NULL, "+44 (0) 20 7946 0958", "+442079460958");
+    PHONE_OK("US", "0041(0)44 668 18 00", "+41446681800");
+    /* only one trunk zero is dropped after the calling code */
+    PHONE_NO(NULL, "+33 (0)0 1 42 68 53 00", "phone is too long", -1);
+}
+
+static void phone_drops_written_out_trunk_zero_after_country_code(void **state)
+{
+    (void)state;
+    PHONE_OK(NULL, "+49 030 1234567", "+49301234567");
+    PHONE_OK("US", "0044 020 7946 0958", "+442079460958");
+    /* a trunk prefix other than "0" is part of the number after the calling code */
+    PHONE_OK(NULL, "+7 812 123-45-67", "+78121234567");
+    /* Italy has no trunk prefix: its leading 0 stays */
+    PHONE_OK(NULL, "+39 06 1234 5678", "+390612345678");
+}
+
+static void phone_bracketed_zero_in_national_number_is_trunk_prefix(void **state)
+{
+    (void)state;
+    PHONE_OK("DE", "(0)30 1234567", "+49301234567");
+}
+
+static void phone_us_with_leading_1(void **state)
+{
+    (void)state;
+    PHONE_OK("US", "1 (212) 555-0123", "+12125550123");
+    PHONE_OK("US", "1-212-555-0123", "+12125550123");
+    PHONE_OK("US", "(212) 555-0123", "+12125550123");
+    PHONE_OK("US", "+1 212.555.0123", "+12125550123");
+}
+
+static void phone_italy_keeps_leading_zero(void **state)
+{
+    (void)state;
+    PHONE_OK("IT", "06 6982 1234", "+390669821234");
+    PHONE_OK(NULL, "+39 06 6982 1234", "+390669821234");
+    PHONE_OK("IT", "347 123 4567", "+393471234567");
+}
+
+static void phone_russia_strips_trunk_8(void **state)
+{
+    (void)state;
+    PHONE_OK("RU", "8 (495) 123-45-67", "+74951234567");
+    PHONE_OK("RU", "+7 912 345-67-89", "+79123456789");
+    PHONE_OK("KZ", "8 727 244 5566", "+77272445566");
+}
+
+static void phone_hungary_strips_trunk_06(void **state)
+{
+    (void)state;
+    PHONE_OK("HU", "06 1 457 8200", "+3614578200");
+    PHONE_OK("HU", "06-30-987-6543", "+36309876543");
+}
+
+static void phone_national_formats_of_many_regions(void **state)
+{
+    static const char *const cases[][3] = {
+        {"US", "(212) 555-0123", "+12125550123"},
+        {"CA", "416 555 0199", "+14165550199"},
+        {"GB", "020 7946 0958", "+442079460958"},
+        {"GB", "07700 900123", "+447700900123"},
+        {"DE", "089 / 12 34 56 78", "+498912345678"},
+        {"FR", "01 42 68 53 00", "+33142685300"},
+        {"FR", "06.12.34.56.78", "+33612345678"},
+        {"IT", "02 8765 4321", "+390287654321"},
+        {"ES", "912 345 678", "+34912345678"},
+        {"NL", "020-123 4567", "+31201234567"},
+        {"BE", "02 123 45 67", "+3221234567"},
+        {"BE", "0470 12 34 56", "+32470123456"},
+        {"CH", "044 668 18 00", "+41446681800"},
+        {"AT", "0662 123456", "+43662123456"},
+        {"AT", "01 58839", "+43158839"},
+        {"SE", "08-123 456 78", "+46812345678"},
+        {"NO", "22 12 34 56", "+4722123456"},
+        {"DK", "33 12 34 56", "+4533123456"},
+        {"FI", "09 1234 5678", "+358912345678"},
+        {"PL", "22 123 45 67", "+48221234567"},
+        {"PT", "213 456 789", "+351213456789"},
+        {"IE", "01 679 4455", "+35316794455"},
+        {"AU", "(02) 9876 5432", "+61298765432"},
+        {"AU", "0412 345 678", "+61412345678"},
+        {"NZ", "09 379 4321", "+6493794321"},
+        {"IN", "098200 12345", "+919820012345"},
+        {"BR", "(11) 91234-5678", "+5511912345678"},
+        {"BR", "011 3456 7890", "+551134567890"},
+        {"MX", "55 1234 5678", "+525512345678"},
+        {"JP", "03-1234-5678", "+81312345678"},
+        {"JP", "090-1234-5678", "+819012345678"},
+        {"CN", "010 1234 5678", "+861012345678"},
+        {"CN", "138 0013 8000", "+8613800138000"},
+        {"KR", "02-312-3456", "+8223123456"},
+        {"KR", "010-1234-5678", "+821012345678"},
+        {"SG", "6123 4567", "+6561234567"},
+        {"ZA", "021 123 4567", "+27211234567"},
+        {"TR", "0212 345 67 89", "+902123456789"},
+        {"AE", "04 123 4567", "+97141234567"},
+        {"AE", "050 123 4567", "+971501234567"},
+        {"GR", "210 123 4567", "+302101234567"},
+        {"CZ", "224 123 456", "+420224123456"},
+        {"IL", "03-612-3456", "+97236123456"},
+        {"HK", "2123 4567", "+85221234567"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        PHONE_OK(cases[i][0], cases[i][1], cases[i][2]);
+    }
+}
+
+static void phone_international_formats_of_many_regions(void **state)
+{
+    static const char *const cases[][2] = {
+        {"+1 416 555 0199", "+14165550199"},     {"+44 20 7946 0958", "+442079460958"},
+        {"+49 89 12345678", "+498912345678"},    {"+33 1 42 68 53 00", "+33142685300"},
+        {"+39 02 8765 4321", "+390287654321"},   {"+34 912 345 678", "+34912345678"},
+        {"+31 20 123 4567", "+31201234567"},     {"+32 2 123 45 67", "+3221234567"},
+        {"+41 44 668 18 00", "+41446681800"},    {"+43 662 123456", "+43662123456"},
+        {"+46 8 123 456 78", "+46812345678"},    {"+47 22 12 34 56", "+4722123456"},
+        {"+45 33 12 34 56", "+4533123456"},      {"+358 9 1234 5678", "+358912345678"},
+        {"+48 22 123 45 67", "+48221234567"},    {"+351 213 456 789", "+351213456789"},
+        {"+353 1 679 4455", "+35316794455"},     {"+61 2 9876 5432", "+61298765432"},
+        {"+64 9 379 4321", "+6493794321"},       {"+91 98200 12345", "+919820012345"},
+        {"+55 11 91234-5678", "+5511912345678"}, {"+52 55 1234 5678", "+525512345678"},
+        {"+81 3-1234-5678", "+81312345678"},     {"+86 10 1234 5678", "+861012345678"},
+        {"+82 2-312-3456", "+8223123456"},       {"+65 6123 4567", "+6561234567"},
+        {"+27 21 123 4567", "+27211234567"},     {"+7 495 123-45-67", "+74951234567"},
+        {"+90 212 345 67 89", "+902123456789"},  {"+971 4 123 4567", "+97141234567"},
+        {"0086 138 0013 8000", "+8613800138000"}, {"00 351 912 345 670", "+351912345670"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        PHONE_OK(NULL, cases[i][0], cases[i][1]);
+        PHONE_OK("DE", cases[i][0], cases[i][1]); /* the default region does not matter */
+    }
+}
+
+static void phone_accepts_separators_and_nbsp(void **state)
+{
+    (void)state;
+    PHONE_OK("DE", "030-123.45/67", "+49301234567");
+    PHONE_OK("DE", "(030) 123 4567", "+49301234567");
+    PHONE_OK("DE", "030\xC2\xA0" "123\xC2\xA0" "4567", "+49301234567");
+}
+
+static void phone_trims_whitespace_and_nbsp(void **state)
+{
+    (void)state;
+    PHONE_OK("DE", " \t\xC2\xA0" "030 1234567\r\n\v\f\xC2\xA0", "+49301234567");
+}
+
+static void phone_cuts_extension(void **state)
+{
+    (void)state;
+    PHONE_OK("US", "212-555-0123 ext. 45", "+12125550123");
+    PHONE_OK("US", "212-555-0123 EXT 45", "+12125550123");
+    PHONE_OK("US", "212-555-0123x45", "+12125550123");
+    PHONE_OK("US", "212-555-0123 X 4 5", "+12125550123");
+    PHONE_OK("DE", "030 1234567 #12", "+49301234567");
+}
+
+static void phone_rejects_extension_without_digits(void **state)
+{
+    (void)state;
+    PHONE_NO("US", "212-555-0123 ext", "phone has an invalid character", 13);
+    PHONE_NO("US", "212-555-0123 x", "phone has an invalid character", 13);
+    PHONE_NO("US", "212-555-0123 x12b", "phone has an invalid character", 16);
+}
+
+static void phone_rejects_letters_with_offset(void **state)
+{
+    (void)state;
+    PHONE_NO("DE", "030 12A4567", "phone has an invalid character", 6);
+    PHONE_NO("US", "  1-800-FLOWERS", "phone has an invalid character", 8);
+    PHONE_NO("DE", "tel: 030 1234567", "phone has an invalid character", 0);
+    PHONE_NO("DE", "x030 1234567", "phone has an invalid character", 0);
+}
+
+static void phone_rejects_other_characters_with_offset(void **state)
+{
+    (void)state;
+    PHONE_NO("DE", "030_1234567", "phone has an invalid character", 3);
+    PHONE_NO(NULL, "+49 30 +1234567", "phone has an invalid character", 7);
+    PHONE_NO(NULL, "++49 30 1234567", "phone has an invalid character", 1);
+    PHONE_NO("DE", "030\t1234567", "phone has an invalid character", 3);
+    PHONE_NO("DE", "030\xEF\xBC\x91" "234567", "phone has an invalid character", 3);
+}
+
+static void phone_rejects_empty_value(void **state)
+{
+    (void)state;
+    PHONE_NO("DE", "", "empty value", -1);
+    PHONE_NO("DE", " \xC2\xA0\t", "empty value", -1);
+}
+
+static void phone_rejects_no_digits(void **state)
+{
+    (void)state;
+    PHONE_NO("DE", "()", "phone is too short", -1);
+    PHONE_NO("DE", "+", "phone is too short", -1);
+    PHONE_NO("DE", "00", "phone is too short", -1);
+}
+
+static void phone_rejects_too_short(void **state)
+{
+    (void)state;
+    PHONE_NO("US", "555-0123", "phone is too short", -1);
+    PHONE_NO(NULL, "+49 30 12", "phone is too short", -1);
+    PHONE_NO("FR", "01 42 68 53", "phone is too short", -1);
+    /* AT allows 4-digit numbers, but E.164 needs 8 digits in all */
+    PHONE_NO("AT", "01 5883", "phone is too short", -1);
+}
+
+static void phone_rejects_too_long(void **state)
+{
+    (void)state;
+    PHONE_NO("US", "212 555 01234", "phone is too long", -1);
+    PHONE_NO(NULL, "+33 1 42 68 53 001", "phone is too long", -1);
+    PHONE_NO(NULL, "+49 30 12345678901234", "phone is too long", -1);
+    PHONE_NO(NULL, "+358 9 1234 5678 9012", "phone is too long", -1);
+    PHONE_NO(NULL, "+1 212 555 0123 4567 8901 2345 6789 0123 4567", "phone is too long", -1);
+}
+
+static void phone_rejects_unknown_country_code(void **state)
+{
+    (void)state;
+    PHONE_NO(NULL, "+999 1234 5678", "phone has an unknown country code", 1);
+    PHONE_NO("DE", "00 0 30 1234567", "phone has an unknown country code", 3);
+    PHONE_NO(NULL, "+(0)49 30 1234567", "phone has an unknown country code", 2);
+}
+
+static void phone_without_region_needs_country_code(void **state)
+{
+    (void)state;
+    PHONE_NO(NULL, "030 1234567", "phone has no country code and no default region", -1);
+    PHONE_NO(NULL, "011 49 30 1234567", "phone has no country code and no default region", -1);
+    PHONE_OK(NULL, "0049 30 1234567", "+49301234567");
+}
+
+static void phone_011_is_national_outside_nanp(void **state)
+{
+    (void)state;
+    PHONE_OK("DE", "0114 123456", "+49114123456");
+}
+
+static void phone_rejects_repeated_digit(void **state)
+{
+    (void)state;
+    PHONE_NO("US", "555-555-5555", "phone is one repeated digit", -1);
+    PHONE_NO("IT", "333 333 3333", "phone is one repeated digit", -1);
+    PHONE_NO(NULL, "+49 0000000", "phone is one repeated digit", -1);
+    /* national "0000000" starts with "00", which reads as an international prefix */
+    PHONE_NO("IT", "0000000", "phone has an unknown country code", 2);
+    PHONE_NO(NULL, "+49 (0)11111111", "phone is one repeated digit", -1);
+    PHONE_NO("DE", "0 9999 9999", "phone is one repeated digit", -1);
+}
+
+static void phone_rejects_sequence(void **state)
+{
+    (void)state;
+    PHONE_NO("DE", "123456789", "phone is a sequence of digits", -1);
+    PHONE_NO("DE", "0 1234 567890", "phone is a sequence of digits", -1);
+    PHONE_NO(NULL, "+49 987654321", "phone is a sequence of digits", -1);
+    PHONE_NO("US", "1-987-654-3210", "phone is a sequence of digits", -1);
+    PHONE_NO("IT", "0123456789", "phone is a sequence of digits", -1);
+    PHONE_NO("FR", "01 23 45 67 89", "phone is a sequence of digits", -1);
+    PHONE_NO("US", "098-765-4321", "phone is a sequence of digits", -1);
+    PHONE_NO("DE", "2345678", "phone is a sequence of digits", -1);
+}
+
+static void phone_accepts_partial_runs(void **state)
+{
+    (void)state;
+    PHONE_OK("DE", "030 1234567", "+49301234567");
+    PHONE_OK("DE", "089 1234 5678", "+498912345678");
+    PHONE_OK("JP", "090-1234-5678", "+819012345678"); /* 9 then 0 then 1: no run */
+    PHONE_OK(NULL, "+49 8901234567", "+498901234567");
+    PHONE_OK("DE", "030 3333333", "+49303333333");
+}
+
+static void phone_reads_only_len_bytes(void **state)
+{
+    result res;
+    (void)state;
+    run(N_PHONE, "DE", "030 1234567 ABC", 11, &res);
+    assert_int_equal(res.status, SCV_OK);
+    assert_string_equal(res.out, "+49301234567");
+    run(N_PHONE, "DE", "030 1234567\xC2\xA0", 12, &res); /* half an NBSP at the end */
+    assert_int_equal(res.status, SCV_EREJECTED);
+    assert_string_equal(res.err.reason, "phone has an invalid character");
+    assert_int_equal(res.err.offset, 11);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Exact and case-folded                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+static void exact_trims_and_keeps_bytes(void **state)
+{
+    (void)state;
+    expect_ok(N_EXACT, NULL, " \t\v\fCust-0042/AbC\r\n", "Cust-0042/AbC");
+    expect_ok(N_EXACT, NULL, "\xC2\xA0\xC3\x84" "bc\xC2\xA0", "\xC3\x84" "bc");
+}
+
+static void exact_keeps_inner_white_space(void **state)
+{
+    (void)state;
+    expect_ok(N_EXACT, NULL, " a  b\tc ", "a  b\tc");
+    expect_ok(N_EXACT, NULL, "a\xC2\xA0" "b", "a\xC2\xA0" "b");
+}
+
+static void exact_rejects_empty_value(void **state)
+{
+    (void)state;
+    expect_rejected(N_EXACT, NULL, "", "empty value", -1);
+    expect_rejected(N_EXACT, NULL, " \v\f\xC2\xA0 ", "empty value", -1);
+}
+
+static void exact_accepts_maximum_length(void **state)
+{
+    static char buf[SCV_MAX_VALUE_LEN + 1];
+    (void)state;
+    memset(buf, 'q', SCV_MAX_VALUE_LEN);
+    buf[SCV_MAX_VALUE_LEN] = '\0';
+    expect_ok(N_EXACT, NULL, buf, buf);
+    expect_ok(N_CASEFOLD, NULL, buf, buf);
+}
+
+static void casefold_lowercases_ascii_only(void **state)
+{
+    (void)state;
+    expect_ok(N_CASEFOLD, NULL, "  DEV-AbC-123 ", "dev-abc-123");
+    /* no Unicode case folding: Ä (C3 84) stays */
+    expect_ok(N_CASEFOLD, NULL, "\xC3\x84" "BC", "\xC3\x84" "bc");
+}
+
+static void casefold_rejects_empty_value(void **state)
+{
+    (void)state;
+    expect_rejected(N_CASEFOLD, NULL, "\r\n", "empty value", -1);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Region table                                                                             */
+/* ---------------------------------------------------------------------------------------- */
+
+static void region_lookup_by_iso_ignores_case(void **state)
+{
+    const scv__region *r;
+    (void)state;
+    r = scv__region_by_iso(S("de"));
+    assert_non_null(r);
+    assert_string_equal(r->iso, "DE");
+    assert_ptr_equal(scv__region_by_iso(S("De")), r);
+    assert_ptr_equal(scv__region_by_iso(S("DE")), r);
+}
+
+static void region_lookup_by_iso_rejects_unknown_and_malformed(void **state)
+{
+    (void)state;
+    assert_null(scv__region_by_iso(S("XX")));
+    assert_null(scv__region_by_iso(S("D")));
+    assert_null(scv__region_by_iso(S("DEU")));
+    assert_null(scv__region_by_iso(S("")));
+    assert_null(scv__region_by_iso(NULL, 2));
+    assert_non_null(scv__region_by_iso("DEU", 2)); /* only len bytes are read */
+}
+
+static void region_by_calling_code_prefers_us_and_ru(void **state)
+{
+    (void)state;
+    assert_string_equal(scv__region_by_calling_code(1)->iso, "US");
+    assert_string_equal(scv__region_by_calling_code(7)->iso, "RU");
+    assert_string_equal(scv__region_by_calling_code(49)->iso, "DE");
+    assert_string_equal(scv__region_by_calling_code(974)->iso, "QA");
+    assert_null(scv__region_by_calling_code(0));
+    assert_null(scv__region_by_calling_code(999));
+    assert_null(scv__region_by_calling_code(65535));
+}
+
+static void region_facts_of_main_regions(void **state)
+{
+    static const struct {
+        const char *iso;
+        unsigned cc;
+        const char *trunk;
+        unsigned min, max;
+    } facts[] = {
+        {"US", 1, "1", 10, 10},   {"CA", 1, "1", 10, 10},  {"GB", 44, "0", 7, 10},
+        {"DE", 49, "0", 5, 13},   {"FR", 33, "0", 9, 9},   {"IT", 39, "", 6, 11},
+        {"ES", 34, "", 9, 9},     {"NL", 31, "0", 9, 9},   {"BE", 32, "0", 8, 9},
+        {"CH", 41, "0", 9, 9},    {"AT", 43, "0", 4, 13},  {"SE", 46, "0", 6, 10},
+        {"NO", 47, "", 8, 8},     {"DK", 45, "", 8, 8},    {"FI", 358, "0", 5, 12},
+        {"PL", 48, "", 9, 9},     {"PT", 351, "", 9, 9},   {"IE", 353, "0", 7, 10},
+        {"AU", 61, "0", 9, 9},    {"NZ", 64, "0", 8, 10},  {"IN", 91, "0", 10, 10},
+        {"BR", 55, "0", 10, 11},  {"MX", 52, "", 10, 10},  {"JP", 81, "0", 9, 10},
+        {"CN", 86, "0", 7, 12},   {"KR", 82, "0", 8, 10},  {"SG", 65, "", 8, 8},
+        {"ZA", 27, "0", 9, 10},   {"RU", 7, "8", 10, 10},  {"KZ", 7, "8", 10, 10},
+        {"TR", 90, "0", 10, 10},  {"AE", 971, "0", 8, 9},  {"HU", 36, "06", 8, 9},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+        const scv__region *r = scv__region_by_iso(facts[i].iso, 2);
+        if (r == NULL) fail_msg("%s missing", facts[i].iso);
+        assert_int_equal(r->calling_code, facts[i].cc);
+        assert_string_equal(r->trunk, facts[i].trunk);
+        assert_int_equal(r->min_len, facts[i].min);
+        assert_int_equal(r->max_len, facts[i].max);
+    }
+}
+
+static void region_table_is_consistent(void **state)
+{
+    char code[2];
+    unsigned count = 0;
+    (void)state;
+    for (code[0] = 'A'; code[0] <= 'Z'; code[0]++) {
+        for (code[1] = 'A'; code[1] <= 'Z'; code[1]++) {
+            const scv__region *r = scv__region_by_iso(code, 2), *first;
+            unsigned cc_len;
+            if (r == NULL) continue;
+            count++;
+            assert_memory_equal(r->iso, code, 2);
+            assert_int_equal(r->iso[2], '\0');
+            assert_true(r->calling_code >= 1 && r->calling_code <= 999);
+            assert_non_null(r->trunk);
+            assert_true(r->min_len >= 4 && r->min_len <= r->max_len);
+            cc_len = r->calling_code >= 100 ? 3 : r->calling_code >= 10 ? 2 : 1;
+            assert_true(cc_len + r->max_len <= 15);
+            first = scv__region_by_calling_code(r->calling_code);
+            assert_non_null(first);
+            assert_int_equal(first->calling_code, r->calling_code);
+            /* calling codes are prefix-free, so the longest match is the only match */
+            if (r->calling_code >= 10) assert_null(scv__region_by_calling_code(r->calling_code / 10));
+            if (r->calling_code >= 100) {
+                assert_null(scv__region_by_calling_code(r->calling_code / 100));
+            }
+        }
+    }
+    assert_true(count >= 60);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(email_trims_and_lowercases),
+        cmocka_unit_test(email_trims_nbsp),
+        cmocka_unit_test(email_keeps_non_ascii_bytes),
+        cmocka_unit_test(email_keeps_local_part_punctuation),
+        cmocka_unit_test(email_rejects_empty_value),
+        cmocka_unit_test(email_accepts_null_with_zero_length),
+        cmocka_unit_test(email_rejects_missing_at),
+        cmocka_unit_test(email_rejects_two_ats_with_offset),
+        cmocka_unit_test(email_rejects_empty_local_part),
+        cmocka_unit_test(email_rejects_empty_domain),
+        cmocka_unit_test(email_rejects_domain_without_dot),
+        cmocka_unit_test(email_rejects_leading_dot_in_domain),
+        cmocka_unit_test(email_rejects_double_dot_in_domain),
+        cmocka_unit_test(email_rejects_trailing_dot_in_domain),
+        cmocka_unit_test(email_rejects_invalid_domain_character),
+        cmocka_unit_test(email_rejects_space_with_offset),
+        cmocka_unit_test(email_rejects_control_character_with_offset),
+        cmocka_unit_test(email_limits_local_part_to_64_bytes),
+        cmocka_unit_test(email_limits_address_to_254_bytes),
+        cmocka_unit_test(email_keeps_plus_tag_and_dots_without_provider_rules),
+        cmocka_unit_test(email_gmail_rules_drop_dots_and_tag),
+        cmocka_unit_test(email_gmail_rules_map_googlemail_to_gmail),
+        cmocka_unit_test(email_gmail_rules_leave_other_domains),
+        cmocka_unit_test(email_gmail_rules_reject_empty_local_part),
+        cmocka_unit_test(email_reads_only_len_bytes),
+        cmocka_unit_test(phone_keeps_e164),
+        cmocka_unit_test(phone_de_national_with_trunk_prefix),
+        cmocka_unit_test(phone_de_national_without_trunk_prefix),
+        cmocka_unit_test(phone_plus_prefix),
+        cmocka_unit_test(phone_00_prefix),
+        cmocka_unit_test(phone_011_prefix_in_nanp_regions),
+        cmocka_unit_test(phone_drops_bracketed_zero_after_country_code),
+        cmocka_unit_test(phone_drops_written_out_trunk_zero_after_country_code),
+        cmocka_unit_test(phone_bracketed_zero_in_national_number_is_trunk_prefix),
+        cmocka_unit_test(phone_us_with_leading_1),
+        cmocka_unit_test(phone_italy_keeps_leading_zero),
+        cmocka_unit_test(phone_russia_strips_trunk_8),
+        cmocka_unit_test(phone_hungary_strips_trunk_06),
+        cmocka_unit_test(phone_national_formats_of_many_regions),
+        cmocka_unit_test(phone_international_formats_of_many_regions),
+        cmocka_unit_test(phone_accepts_separators_and_nbsp),
+        cmocka_unit_test(phone_trims_whitespace_and_nbsp),
+        cmocka_unit_test(phone_cuts_extension),
+        cmocka_unit_test(phone_rejects_extension_without_digits),
+        cmocka_unit_test(phone_rejects_letters_with_offset),
+        cmocka_unit_test(phone_rejects_other_characters_with_offset),
+        cmocka_unit_test(phone_rejects_empty_value),
+        cmocka_unit_test(phone_rejects_no_digits),
+        cmocka_unit_test(phone_rejects_too_short),
+        cmocka_unit_test(phone_rejects_too_long),
+        cmocka_unit_test(phone_rejects_unknown_country_code),
+        cmocka_unit_test(phone_without_region_needs_country_code),
+        cmocka_unit_test(phone_011_is_national_outside_nanp),
+        cmocka_unit_test(phone_rejects_repeated_digit),
+        cmocka_unit_test(phone_rejects_sequence),
+        cmocka_unit_test(phone_accepts_partial_runs),
+        cmocka_unit_test(phone_reads_only_len_bytes),
+        cmocka_unit_test(exact_trims_and_keeps_bytes),
+        cmocka_unit_test(exact_keeps_inner_white_space),
+        cmocka_unit_test(exact_rejects_empty_value),
+        cmocka_unit_test(exact_accepts_maximum_length),
+        cmocka_unit_test(casefold_lowercases_ascii_only),
+        cmocka_unit_test(casefold_rejects_empty_value),
+        cmocka_unit_test(region_lookup_by_iso_ignores_case),
+        cmocka_unit_test(region_lookup_by_iso_rejects_unknown_and_malformed),
+        cmocka_unit_test(region_by_calling_code_prefers_us_and_ru),
+        cmocka_unit_test(region_facts_of_main_regions),
+        cmocka_unit_test(region_table_is_consistent),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
