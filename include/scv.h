@@ -210,6 +210,13 @@ SCV_API scv_status scv_options_set_email_provider_rules(scv_options *opts, int o
 /** An identity-resolution engine: records, identifiers and the profiles they form. Opaque. */
 typedef struct scv_engine scv_engine;
 
+/** A stored record: a dense number from 1, in the order records were first seen. 0 = none. */
+typedef uint32_t scv_record_ref;
+/** A profile: a dense number from 1, in the order profiles were created. 0 = none. */
+typedef uint32_t scv_profile_id;
+/** A stored identifier: a dense number from 1. 0 = none. */
+typedef uint32_t scv_identifier_ref;
+
 /**
  * Create an engine.
  * @param opts  configuration, read now and not kept; NULL = defaults (as scv_options_new()).
@@ -300,6 +307,140 @@ SCV_API uint32_t scv_engine_source_count(const scv_engine *engine);
 /** Name of a source (not NUL-terminated; *len receives its length), or NULL if unknown. */
 SCV_API const char *scv_engine_source_name(const scv_engine *engine, scv_source source,
                                            size_t *len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Resolution rules                                                                          */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * Plain union-find over shared identifiers joins a store's phone, `test@test.com` or a shared
+ * tablet's cookie into "blob" profiles. These rules keep profiles to one person:
+ *
+ * - Limits: at most N distinct linking values of a kind in one profile. When a record would
+ *   break a limit (or a size guard), its lowest-priority identifier is set aside (it stays on
+ *   the record, links nothing: SCV_LINK_ASIDE_LIMIT/SIZE) and resolution is retried until it
+ *   fits. This makes resolution depend on record order, as in Segment Unify.
+ * - Priority: the order in which identifiers are given up, and which kinds count as "at least
+ *   as strong" for the generic rule. Default: customer_id > loyalty_id > email > phone >
+ *   device_id > anonymous_id > registered kinds in registration order.
+ * - Blocked values never link (SCV_LINK_BLOCKED) and stay on the record as data: by default
+ *   `-1`, `0`, `null`, `none`, `n/a`, `na`, `nan`, `nil`, `undefined`, `unknown`, `anonymous`,
+ *   `test`, `xxx`, values made only of zeros and dashes, of one repeated character (3 or more),
+ *   placeholder e-mails (`test@test.com`, `noemail@…`, `noreply@…`, any address at
+ *   example.com/.net/.org or a .test/.invalid/.localhost/.example domain), plus the host's own
+ *   values (scv_engine_block()).
+ * - Generic values: a value v of kind K is generic when the records carrying it hold more than
+ *   G distinct values of one kind at least as strong as K (other than v): a store phone seen
+ *   with 200 loyalty cards, an e-mail typed for 50 customer ids. Records that carry v and no
+ *   such other value do not count (they cannot be told from one customer's repeat visits).
+ *   A generic value stops linking (SCV_LINK_GENERIC) and the merges it caused are undone by
+ *   re-resolving its profile; it links again if records leave and the count falls back to G.
+ *   The count depends only on the records held, so with no limits hit the partition does
+ *   not depend on record order. Default G = 10 for every kind.
+ * - Size guards: a merge that would give a profile more than `max_records` records or
+ *   `max_identifiers` linking identifiers is refused the same way as a limit. Defaults 50000
+ *   and 5000.
+ *
+ * The setters below (all but scv_engine_block) may only be called while the engine holds no
+ * record (SCV_ESTATE otherwise): changing rules would mean re-resolving everything.
+ */
+
+/** How an identifier occurrence on a record takes part in linking. */
+typedef enum scv_link {
+    SCV_LINK = 0,             /**< links its records */
+    SCV_LINK_ASIDE_LIMIT = 1, /**< set aside on this record: linking would break a kind limit */
+    SCV_LINK_ASIDE_SIZE = 2,  /**< set aside on this record: linking would break a size guard */
+    SCV_LINK_BLOCKED = 3,     /**< the value is blocked (default list or scv_engine_block()) */
+    SCV_LINK_GENERIC = 4      /**< the value is generic (shared by too many customers) */
+} scv_link;
+
+/**
+ * At most `max_values` distinct linking values of `kind` per profile; 0 removes the limit
+ * (the default for every kind). @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (kind), SCV_ESTATE
+ * (records present), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_set_limit(scv_engine *engine, scv_kind kind, uint32_t max_values);
+
+/**
+ * Set kind priority, highest first. Kinds not listed follow, in their current relative order.
+ * @param kinds, n  distinct kinds; n may be 0 (kinds may then be NULL) to keep the order.
+ * @return SCV_OK, SCV_EINVAL (NULL with n > 0, duplicates), SCV_ENOTFOUND, SCV_ESTATE.
+ */
+SCV_API scv_status scv_engine_set_priority(scv_engine *engine, const scv_kind *kinds, size_t n);
+
+/**
+ * Generic-value threshold G for values of `kind` (see above); 0 turns the rule off for that
+ * kind. Default 10. @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND, SCV_ESTATE.
+ */
+SCV_API scv_status scv_engine_set_generic_threshold(scv_engine *engine, scv_kind kind,
+                                                    uint32_t threshold);
+
+/**
+ * Size guards per profile; 0 = unlimited. Defaults 50000 records, 5000 identifiers.
+ * @return SCV_OK, SCV_EINVAL, SCV_ESTATE.
+ */
+SCV_API scv_status scv_engine_set_profile_limits(scv_engine *engine, uint32_t max_records,
+                                                 uint32_t max_identifiers);
+
+/** Use the built-in list of placeholder values (non-zero, the default) or not (0).
+ *  @return SCV_OK, SCV_EINVAL, SCV_ESTATE. */
+SCV_API scv_status scv_engine_set_default_blocklist(scv_engine *engine, int on);
+
+/**
+ * Block a value of a kind (given raw, normalized as on ingest): it stops linking at once;
+ * profiles it joined are re-resolved. Allowed at any time. Blocking a blocked value is SCV_OK.
+ * @return SCV_OK, SCV_EINVAL, SCV_EUTF8, SCV_ETOOLONG, SCV_EREJECTED, SCV_ENOTFOUND (kind),
+ *         SCV_ENOMEM (nothing changed).
+ */
+SCV_API scv_status scv_engine_block(scv_engine *engine, scv_kind kind, const char *value,
+                                    size_t len);
+
+/**
+ * The identifiers of a stored record with how each takes part in linking (scv_link values as
+ * bytes). Size query as scv_profile_records(); states may be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND, SCV_EBUFFER.
+ */
+SCV_API scv_status scv_record_identifiers(const scv_engine *engine, scv_record_ref ref,
+                                          scv_identifier_ref *out, uint8_t *states, size_t cap,
+                                          size_t *count);
+
+/**
+ * A value's own state (SCV_LINK, SCV_LINK_BLOCKED or SCV_LINK_GENERIC) and how many stored
+ * records carry it. Either output may be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND.
+ */
+SCV_API scv_status scv_engine_identifier_state(const scv_engine *engine, scv_identifier_ref ref,
+                                               uint8_t *state, uint32_t *records);
+
+/**
+ * Identifiers on a live profile's records that do not link (set aside, blocked or generic),
+ * each once with its state (for set-aside values carried by several records: the first
+ * record's), ascending by ref. Size query as scv_profile_records(); states may be NULL.
+ */
+SCV_API scv_status scv_profile_unlinked(const scv_engine *engine, scv_profile_id profile,
+                                        scv_identifier_ref *out, uint8_t *states, size_t cap,
+                                        size_t *count);
+
+/** Engine statistics for scv_engine_stat(). Numbers are pinned. */
+typedef enum scv_stat {
+    SCV_STAT_RECORDS = 0,          /**< records held */
+    SCV_STAT_PROFILES = 1,         /**< live profiles */
+    SCV_STAT_IDENTIFIERS = 2,      /**< distinct identifiers carried by at least one record */
+    SCV_STAT_MERGES = 3,           /**< profile merges so far */
+    SCV_STAT_SPLITS = 4,           /**< profiles created by splitting one, so far */
+    SCV_STAT_ASIDE_LIMIT = 5,      /**< identifiers set aside now because of a kind limit */
+    SCV_STAT_ASIDE_SIZE = 6,       /**< identifiers set aside now because of a size guard */
+    SCV_STAT_BLOCKED_VALUES = 7,   /**< blocked values carried by at least one record now */
+    SCV_STAT_BLOCKED_RECORDS = 8,  /**< record-identifier pairs with a blocked value now */
+    SCV_STAT_GENERIC_VALUES = 9,   /**< generic values now */
+    SCV_STAT_GENERIC_RECORDS = 10, /**< record-identifier pairs with a generic value now */
+    SCV_STAT_GENERIC_DECISIONS = 11, /**< times a value became generic, so far */
+    SCV_STAT_BYTES = 12            /**< bytes of memory the engine holds */
+} scv_stat;
+
+/** Read one statistic. @return SCV_OK, SCV_EINVAL (NULL, unknown stat). O(1) except
+ *  the "now" counts of set-aside, blocked and generic pairs, which scan the records. */
+SCV_API scv_status scv_engine_stat(const scv_engine *engine, scv_stat which, uint64_t *value);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Normalization and hashing                                                                 */
@@ -394,10 +535,6 @@ SCV_API const char *scv_record_errmsg(const scv_record *rec);
 /** Byte offset into the value of the builder's last failure, or -1. */
 SCV_API int64_t scv_record_erroffset(const scv_record *rec);
 
-/** A stored record: a dense number from 1, in the order records were first seen. 0 = none. */
-typedef uint32_t scv_record_ref;
-/** A profile: a dense number from 1, in the order profiles were created. 0 = none. */
-typedef uint32_t scv_profile_id;
 
 /**
  * Insert the builder's record, or replace the stored record with the same (source, record_id)
@@ -485,8 +622,6 @@ SCV_API scv_status scv_engine_profile_next(const scv_engine *engine, scv_profile
 SCV_API scv_status scv_profile_records(const scv_engine *engine, scv_profile_id profile,
                                        scv_record_ref *out, size_t cap, size_t *count);
 
-/** A stored identifier: a dense number from 1. 0 = none. */
-typedef uint32_t scv_identifier_ref;
 
 /**
  * The distinct identifiers of a live profile, ascending by ref. Size query as

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "resolve.h"
+
 #include "util/utf8.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -99,6 +101,9 @@ void scv_engine_free(scv_engine *e)
     scv__graph_free(&mem, &e->graph);
     scv__profiles_free(&mem, &e->prof);
     SCV__VEC_FREE(&mem, e->scratch);
+    SCV__VEC_FREE(&mem, e->scratch2);
+    SCV__VEC_FREE(&mem, e->icount);
+    SCV__VEC_FREE(&mem, e->kcount);
     scv__free(&mem, e, sizeof *e);
 }
 
@@ -127,6 +132,7 @@ scv_status scv_engine_new(const scv_options *opts, scv_engine **out)
         scv__hasher_init(&e->hasher, NULL, 0);
         e->retain = SCV_RETAIN_NONE;
     }
+    scv__rules_init(&e->rules);
     e->ids.retain = e->retain >= SCV_RETAIN_NORMALIZED;
     e->recs.keep_raw = e->retain >= SCV_RETAIN_RAW;
 
@@ -204,7 +210,10 @@ scv_status scv_engine_register_kind(scv_engine *e, const char *name, size_t len,
     if ((int)normalizer < SCV_NORM_EMAIL || (int)normalizer > SCV_NORM_CASEFOLD)
         return scv__engine_error(e, SCV_EINVAL, "unknown normalizer", -1);
     st = register_name(e, &e->kinds, SCV_MAX_KINDS, name, len, &id);
-    if (st == SCV_OK) e->kind_norm[id] = (uint8_t)normalizer;
+    if (st == SCV_OK) {
+        e->kind_norm[id] = (uint8_t)normalizer;
+        scv__rules_add_kind(&e->rules, id);
+    }
     if ((st == SCV_OK || st == SCV_EEXISTS) && out != NULL) *out = id;
     return st;
 }
@@ -391,4 +400,109 @@ scv_status scv_engine_hash(scv_engine *e, scv_kind kind, const char *value, size
     st = scv__engine_lookup_hash(e, kind, value, len, &h);
     if (st == SCV_OK) scv__h128_to_bytes(h, out);
     return st;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rules                                                                                      */
+
+/* Rules may change only while the engine holds no record. */
+static scv_status rules_editable(scv_engine *e)
+{
+    if (e->recs.rec.len > 0)
+        return scv__engine_error(e, SCV_ESTATE, "rules can only be changed before the first record", -1);
+    return SCV_OK;
+}
+
+static scv_status known_kind(scv_engine *e, scv_kind kind)
+{
+    if (kind >= scv__names_count(&e->kinds))
+        return scv__engine_error(e, SCV_ENOTFOUND, "unknown identifier kind", -1);
+    return SCV_OK;
+}
+
+scv_status scv_engine_set_limit(scv_engine *e, scv_kind kind, uint32_t max_values)
+{
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    if ((st = known_kind(e, kind)) != SCV_OK || (st = rules_editable(e)) != SCV_OK) return st;
+    scv__rules_set_limit(&e->rules, kind, max_values, (uint32_t)scv__names_count(&e->kinds));
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+scv_status scv_engine_set_priority(scv_engine *e, const scv_kind *kinds, size_t n)
+{
+    scv_status st;
+    if (e == NULL || (kinds == NULL && n > 0)) return SCV_EINVAL;
+    if ((st = rules_editable(e)) != SCV_OK) return st;
+    for (size_t i = 0; i < n; i++)
+        if ((st = known_kind(e, kinds[i])) != SCV_OK) return st;
+    if (!scv__rules_set_priority(&e->rules, kinds, n, (uint32_t)scv__names_count(&e->kinds)))
+        return scv__engine_error(e, SCV_EINVAL, "a kind is listed twice", -1);
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+scv_status scv_engine_set_generic_threshold(scv_engine *e, scv_kind kind, uint32_t threshold)
+{
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    if ((st = known_kind(e, kind)) != SCV_OK || (st = rules_editable(e)) != SCV_OK) return st;
+    e->rules.generic[kind] = threshold;
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+scv_status scv_engine_set_profile_limits(scv_engine *e, uint32_t max_records, uint32_t max_identifiers)
+{
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    if ((st = rules_editable(e)) != SCV_OK) return st;
+    e->rules.max_records = max_records;
+    e->rules.max_identifiers = max_identifiers;
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+scv_status scv_engine_set_default_blocklist(scv_engine *e, int on)
+{
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    if ((st = rules_editable(e)) != SCV_OK) return st;
+    e->rules.default_blocklist = on != 0;
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+scv_status scv_engine_block(scv_engine *e, scv_kind kind, const char *value, size_t len)
+{
+    char norm[SCV_MAX_NORMALIZED_LEN];
+    size_t n;
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    if ((st = normalize_checked(e, kind, value, len, norm, &n)) != SCV_OK) return st;
+    char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_NORMALIZED_LEN];
+    scv__h128 h = scv__engine_ident_hash(e, kind, norm, n, tmp);
+    uint32_t v = scv__idtable_find(&e->ids, h);
+    uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.anchor.data[v];
+    size_t members = a == SCV__NONE ? 0 : e->graph.size[scv__graph_root(&e->graph, a)];
+    if (scv__idtable_reserve(&e->mem, &e->ids, 1, n) != SCV_OK ||
+        scv__reserve_resolution(e, 0, members) != SCV_OK)
+        return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
+    int added;
+    v = scv__idtable_intern(&e->ids, h, (uint8_t)kind, SCV_LINK_BLOCKED, norm, n, &added);
+    if (!added && e->ids.state.data[v] != SCV_LINK_BLOCKED) {
+        e->ids.state.data[v] = SCV_LINK_BLOCKED;
+        if (a != SCV__NONE) scv__rebuild(e, &a, 1, SCV__NONE, NULL, 0);
+        scv__recheck_generic_partners(e, v);
+    }
+    return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+size_t scv__engine_bytes(const scv_engine *e)
+{
+    size_t names = 0;
+    const scv__names *all[4] = {&e->kinds, &e->sources, &e->trait_names, &e->measure_names};
+    for (int i = 0; i < 4; i++)
+        names += all[i]->bytes.cap + all[i]->items.cap * sizeof(scv__name) +
+                 all[i]->keys.cap * sizeof(scv__h128) + scv__htab_bytes(&all[i]->index);
+    return sizeof *e + names + scv__idtable_bytes(&e->ids) + scv__records_bytes(&e->recs) +
+           e->graph.cap * 3 * sizeof(uint32_t) + (e->prof.root.cap + e->prof.merged.cap +
+           e->prof.of_root.cap) * sizeof(uint32_t) + (e->icount.cap + e->kcount.cap +
+           e->scratch.cap + e->scratch2.cap) * sizeof(uint32_t);
 }

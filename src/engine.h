@@ -14,6 +14,7 @@
 #include "normalize.h"
 #include "profiles.h"
 #include "records.h"
+#include "rules.h"
 #include "util/mem.h"
 
 struct scv_options {
@@ -43,7 +44,15 @@ struct scv_engine {
     scv__graph graph;
     scv__profiles prof;
 
-    SCV__VEC(uint32_t) scratch; /* component members during re-resolution */
+    scv__rules rules;
+    SCV__VEC(uint32_t) icount; /* by root record: linking identifiers in the component */
+    SCV__VEC(uint32_t) kcount; /* by root record x limited kind: linking values of the kind */
+    uint32_t epoch;            /* stamp for ids.mark */
+
+    SCV__VEC(uint32_t) scratch;  /* component members during re-resolution */
+    SCV__VEC(uint32_t) scratch2; /* (profile id, oldest record) pairs during re-resolution */
+
+    uint64_t merges, splits, generic_decisions;
 
     const char *errmsg;
     int64_t erroff;
@@ -61,6 +70,7 @@ static inline scv_status scv__engine_error(scv_engine *e, scv_status st, const c
 typedef struct scv__rec_ident {
     scv__h128 hash;
     uint32_t kind;
+    uint32_t placeholder; /* matches the built-in placeholder list */
     uint32_t norm_off, norm_len; /* normalized value in buf */
     uint32_t raw_off, raw_len;   /* raw value in buf */
 } scv__rec_ident;
@@ -107,6 +117,9 @@ scv__h128 scv__engine_ident_hash(const scv_engine *e, scv_kind kind, const char 
 /* Key of a record: XXH3-128(source name, 0x00, record id) — by name, so that engines that
  * registered sources in another order still agree on keys. */
 scv__h128 scv__engine_record_key(const scv_engine *e, scv_source source, const char *id, size_t len);
+
+/* Bytes of memory the engine holds (by the sizes it asked its allocator for). */
+size_t scv__engine_bytes(const scv_engine *e);
 
 /* Validate, normalize and hash a raw value as ingest would; failures set the engine's error
  * detail. Used by lookups and scv_engine_hash(). */

@@ -1,6 +1,9 @@
 /* idtable.h — identifiers: hashed (kind, normalized value) -> dense id, with per-identifier
- * columns: kind, anchor record (one record that carries it, the union-find link target),
- * reference count (records carrying it) and, when retained, the normalized value. Internal. */
+ * columns: kind; link state (links, blocked, generic); anchor (one record that carries it and
+ * links through it: the union-find link target); reference count (records carrying it); the
+ * head of its postings list (the record slots that carry it, threaded through the record
+ * store); an upper bound of its generic-rule partner count; a scratch mark; and, when
+ * retained, the normalized value. Internal. */
 #ifndef SCV_IDTABLE_H
 #define SCV_IDTABLE_H
 
@@ -10,6 +13,9 @@
 #include "hash.h"
 #include "htab.h"
 #include "util/mem.h"
+
+/* Identifier ids fit in 30 bits: record slots keep two flag bits beside them. */
+#define SCV__MAX_IDS ((size_t)0x3FFFFFFF)
 
 /* A byte range in a byte pool. */
 typedef struct scv__span {
@@ -23,6 +29,10 @@ typedef struct scv__idtable {
     SCV__VEC(uint8_t) kind;
     SCV__VEC(uint32_t) anchor;
     SCV__VEC(uint32_t) refs;
+    SCV__VEC(uint8_t) state;    /* scv_link: SCV_LINK, SCV_LINK_BLOCKED or SCV_LINK_GENERIC */
+    SCV__VEC(uint32_t) head;    /* first carrying slot in the record store, or SCV__NONE */
+    SCV__VEC(uint32_t) bound;   /* upper bound of the partner count (generic rule) */
+    SCV__VEC(uint32_t) mark;    /* scratch stamps for de-duplicating scans */
     SCV__VEC(scv__span) value; /* only when values are retained */
     SCV__VEC(char) bytes;      /* retained normalized values */
     size_t live;               /* identifiers with refs > 0 */
@@ -39,9 +49,10 @@ static inline uint32_t scv__idtable_find(const scv__idtable *t, scv__h128 key)
     return scv__htab_find(&t->index, t->keys.data, key);
 }
 
-/* Find or add (room reserved). A new identifier has no anchor and no references. */
-uint32_t scv__idtable_intern(scv__idtable *t, scv__h128 key, uint8_t kind, const char *value,
-                             size_t len);
+/* Find or add (room reserved). A new identifier has no anchor, no references, no carriers and
+ * the given state. Sets *added when it was added. */
+uint32_t scv__idtable_intern(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t state,
+                             const char *value, size_t len, int *added);
 
 size_t scv__idtable_bytes(const scv__idtable *t);
 

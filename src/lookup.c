@@ -86,8 +86,10 @@ scv_status scv_engine_identifier_profile(scv_engine *e, scv_kind kind, const cha
     st = scv__engine_lookup_hash(e, kind, value, len, &h);
     if (st != SCV_OK) return st;
     uint32_t id = scv__idtable_find(&e->ids, h);
-    if (id == SCV__NONE || e->ids.anchor.data[id] == SCV__NONE)
+    if (id == SCV__NONE || e->ids.refs.data[id] == 0)
         return scv__engine_error(e, SCV_ENOTFOUND, "no record carries this identifier", -1);
+    if (e->ids.anchor.data[id] == SCV__NONE)
+        return scv__engine_error(e, SCV_ENOTFOUND, "this identifier does not link (blocked, generic or set aside)", -1);
     *profile = scv__profiles_of(&e->prof, root_of(e, e->ids.anchor.data[id]));
     return SCV_OK;
 }
@@ -161,8 +163,9 @@ scv_status scv_profile_identifiers(const scv_engine *e, scv_profile_id profile,
         size_t k;
         const uint32_t *ids = scv__records_ids(&e->recs, m, &k);
         for (size_t i = 0; i < k; i++) {
-            if (e->ids.anchor.data[ids[i]] != m) continue;
-            if (n < cap) out[n] = ids[i] + 1;
+            uint32_t id = SCV__SLOT_ID(ids[i]);
+            if (e->ids.anchor.data[id] != m) continue;
+            if (n < cap) out[n] = id + 1;
             n++;
         }
         m = e->graph.next[m];
@@ -230,4 +233,140 @@ scv_status scv_engine_trait_name(const scv_engine *e, size_t index, const char *
     if (index >= scv__names_count(&e->trait_names)) return SCV_ENOTFOUND;
     *name = scv__names_get(&e->trait_names, (uint32_t)index, name_len);
     return SCV_OK;
+}
+
+scv_status scv_record_identifiers(const scv_engine *e, scv_record_ref ref, scv_identifier_ref *out,
+                                  uint8_t *states, size_t cap, size_t *count)
+{
+    uint32_t x;
+    size_t n;
+    if (e == NULL || count == NULL || (out == NULL && cap > 0)) return SCV_EINVAL;
+    if (!record_index(e, ref, &x)) return SCV_ENOTFOUND;
+    const uint32_t *slots = scv__records_ids(&e->recs, x, &n);
+    *count = n;
+    if (n > cap) return SCV_EBUFFER;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = SCV__SLOT_ID(slots[i]);
+        out[i] = id + 1;
+        if (states != NULL) {
+            uint8_t value_state = e->ids.state.data[id];
+            states[i] = value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slots[i]);
+        }
+    }
+    return SCV_OK;
+}
+
+scv_status scv_engine_identifier_state(const scv_engine *e, scv_identifier_ref ref, uint8_t *state,
+                                       uint32_t *records)
+{
+    if (e == NULL) return SCV_EINVAL;
+    if (ref == 0 || ref > e->ids.keys.len) return SCV_ENOTFOUND;
+    if (state != NULL) *state = e->ids.state.data[ref - 1];
+    if (records != NULL) *records = e->ids.refs.data[ref - 1];
+    return SCV_OK;
+}
+
+/* State of the occurrence in slot s: the value's own state, else the slot's set-aside mark. */
+static uint8_t slot_state(const scv_engine *e, uint32_t slot)
+{
+    uint8_t value_state = e->ids.state.data[SCV__SLOT_ID(slot)];
+    return value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slot);
+}
+
+scv_status scv_profile_unlinked(const scv_engine *e, scv_profile_id profile, scv_identifier_ref *out,
+                                uint8_t *states, size_t cap, size_t *count)
+{
+    uint32_t root;
+    scv_status st = profile_root(e, profile, out, cap, count, &root);
+    if (st != SCV_OK) return st;
+    /* Collect (ref, state) pairs, de-duplicated by ref; the buffer doubles as the seen-set,
+     * so count first when it is too small. */
+    size_t n = 0;
+    uint32_t m = root;
+    do {
+        size_t k;
+        const uint32_t *slots = scv__records_ids(&e->recs, m, &k);
+        for (size_t i = 0; i < k; i++) {
+            uint8_t s = slot_state(e, slots[i]);
+            if (s == SCV_LINK) continue;
+            uint32_t ref = SCV__SLOT_ID(slots[i]) + 1;
+            /* Seen before on an earlier member? Scan earlier members' slots. */
+            int seen = 0;
+            for (uint32_t p = root; p != m && !seen; p = e->graph.next[p]) {
+                size_t pk;
+                const uint32_t *ps = scv__records_ids(&e->recs, p, &pk);
+                for (size_t j = 0; j < pk; j++)
+                    if (SCV__SLOT_ID(ps[j]) + 1 == ref && slot_state(e, ps[j]) != SCV_LINK) seen = 1;
+            }
+            if (seen) continue;
+            if (n < cap) {
+                out[n] = ref;
+                if (states != NULL) states[n] = s;
+            }
+            n++;
+        }
+        m = e->graph.next[m];
+    } while (m != root);
+    *count = n;
+    if (n > cap) return SCV_EBUFFER;
+    /* Ascending by ref, states alongside (insertion sort: these lists are short). */
+    for (size_t i = 1; i < n; i++) {
+        for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
+            scv_identifier_ref t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+            if (states != NULL) {
+                uint8_t u = states[j];
+                states[j] = states[j - 1];
+                states[j - 1] = u;
+            }
+        }
+    }
+    return SCV_OK;
+}
+
+/* Occurrences (record, identifier) in each state, and values carried in each state. */
+static void count_states(const scv_engine *e, uint64_t slots_in[5], uint64_t values_in[5])
+{
+    memset(slots_in, 0, 5 * sizeof *slots_in);
+    memset(values_in, 0, 5 * sizeof *values_in);
+    for (size_t x = 0; x < e->recs.rec.len; x++) {
+        size_t k;
+        const uint32_t *slots = scv__records_ids(&e->recs, (uint32_t)x, &k);
+        for (size_t i = 0; i < k; i++) slots_in[slot_state(e, slots[i])]++;
+    }
+    for (size_t v = 0; v < e->ids.keys.len; v++)
+        if (e->ids.refs.data[v] > 0) values_in[e->ids.state.data[v]]++;
+}
+
+scv_status scv_engine_stat(const scv_engine *e, scv_stat which, uint64_t *value)
+{
+    uint64_t slots_in[5], values_in[5];
+    if (e == NULL || value == NULL) return SCV_EINVAL;
+    switch (which) {
+    case SCV_STAT_RECORDS: *value = e->recs.rec.len; return SCV_OK;
+    case SCV_STAT_PROFILES: *value = e->prof.live; return SCV_OK;
+    case SCV_STAT_IDENTIFIERS: *value = e->ids.live; return SCV_OK;
+    case SCV_STAT_MERGES: *value = e->merges; return SCV_OK;
+    case SCV_STAT_SPLITS: *value = e->splits; return SCV_OK;
+    case SCV_STAT_GENERIC_DECISIONS: *value = e->generic_decisions; return SCV_OK;
+    case SCV_STAT_BYTES: *value = scv__engine_bytes(e); return SCV_OK;
+    case SCV_STAT_ASIDE_LIMIT:
+    case SCV_STAT_ASIDE_SIZE:
+    case SCV_STAT_BLOCKED_VALUES:
+    case SCV_STAT_BLOCKED_RECORDS:
+    case SCV_STAT_GENERIC_VALUES:
+    case SCV_STAT_GENERIC_RECORDS:
+        count_states(e, slots_in, values_in);
+        switch (which) {
+        case SCV_STAT_ASIDE_LIMIT: *value = slots_in[SCV_LINK_ASIDE_LIMIT]; break;
+        case SCV_STAT_ASIDE_SIZE: *value = slots_in[SCV_LINK_ASIDE_SIZE]; break;
+        case SCV_STAT_BLOCKED_VALUES: *value = values_in[SCV_LINK_BLOCKED]; break;
+        case SCV_STAT_BLOCKED_RECORDS: *value = slots_in[SCV_LINK_BLOCKED]; break;
+        case SCV_STAT_GENERIC_VALUES: *value = values_in[SCV_LINK_GENERIC]; break;
+        default: *value = slots_in[SCV_LINK_GENERIC]; break;
+        }
+        return SCV_OK;
+    }
+    return SCV_EINVAL;
 }

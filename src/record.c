@@ -144,6 +144,7 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
     scv__rec_ident *id = &r->idents[r->n_idents++];
     id->hash = h;
     id->kind = kind;
+    id->placeholder = (uint32_t)scv__rules_placeholder((scv_normalizer)e->kind_norm[kind], norm, n);
     id->norm_len = (uint32_t)n;
     id->norm_off = put(r, norm, n);
     id->raw_len = (uint32_t)len;

@@ -9,6 +9,8 @@ void scv__records_free(const scv__mem *m, scv__records *r)
     SCV__VEC_FREE(m, r->keys);
     SCV__VEC_FREE(m, r->rec);
     SCV__VEC_FREE(m, r->ids);
+    SCV__VEC_FREE(m, r->slot_rec);
+    SCV__VEC_FREE(m, r->slot_next);
     SCV__VEC_FREE(m, r->raw);
     SCV__VEC_FREE(m, r->fields);
     SCV__VEC_FREE(m, r->bytes);
@@ -24,6 +26,8 @@ scv_status scv__records_reserve(const scv__mem *m, scv__records *r, size_t recor
     if ((st = SCV__VEC_RESERVE(m, r->keys, records)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->rec, records)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->ids, ids)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->slot_rec, ids)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->slot_next, ids)) != SCV_OK) return st;
     if (r->keep_raw && (st = SCV__VEC_RESERVE(m, r->raw, ids)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->fields, fields)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->bytes, bytes)) != SCV_OK) return st;
@@ -62,6 +66,8 @@ uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n)
         rec->ids_off = (uint32_t)r->ids.len;
         rec->ids_cap = (uint8_t)n;
         r->ids.len += n;
+        r->slot_rec.len += n;
+        r->slot_next.len += n;
         if (r->keep_raw) r->raw.len += n;
     }
     rec->ids_n = (uint8_t)n;
@@ -88,6 +94,7 @@ size_t scv__records_bytes(const scv__records *r)
 {
     return scv__htab_bytes(&r->index) + r->keys.cap * sizeof *r->keys.data +
            r->rec.cap * sizeof *r->rec.data + r->ids.cap * sizeof *r->ids.data +
+           r->slot_rec.cap * sizeof *r->slot_rec.data + r->slot_next.cap * sizeof *r->slot_next.data +
            r->raw.cap * sizeof *r->raw.data + r->fields.cap * sizeof *r->fields.data +
            r->bytes.cap;
 }

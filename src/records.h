@@ -1,5 +1,10 @@
 /* records.h — the record store: (source, record_id) index, per-record columns, and pools for
- * each record's identifier ids, raw identifier values and fields (traits and measures).
+ * each record's identifier slots, raw identifier values and fields (traits and measures).
+ *
+ * An identifier slot holds the identifier id in its low 30 bits and, in the top two bits,
+ * whether this record set it aside (SCV_LINK_ASIDE_LIMIT / SCV_LINK_ASIDE_SIZE). Each slot also
+ * knows its record (slot_rec) and the next slot carrying the same identifier (slot_next):
+ * the postings list an identifier's head starts.
  *
  * A record keeps its index (dense from 0, first-seen order) for life. Replacing a record's
  * content reuses its pool slots when the new content fits and appends otherwise; the bytes
@@ -41,7 +46,9 @@ typedef struct scv__records {
     scv__htab index;
     SCV__VEC(scv__h128) keys;
     SCV__VEC(scv__rec) rec;
-    SCV__VEC(uint32_t) ids;    /* identifier ids, per record a run of ids_n */
+    SCV__VEC(uint32_t) ids;    /* identifier slots, per record a run of ids_n */
+    SCV__VEC(uint32_t) slot_rec;  /* parallel to ids: the record owning the slot */
+    SCV__VEC(uint32_t) slot_next; /* parallel to ids: next slot of the same identifier */
     SCV__VEC(scv__span) raw;   /* raw values parallel to ids (only when kept) */
     SCV__VEC(scv__field) fields;
     SCV__VEC(char) bytes;      /* record ids, trait values, raw values */
@@ -69,9 +76,14 @@ uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, co
 uint64_t scv__records_put_bytes(scv__records *r, const char *s, size_t len);
 
 /* Give record x room for n identifiers / fields (in place when they fit, else appended;
- * room reserved) and return a pointer to the first slot. */
+ * room reserved) and return a pointer to the first slot. The caller has taken x's old
+ * identifier slots out of their postings lists first. */
 uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n);
 scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n);
+
+#define SCV__SLOT_ID(s) ((s) & 0x3FFFFFFFu)
+#define SCV__SLOT_ASIDE(s) ((s) >> 30)
+#define SCV__SLOT_MAKE(id, aside) ((id) | ((uint32_t)(aside) << 30))
 
 static inline const uint32_t *scv__records_ids(const scv__records *r, uint32_t x, size_t *n)
 {

@@ -1,38 +1,145 @@
-/* resolve.c — upsert: store a record and resolve it into profiles.
+/* resolve.c — upsert, and resolution of records into profiles under the rules.
  *
- * Every identifier has an anchor: one record that carries it. Linking a record means uniting
- * its component with the component of each of its identifiers' anchors. A replacement that
- * drops an identifier may disconnect the component, so the component is rebuilt from its
- * records (oldest first); the part holding the oldest record keeps the profile id.
+ * Every linking identifier has an anchor: one record that carries it and links through it.
+ * Linking a record unites its component with the components of its identifiers' anchors,
+ * unless the union would break a kind limit or a size guard: then the record's
+ * lowest-priority identifier is set aside and the union retried (link_record).
+ *
+ * When links must be undone — a replacement dropped identifiers, a value became generic or
+ * blocked — the affected components are rebuilt from their records, oldest first
+ * (rebuild); the part holding a component's oldest record keeps its profile id.
  *
  * scv_engine_upsert() first reserves every byte it may need (tables, pools, profile ids,
  * scratch) and only then mutates, so an allocation failure leaves the engine untouched. */
-#include "engine.h"
+#include "resolve.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Unite the components of records a and b, keeping the older profile id. */
-static void link_records(scv_engine *e, uint32_t a, uint32_t b)
+/* ------------------------------------------------------------------------------------------ */
+/* Components: counts and unions                                                              */
+
+static uint32_t *kcounts(scv_engine *e, uint32_t root)
 {
-    uint32_t ra = scv__graph_find(&e->graph, a), rb = scv__graph_find(&e->graph, b);
-    if (ra == rb) return;
-    uint32_t pa = scv__profiles_of(&e->prof, ra), pb = scv__profiles_of(&e->prof, rb);
-    uint32_t root = scv__graph_unite(&e->graph, ra, rb);
-    uint32_t survivor = pa < pb ? pa : pb, gone = pa < pb ? pb : pa;
-    scv__profiles_merge(&e->prof, gone, survivor);
-    scv__profiles_attach(&e->prof, survivor, root);
+    return e->kcount.data + (size_t)root * e->rules.n_limited;
 }
 
-/* Link record x through identifier id. */
-static void link_identifier(scv_engine *e, uint32_t x, uint32_t id)
+/* Join roots a and b; the profile id becomes the older of theirs (0 = none yet). */
+static uint32_t unite(scv_engine *e, uint32_t ra, uint32_t rb)
 {
-    uint32_t a = e->ids.anchor.data[id];
-    if (a == SCV__NONE)
-        e->ids.anchor.data[id] = x;
-    else
-        link_records(e, x, a);
+    uint32_t pa = scv__profiles_of(&e->prof, ra), pb = scv__profiles_of(&e->prof, rb);
+    uint32_t root = scv__graph_unite(&e->graph, ra, rb), other = root == ra ? rb : ra;
+    e->icount.data[root] += e->icount.data[other];
+    for (uint32_t s = 0; s < e->rules.n_limited; s++) kcounts(e, root)[s] += kcounts(e, other)[s];
+    if (pa != 0 && pb != 0) {
+        uint32_t survivor = pa < pb ? pa : pb;
+        scv__profiles_merge(&e->prof, pa < pb ? pb : pa, survivor);
+        scv__profiles_attach(&e->prof, survivor, root);
+        e->merges++;
+    } else if (pa != 0 || pb != 0) {
+        scv__profiles_attach(&e->prof, pa != 0 ? pa : pb, root);
+    } else {
+        e->prof.of_root.data[root] = 0;
+    }
+    return root;
 }
+
+/* Identifier id now links through record x: anchor it and count it in x's component. */
+static void anchor_at(scv_engine *e, uint32_t id, uint32_t x)
+{
+    uint32_t root = scv__graph_find(&e->graph, x);
+    uint8_t slot = e->rules.slot[e->ids.kind.data[id]];
+    e->ids.anchor.data[id] = x;
+    e->icount.data[root]++;
+    if (slot != SCV__NO_SLOT) kcounts(e, root)[slot]++;
+}
+
+/* Would linking x through cand[0..n) break a rule? Returns 0 if not, else the set-aside
+ * reason (SCV_LINK_ASIDE_LIMIT or SCV_LINK_ASIDE_SIZE). */
+static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n)
+{
+    const scv__rules *r = &e->rules;
+    uint32_t roots[SCV_MAX_IDENTIFIERS + 1];
+    uint64_t kinds[SCV_MAX_KINDS] = {0};
+    uint64_t records = 0, idents = 0;
+    size_t n_roots = 0;
+    roots[n_roots++] = scv__graph_find(&e->graph, x);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = e->ids.anchor.data[cand[i]];
+        if (a == SCV__NONE) {
+            uint8_t slot = r->slot[e->ids.kind.data[cand[i]]];
+            idents++;
+            if (slot != SCV__NO_SLOT) kinds[slot]++;
+            continue;
+        }
+        uint32_t ra = scv__graph_find(&e->graph, a);
+        size_t k = 0;
+        while (k < n_roots && roots[k] != ra) k++;
+        if (k == n_roots) roots[n_roots++] = ra;
+    }
+    if (n_roots == 1 && idents == 0) return 0; /* nothing changes */
+    for (size_t k = 0; k < n_roots; k++) {
+        records += e->graph.size[roots[k]];
+        idents += e->icount.data[roots[k]];
+        for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, roots[k])[s];
+    }
+    for (uint32_t k = 0; k < SCV_MAX_KINDS; k++)
+        if (r->slot[k] != SCV__NO_SLOT && kinds[r->slot[k]] > r->limit[k]) return SCV_LINK_ASIDE_LIMIT;
+    if ((r->max_records != 0 && records > r->max_records) ||
+        (r->max_identifiers != 0 && idents > r->max_identifiers))
+        return SCV_LINK_ASIDE_SIZE;
+    return 0;
+}
+
+/* Mark identifier id on record x as set aside for `why`. */
+static void set_aside(scv_engine *e, uint32_t x, uint32_t id, int why)
+{
+    scv__rec *rec = &e->recs.rec.data[x];
+    uint32_t *slots = e->recs.ids.data + rec->ids_off;
+    for (size_t i = 0; i < rec->ids_n; i++)
+        if (SCV__SLOT_ID(slots[i]) == id) slots[i] = SCV__SLOT_MAKE(id, why);
+}
+
+/* Link x through cand[0..n), given highest priority first, setting aside from the end until
+ * the union keeps every rule. */
+static void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n)
+{
+    int why;
+    while (n > 0 && (why = breaks_rule(e, x, cand, n)) != 0) set_aside(e, x, cand[--n], why);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = e->ids.anchor.data[cand[i]];
+        if (a == SCV__NONE) {
+            anchor_at(e, cand[i], x);
+        } else {
+            uint32_t rx = scv__graph_find(&e->graph, x), ra = scv__graph_find(&e->graph, a);
+            if (rx != ra) (void)unite(e, rx, ra);
+        }
+    }
+}
+
+/* Link record x through every identifier it carries that may link. */
+static void link_record(scv_engine *e, uint32_t x)
+{
+    uint32_t cand[SCV_MAX_IDENTIFIERS];
+    size_t n = 0, n_slots;
+    const uint32_t *slots = scv__records_ids(&e->recs, x, &n_slots);
+    for (size_t i = 0; i < n_slots; i++) {
+        uint32_t id = SCV__SLOT_ID(slots[i]);
+        if (SCV__SLOT_ASIDE(slots[i]) != 0 || e->ids.state.data[id] != SCV_LINK) continue;
+        /* Insert by priority; equal ranks keep slot order. */
+        size_t k = n++;
+        uint8_t rank = e->rules.rank[e->ids.kind.data[id]];
+        while (k > 0 && e->rules.rank[e->ids.kind.data[cand[k - 1]]] > rank) {
+            cand[k] = cand[k - 1];
+            k--;
+        }
+        cand[k] = id;
+    }
+    link_through(e, x, cand, n);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Rebuilding components                                                                      */
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -40,89 +147,246 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int contains(const uint32_t *set, size_t n, uint32_t v)
+static int cmp_pair(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++)
-        if (set[i] == v) return 1;
-    return 0;
+    return cmp_u32(a, b); /* pairs sort by their first element, the profile id */
 }
 
-/*
- * Rebuild the component record x is in after x's identifiers changed from old[0..n_old) to
- * what the store now holds. Scratch room for the component was reserved.
- */
-static void reresolve(scv_engine *e, uint32_t x, const uint32_t *old, size_t n_old)
+/* Give the component rooted at r the profile id `pid`, merging with the id it has. */
+static void give_id(scv_engine *e, uint32_t r, uint32_t pid)
+{
+    uint32_t cur = scv__profiles_of(&e->prof, r);
+    if (cur == 0) {
+        scv__profiles_attach(&e->prof, pid, r);
+    } else if (pid < cur) {
+        scv__profiles_merge(&e->prof, cur, pid);
+        scv__profiles_attach(&e->prof, pid, r);
+        e->merges++;
+    } else if (pid != cur) {
+        scv__profiles_merge(&e->prof, pid, cur);
+        e->merges++;
+    }
+}
+
+void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, const uint32_t *old,
+                  size_t n_old)
 {
     scv__graph *g = &e->graph;
     uint32_t *anchor = e->ids.anchor.data;
-    uint32_t root = scv__graph_find(g, x);
-    uint32_t pid = scv__profiles_of(&e->prof, root);
-    uint32_t *members = e->scratch.data;
-    size_t n_members = 0, n_now;
-    const uint32_t *now = scv__records_ids(&e->recs, x, &n_now);
-    uint32_t external[SCV_MAX_IDENTIFIERS];
-    size_t n_external = 0;
+    uint32_t *members = e->scratch.data, *pairs = e->scratch2.data;
+    size_t n = 0, n_pairs = 0;
 
-    /* x's identifiers anchored in other components: links made after the rebuild. */
-    for (size_t i = 0; i < n_now; i++) {
-        uint32_t a = anchor[now[i]];
-        if (a != SCV__NONE && scv__graph_find(g, a) != root) external[n_external++] = now[i];
+    /* Members of the distinct components, and each component's id with its oldest record.
+     * A component's of_root is cleared once listed: that both de-duplicates roots and marks
+     * the anchors to forget below. */
+    for (size_t i = 0; i < n_roots; i++) {
+        uint32_t r = scv__graph_find(g, roots[i]);
+        uint32_t pid = scv__profiles_of(&e->prof, r);
+        if (pid == 0 && r != x) continue; /* listed already */
+        uint32_t m = r, oldest = r;
+        do {
+            members[n++] = m;
+            if (m < oldest) oldest = m;
+            m = g->next[m];
+        } while (m != r);
+        if (pid != 0) {
+            pairs[2 * n_pairs] = pid;
+            pairs[2 * n_pairs + 1] = oldest;
+            n_pairs++;
+            e->prof.of_root.data[r] = 0;
+        }
     }
+    qsort(members, n, sizeof *members, cmp_u32);
+    qsort(pairs, n_pairs, 2 * sizeof *pairs, cmp_pair);
 
-    uint32_t m = root;
-    do {
-        members[n_members++] = m;
-        m = g->next[m];
-    } while (m != root);
-    qsort(members, n_members, sizeof *members, cmp_u32);
-
-    /* Forget the component's links. */
-    for (size_t i = 0; i < n_members; i++) {
-        size_t n;
-        const uint32_t *ids = members[i] == x ? old : scv__records_ids(&e->recs, members[i], &n);
-        if (members[i] == x) n = n_old;
-        for (size_t k = 0; k < n; k++) anchor[ids[k]] = SCV__NONE;
+    /* Forget the links made inside these components. */
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+        const uint32_t *slots = scv__records_ids(&e->recs, members[i], &k);
+        if (members[i] == x && old != NULL) {
+            slots = old;
+            k = n_old;
+        }
+        for (size_t j = 0; j < k; j++) {
+            uint32_t id = SCV__SLOT_ID(slots[j]), a = anchor[id];
+            if (a != SCV__NONE && scv__profiles_of(&e->prof, scv__graph_find(g, a)) == 0)
+                anchor[id] = SCV__NONE;
+        }
     }
-    for (size_t i = 0; i < n_members; i++) {
-        scv__graph_isolate(g, members[i]);
-        e->prof.of_root.data[members[i]] = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t m = members[i];
+        size_t k;
+        uint32_t *slots = e->recs.ids.data + e->recs.rec.data[m].ids_off;
+        k = e->recs.rec.data[m].ids_n;
+        for (size_t j = 0; j < k; j++) slots[j] = SCV__SLOT_ID(slots[j]);
+        scv__graph_isolate(g, m);
+        e->prof.of_root.data[m] = 0;
+        e->icount.data[m] = 0;
+        for (uint32_t s = 0; s < e->rules.n_limited; s++) kcounts(e, m)[s] = 0;
     }
 
     /* Link again, oldest record first. */
-    for (size_t i = 0; i < n_members; i++) {
-        size_t n;
-        const uint32_t *ids = scv__records_ids(&e->recs, members[i], &n);
-        for (size_t k = 0; k < n; k++) {
-            uint32_t a = anchor[ids[k]];
-            if (members[i] == x && contains(external, n_external, ids[k])) continue;
-            if (a == SCV__NONE) {
-                anchor[ids[k]] = members[i];
-            } else {
-                uint32_t ra = scv__graph_find(g, a), rm = scv__graph_find(g, members[i]);
-                if (ra != rm) (void)scv__graph_unite(g, ra, rm);
-            }
-        }
-    }
+    for (size_t i = 0; i < n; i++) link_record(e, members[i]);
 
-    /* The part holding the oldest record keeps the id; the others get new ids. */
-    for (size_t i = 0; i < n_members; i++) {
+    /* Old ids go to the parts holding their oldest records; other parts get new ids. */
+    for (size_t i = 0; i < n_pairs; i++)
+        give_id(e, scv__graph_find(g, pairs[2 * i + 1]), pairs[2 * i]);
+    for (size_t i = 0; i < n; i++) {
         uint32_t r = scv__graph_find(g, members[i]);
         if (scv__profiles_of(&e->prof, r) != 0) continue;
-        if (i == 0)
-            scv__profiles_attach(&e->prof, pid, r);
-        else
-            (void)scv__profiles_issue(&e->prof, r);
+        (void)scv__profiles_issue(&e->prof, r);
+        if (members[i] != x || old != NULL) e->splits++;
     }
-
-    for (size_t i = 0; i < n_external; i++) link_identifier(e, x, external[i]);
 }
 
-/* Store the builder's timestamp, fields and identifiers on record x (room reserved). */
-static void store_content(scv_engine *e, uint32_t x, const scv_record *rec, const uint32_t *ids)
+/* ------------------------------------------------------------------------------------------ */
+/* Postings and the generic rule                                                              */
+
+static void postings_add(scv_engine *e, uint32_t x)
+{
+    const scv__rec *rec = &e->recs.rec.data[x];
+    for (uint32_t i = 0; i < rec->ids_n; i++) {
+        uint32_t s = rec->ids_off + i, id = SCV__SLOT_ID(e->recs.ids.data[s]);
+        e->recs.slot_rec.data[s] = x;
+        e->recs.slot_next.data[s] = e->ids.head.data[id];
+        e->ids.head.data[id] = s;
+        if (e->ids.refs.data[id]++ == 0) e->ids.live++;
+    }
+}
+
+static void postings_remove(scv_engine *e, uint32_t x)
+{
+    const scv__rec *rec = &e->recs.rec.data[x];
+    for (uint32_t i = 0; i < rec->ids_n; i++) {
+        uint32_t s = rec->ids_off + i, id = SCV__SLOT_ID(e->recs.ids.data[s]);
+        uint32_t *link = &e->ids.head.data[id];
+        while (*link != s) link = &e->recs.slot_next.data[*link];
+        *link = e->recs.slot_next.data[s];
+        if (--e->ids.refs.data[id] == 0) e->ids.live--;
+    }
+}
+
+/* A fresh stamp for ids.mark. */
+static uint32_t next_epoch(scv_engine *e)
+{
+    if (++e->epoch == 0) {
+        memset(e->ids.mark.data, 0, e->ids.mark.len * sizeof *e->ids.mark.data);
+        e->epoch = 1;
+    }
+    return e->epoch;
+}
+
+/* Does w count as a partner of a value of rank `rank` (generic rule)? */
+static int is_partner(const scv_engine *e, uint32_t w, uint8_t rank)
+{
+    return e->ids.state.data[w] != SCV_LINK_BLOCKED &&
+           e->rules.rank[e->ids.kind.data[w]] <= rank;
+}
+
+/* Partners of v on record x (v excluded): an upper bound of what x adds to v's count. */
+static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
+{
+    uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
+    uint32_t n = 0;
+    size_t k;
+    const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t w = SCV__SLOT_ID(slots[i]);
+        if (w != v && is_partner(e, w, rank)) n++;
+    }
+    return n;
+}
+
+/* The generic rule's count for v: over the records carrying v, the largest number of
+ * distinct partner values of one kind. */
+static uint32_t partner_count(scv_engine *e, uint32_t v)
+{
+    uint32_t per_kind[SCV_MAX_KINDS] = {0}, best = 0;
+    uint32_t stamp = next_epoch(e);
+    uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
+    e->ids.mark.data[v] = stamp;
+    for (uint32_t s = e->ids.head.data[v]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+        size_t k;
+        const uint32_t *slots = scv__records_ids(&e->recs, e->recs.slot_rec.data[s], &k);
+        for (size_t i = 0; i < k; i++) {
+            uint32_t w = SCV__SLOT_ID(slots[i]);
+            if (e->ids.mark.data[w] == stamp) continue;
+            e->ids.mark.data[w] = stamp;
+            if (!is_partner(e, w, rank)) continue;
+            uint32_t c = ++per_kind[e->ids.kind.data[w]];
+            if (c > best) best = c;
+        }
+    }
+    return best;
+}
+
+static uint32_t threshold(const scv_engine *e, uint32_t v)
+{
+    return e->rules.generic[e->ids.kind.data[v]];
+}
+
+/* Might v become generic once record x carries it? (bound check only, no scan) */
+int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
+{
+    uint32_t g = threshold(e, v);
+    return g != 0 && e->ids.state.data[v] == SCV_LINK &&
+           (uint64_t)e->ids.bound.data[v] + added_partners > g;
+}
+
+/* x now carries v: raise v's bound and decide. Returns 1 when v became generic. */
+static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
+{
+    uint32_t g = threshold(e, v);
+    uint64_t b = (uint64_t)e->ids.bound.data[v] + partners_on(e, x, v);
+    e->ids.bound.data[v] = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+    if (g == 0 || e->ids.state.data[v] != SCV_LINK || e->ids.bound.data[v] <= g) return 0;
+    e->ids.bound.data[v] = partner_count(e, v);
+    if (e->ids.bound.data[v] <= g) return 0;
+    e->ids.state.data[v] = SCV_LINK_GENERIC;
+    e->generic_decisions++;
+    return 1;
+}
+
+/* A carrier of v left: a generic v may link again. Returns 1 when it does. */
+static int check_generic_loss(scv_engine *e, uint32_t v)
+{
+    if (e->ids.state.data[v] != SCV_LINK_GENERIC) return 0;
+    e->ids.bound.data[v] = partner_count(e, v);
+    if (e->ids.bound.data[v] > threshold(e, v)) return 0;
+    e->ids.state.data[v] = SCV_LINK;
+    return 1;
+}
+
+/* v links again: link each of its carriers through it. */
+static void relink_value(scv_engine *e, uint32_t v)
+{
+    for (uint32_t s = e->ids.head.data[v]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+        if (SCV__SLOT_ASIDE(e->recs.ids.data[s]) != 0) continue;
+        link_through(e, e->recs.slot_rec.data[s], &v, 1);
+    }
+}
+
+void scv__recheck_generic_partners(scv_engine *e, uint32_t w)
+{
+    /* Values seen with w whose count may have fallen now that w no longer counts. */
+    for (uint32_t s = e->ids.head.data[w]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+        size_t k;
+        const uint32_t *slots = scv__records_ids(&e->recs, e->recs.slot_rec.data[s], &k);
+        for (size_t i = 0; i < k; i++) {
+            uint32_t v = SCV__SLOT_ID(slots[i]);
+            if (v != w && check_generic_loss(e, v)) relink_value(e, v);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Upsert                                                                                     */
+
+/* Store the builder's timestamp and fields on record x (room reserved). */
+static void store_fields(scv_engine *e, uint32_t x, const scv_record *rec)
 {
     scv__records *rs = &e->recs;
     rs->rec.data[x].ts = rec->ts;
-
     scv__field *f = scv__records_fields_slot(rs, x, rec->fields.len);
     for (size_t i = 0; i < rec->fields.len; i++) {
         const scv__rec_field *src = &rec->fields.data[i];
@@ -137,9 +401,14 @@ static void store_content(scv_engine *e, uint32_t x, const scv_record *rec, cons
             f[i].v.off = scv__records_put_bytes(rs, rec->buf.data + src->val_off, src->val_len);
         }
     }
+}
 
-    uint32_t *slot = scv__records_ids_slot(rs, x, rec->n_idents);
-    if (rec->n_idents > 0) memcpy(slot, ids, rec->n_idents * sizeof *ids);
+/* Store identifier slots (and raw values) on record x (room reserved). */
+static void store_ids(scv_engine *e, uint32_t x, const scv_record *rec, const uint32_t *slots_in)
+{
+    scv__records *rs = &e->recs;
+    uint32_t *slots = scv__records_ids_slot(rs, x, rec->n_idents);
+    if (rec->n_idents > 0) memcpy(slots, slots_in, rec->n_idents * sizeof *slots);
     if (rs->keep_raw) {
         scv__span *raw = rs->raw.data + rs->rec.data[x].ids_off;
         for (size_t i = 0; i < rec->n_idents; i++) {
@@ -150,17 +419,29 @@ static void store_content(scv_engine *e, uint32_t x, const scv_record *rec, cons
     }
 }
 
-static void add_ref(scv_engine *e, uint32_t id, int delta)
+static int has_id(const uint32_t *slots, size_t n, uint32_t id)
 {
-    uint32_t *refs = &e->ids.refs.data[id];
-    if (delta > 0 && (*refs)++ == 0) e->ids.live++;
-    if (delta < 0 && --(*refs) == 0) e->ids.live--;
+    for (size_t i = 0; i < n; i++)
+        if (SCV__SLOT_ID(slots[i]) == id) return 1;
+    return 0;
+}
+
+/* Partners of a builder identifier on the builder's record (an upper bound: values not yet
+ * known to be blocked count). */
+static uint32_t builder_partners(const scv_engine *e, const scv_record *rec, size_t i)
+{
+    uint8_t rank = e->rules.rank[rec->idents[i].kind];
+    uint32_t n = 0;
+    for (size_t j = 0; j < rec->n_idents; j++)
+        if (j != i && !rec->idents[j].placeholder && e->rules.rank[rec->idents[j].kind] <= rank) n++;
+    return n;
 }
 
 /* Reserve everything an upsert of rec may need. */
-static scv_status reserve_for(scv_engine *e, const scv_record *rec, int is_new, size_t component)
+static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x)
 {
-    size_t trait_bytes = 0, names_bytes = 0, norm_bytes = 0, raw_bytes = 0;
+    int is_new = x == SCV__NONE;
+    size_t trait_bytes = 0, names_bytes = 0, norm_bytes = 0, raw_bytes = 0, members = 1;
     scv_status st;
     for (size_t i = 0; i < rec->fields.len; i++) {
         names_bytes += rec->fields.data[i].name_len;
@@ -169,7 +450,13 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, int is_new, 
     for (size_t i = 0; i < rec->n_idents; i++) {
         norm_bytes += rec->idents[i].norm_len;
         raw_bytes += rec->idents[i].raw_len;
+        /* Components a value turning generic would make us rebuild. */
+        uint32_t v = scv__idtable_find(&e->ids, rec->idents[i].hash);
+        if (v != SCV__NONE && e->ids.anchor.data[v] != SCV__NONE &&
+            scv__may_turn_generic(e, v, builder_partners(e, rec, i)))
+            members += e->graph.size[scv__graph_root(&e->graph, e->ids.anchor.data[v])];
     }
+    if (!is_new) members += e->graph.size[scv__graph_root(&e->graph, x)];
     if (!e->recs.keep_raw) raw_bytes = 0;
     if ((st = scv__names_reserve(&e->mem, &e->trait_names, rec->fields.len, names_bytes)) != SCV_OK)
         return st;
@@ -179,58 +466,94 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, int is_new, 
     if ((st = scv__records_reserve(&e->mem, &e->recs, is_new ? 1 : 0, rec->n_idents, rec->fields.len,
                                    (is_new ? rec->id_len : 0) + trait_bytes + raw_bytes)) != SCV_OK)
         return st;
-    if ((st = scv__graph_reserve(&e->mem, &e->graph, is_new ? 1 : 0)) != SCV_OK) return st;
-    if ((st = scv__profiles_reserve(&e->mem, &e->prof, is_new ? 1 : component, is_new ? 1 : 0)) != SCV_OK)
-        return st;
-    e->scratch.len = 0;
-    return SCV__VEC_RESERVE(&e->mem, e->scratch, component);
+    return scv__reserve_resolution(e, is_new ? 1 : 0, members);
+}
+
+scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t members)
+{
+    scv_status st;
+    size_t stride = e->rules.n_limited;
+    if ((st = scv__graph_reserve(&e->mem, &e->graph, new_records)) != SCV_OK) return st;
+    if ((st = scv__profiles_reserve(&e->mem, &e->prof, members, new_records)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(&e->mem, e->icount, new_records)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(&e->mem, e->kcount, new_records * stride)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, members)) != SCV_OK) return st;
+    return SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * members);
 }
 
 scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_id *profile)
 {
-    uint32_t ids[SCV_MAX_IDENTIFIERS], old[SCV_MAX_IDENTIFIERS];
-    size_t n_old = 0, component = 0;
+    uint32_t slots[SCV_MAX_IDENTIFIERS], old[SCV_MAX_IDENTIFIERS];
+    uint32_t lost[SCV_MAX_IDENTIFIERS];
+    uint32_t roots[SCV_MAX_IDENTIFIERS + 1];
+    size_t n_old = 0, n_lost = 0, n_roots = 0;
     scv_status st;
     if (e == NULL || rec == NULL) return SCV_EINVAL;
-    if (rec->engine != e) return scv__engine_error(e, SCV_ESTATE, "record builder belongs to another engine", -1);
-    if (!rec->has_key) return scv__engine_error(e, SCV_ESTATE, "record builder has no key: call scv_record_reset()", -1);
+    if (rec->engine != e)
+        return scv__engine_error(e, SCV_ESTATE, "record builder belongs to another engine", -1);
+    if (!rec->has_key)
+        return scv__engine_error(e, SCV_ESTATE, "record builder has no key: call scv_record_reset()", -1);
 
     uint32_t x = scv__records_find(&e->recs, rec->key);
     int is_new = x == SCV__NONE;
-    if (!is_new) component = e->graph.size[scv__graph_root(&e->graph, x)];
-    st = reserve_for(e, rec, is_new, component);
-    if (st == SCV_ELIMIT) return scv__engine_error(e, st, "the engine holds SCV_MAX_RECORDS records", -1);
+    st = reserve_for(e, rec, x);
+    if (st == SCV_ELIMIT) return scv__engine_error(e, st, "the engine is full (records or identifiers)", -1);
     if (st != SCV_OK) return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
 
     /* Nothing below can fail. */
     for (size_t i = 0; i < rec->n_idents; i++) {
         const scv__rec_ident *id = &rec->idents[i];
-        ids[i] = scv__idtable_intern(&e->ids, id->hash, (uint8_t)id->kind, rec->buf.data + id->norm_off,
-                                     id->norm_len);
-        add_ref(e, ids[i], +1);
+        int added;
+        uint8_t state = id->placeholder && e->rules.default_blocklist ? SCV_LINK_BLOCKED : SCV_LINK;
+        slots[i] = scv__idtable_intern(&e->ids, id->hash, (uint8_t)id->kind, state,
+                                       rec->buf.data + id->norm_off, id->norm_len, &added);
     }
 
     if (is_new) {
         x = scv__records_append(&e->recs, rec->key, (uint16_t)rec->source, rec->id, rec->id_len);
         (void)scv__graph_add(&e->graph);
         scv__profiles_add_record(&e->prof);
-        (void)scv__profiles_issue(&e->prof, x);
-        store_content(e, x, rec, ids);
-        for (size_t i = 0; i < rec->n_idents; i++) link_identifier(e, x, ids[i]);
+        e->icount.data[e->icount.len++] = 0;
+        for (uint32_t s = 0; s < e->rules.n_limited; s++) e->kcount.data[e->kcount.len++] = 0;
     } else {
-        int dropped = 0;
         const uint32_t *cur = scv__records_ids(&e->recs, x, &n_old);
         memcpy(old, cur, n_old * sizeof *old);
-        for (size_t i = 0; i < n_old; i++) {
-            add_ref(e, old[i], -1);
-            if (!contains(ids, rec->n_idents, old[i])) dropped = 1;
-        }
-        store_content(e, x, rec, ids);
-        if (dropped)
-            reresolve(e, x, old, n_old);
-        else
-            for (size_t i = 0; i < rec->n_idents; i++) link_identifier(e, x, ids[i]);
+        postings_remove(e, x);
     }
+    store_fields(e, x, rec);
+
+    int same = !is_new && n_old == rec->n_idents;
+    for (size_t i = 0; same && i < rec->n_idents; i++) same = has_id(old, n_old, slots[i]);
+    if (same) {
+        /* Same identifiers: links and set-aside decisions stay as they are. */
+        memcpy(slots, old, n_old * sizeof *old);
+    }
+    store_ids(e, x, rec, slots);
+    postings_add(e, x);
+    if (same) goto done;
+
+    /* The generic rule, for values this record dropped and values it carries. */
+    for (size_t i = 0; i < n_old; i++) {
+        uint32_t v = SCV__SLOT_ID(old[i]);
+        if (!has_id(slots, rec->n_idents, v) && check_generic_loss(e, v)) lost[n_lost++] = v;
+    }
+    for (size_t i = 0; i < rec->n_idents; i++) {
+        uint32_t v = SCV__SLOT_ID(slots[i]);
+        uint32_t a = e->ids.anchor.data[v];
+        if (check_generic_gain(e, x, v) && a != SCV__NONE) roots[n_roots++] = a;
+    }
+
+    if (is_new && n_roots == 0) {
+        link_record(e, x);
+        uint32_t r = scv__graph_find(&e->graph, x);
+        if (scv__profiles_of(&e->prof, r) == 0) (void)scv__profiles_issue(&e->prof, r);
+    } else {
+        roots[n_roots++] = x;
+        scv__rebuild(e, roots, n_roots, x, is_new ? NULL : old, n_old);
+    }
+    for (size_t i = 0; i < n_lost; i++) relink_value(e, lost[i]);
+
+done:
     if (profile != NULL) *profile = scv__profiles_of(&e->prof, scv__graph_find(&e->graph, x));
     return scv__engine_error(e, SCV_OK, "", -1);
 }

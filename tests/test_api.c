@@ -66,7 +66,14 @@ static void fingerprint(const scv_engine *e, char *out, size_t cap)
         size_t len;
         assert_ok(scv_engine_record_profile(e, ref, &p));
         assert_ok(scv_engine_record_info(e, ref, NULL, &id, &len, NULL));
-        used += (size_t)snprintf(out + used, cap - used, "%.*s>%u;", (int)len, id, p);
+        used += (size_t)snprintf(out + used, cap - used, "%.*s>%u", (int)len, id, p);
+        scv_identifier_ref ids[16];
+        uint8_t states[16];
+        size_t n;
+        assert_ok(scv_record_identifiers(e, ref, ids, states, 16, &n));
+        for (size_t i = 0; i < n && used < cap; i++)
+            used += (size_t)snprintf(out + used, cap - used, ",%u/%u", ids[i], states[i]);
+        used += (size_t)snprintf(out + used, cap - used, ";");
     }
     scv_profile_id p = 0;
     while (scv_engine_profile_next(e, p, &p) == SCV_OK && used < cap) {
@@ -142,6 +149,55 @@ static void allocation_failure_at_every_call_leaves_engine_unchanged(void **stat
             /* The engine still works after the failure. */
             c.fail_at = 0;
             assert_ok(apply(e, &scenario[step]));
+            scv_engine_free(e);
+            assert_int_equal(c.live, 0);
+            assert_int_equal(c.bytes, 0);
+        }
+    }
+}
+
+/* The same with the rules at work: limits, a value turning generic and back, a block. */
+static const row rules_scenario[] = {
+    {"crm", "c1", "a@x.de", "030 1111111", "Berlin"},
+    {"crm", "c2", "b@x.de", "030 1111111", NULL},  /* shares the phone: merges */
+    {"crm", "c3", "c@x.de", "030 1111111", NULL},  /* phone now generic (threshold 1) */
+    {"crm", "c3", "c@x.de", NULL, "Kiel"},         /* drops it: links again */
+    {"pos", "p1", "a@x.de", "040 2222222", NULL},
+    {"pos", "p2", "b@x.de", "040 2222222", NULL},  /* limit: e-mail 2 per profile */
+};
+
+static scv_engine *rules_engine_with(fail_ctx *c)
+{
+    scv_engine *e = engine_with(c);
+    assert_ok(scv_engine_set_limit(e, SCV_KIND_EMAIL, 2));
+    assert_ok(scv_engine_set_generic_threshold(e, SCV_KIND_PHONE, 1));
+    return e;
+}
+
+static void allocation_failure_under_rules_leaves_engine_unchanged(void **state)
+{
+    (void)state;
+    static char before[8192], after[8192];
+    size_t steps = sizeof rules_scenario / sizeof rules_scenario[0];
+    for (size_t step = 0; step <= steps; step++) {
+        for (long n = 1;; n++) {
+            fail_ctx c = {0, 0, 0, 0};
+            scv_engine *e = rules_engine_with(&c);
+            for (size_t i = 0; i < step; i++) assert_ok(apply(e, &rules_scenario[i]));
+            fingerprint(e, before, sizeof before);
+            c.fail_at = c.calls + n;
+            /* The last step blocks a value that joined two profiles. */
+            scv_status st = step < steps ? apply(e, &rules_scenario[step])
+                                         : scv_engine_block(e, SCV_KIND_PHONE, S("040 2222222"));
+            if (st == SCV_OK) {
+                scv_engine_free(e);
+                assert_int_equal(c.live, 0);
+                break;
+            }
+            assert_int_equal(st, SCV_ENOMEM);
+            fingerprint(e, after, sizeof after);
+            if (strcmp(before, after) != 0)
+                fail_msg("rules step %zu, failing allocation %ld changed the engine:\n%s\n%s", step, n, before, after);
             scv_engine_free(e);
             assert_int_equal(c.live, 0);
             assert_int_equal(c.bytes, 0);
@@ -506,6 +562,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(allocation_failure_at_every_call_leaves_engine_unchanged),
+        cmocka_unit_test(allocation_failure_under_rules_leaves_engine_unchanged),
         cmocka_unit_test(failed_engine_and_options_creation_report_enomem),
         cmocka_unit_test(incomplete_allocator_is_rejected),
         cmocka_unit_test(free_functions_accept_null),
