@@ -330,9 +330,11 @@ SCV_API const char *scv_engine_source_name(const scv_engine *engine, scv_source 
  *   example.com/.net/.org or a .test/.invalid/.localhost/.example domain), plus the host's own
  *   values (scv_engine_block()).
  * - Generic values: a value v of kind K is generic when the records carrying it hold more than
- *   G distinct values of one kind at least as strong as K (other than v): a store phone seen
- *   with 200 loyalty cards, an e-mail typed for 50 customer ids. Records that carry v and no
- *   such other value do not count (they cannot be told from one customer's repeat visits).
+ *   G distinct values of one kind at least as strong as K (other than v) — a store phone seen
+ *   with 200 loyalty cards, an e-mail typed for 50 customer ids — or when it is shared by at
+ *   least two such values and also stands alone (no such other value) on more than G records
+ *   — a store phone typed for walk-in customers. Alone on many records but with at most one
+ *   partner, a value is one customer's repeat visits and keeps linking.
  *   A generic value stops linking (SCV_LINK_GENERIC) and the merges it caused are undone by
  *   re-resolving its profile; it links again if records leave and the count falls back to G.
  *   The count depends only on the records held, so with no limits hit the partition does

@@ -297,27 +297,29 @@ static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
     return n;
 }
 
-/* The generic rule's count for v: over the records carrying v, the largest number of
- * distinct partner values of one kind. */
-static uint32_t partner_count(scv_engine *e, uint32_t v)
+/* The generic rule's counts for v, over the records carrying v: the largest number of
+ * distinct partner values of one kind (*best), and the records with no partner (*solo). */
+static void partner_count(scv_engine *e, uint32_t v, uint32_t *best, uint32_t *solo)
 {
-    uint32_t per_kind[SCV_MAX_KINDS] = {0}, best = 0;
+    uint32_t per_kind[SCV_MAX_KINDS] = {0};
     uint32_t stamp = next_epoch(e);
     uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
+    *best = *solo = 0;
     e->ids.mark.data[v] = stamp;
     for (uint32_t s = e->ids.head.data[v]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+        uint32_t x = e->recs.slot_rec.data[s];
         size_t k;
-        const uint32_t *slots = scv__records_ids(&e->recs, e->recs.slot_rec.data[s], &k);
+        const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
+        if (partners_on(e, x, v) == 0) (*solo)++;
         for (size_t i = 0; i < k; i++) {
             uint32_t w = SCV__SLOT_ID(slots[i]);
             if (e->ids.mark.data[w] == stamp) continue;
             e->ids.mark.data[w] = stamp;
             if (!is_partner(e, w, rank)) continue;
             uint32_t c = ++per_kind[e->ids.kind.data[w]];
-            if (c > best) best = c;
+            if (c > *best) *best = c;
         }
     }
-    return best;
 }
 
 static uint32_t threshold(const scv_engine *e, uint32_t v)
@@ -325,23 +327,39 @@ static uint32_t threshold(const scv_engine *e, uint32_t v)
     return e->rules.generic[e->ids.kind.data[v]];
 }
 
-/* Might v become generic once record x carries it? (bound check only, no scan) */
-int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
+/* The rule itself: more than G distinct partners of one kind, or a value shared by at least
+ * two customers that also stands alone on more than G records (a store's phone typed for
+ * walk-in customers). */
+static int over_threshold(uint32_t g, uint64_t best, uint64_t solo)
 {
-    uint32_t g = threshold(e, v);
-    return g != 0 && e->ids.state.data[v] == SCV_LINK &&
-           (uint64_t)e->ids.bound.data[v] + added_partners > g;
+    return g != 0 && (best > g || (best >= 2 && solo > g));
 }
 
-/* x now carries v: raise v's bound and decide. Returns 1 when v became generic. */
+static uint32_t saturate(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
+{
+    return e->ids.state.data[v] == SCV_LINK &&
+           over_threshold(threshold(e, v), (uint64_t)e->ids.bound.data[v] + added_partners,
+                          (uint64_t)e->ids.solo.data[v] + (added_partners == 0));
+}
+
+/* x now carries v: raise v's bounds and decide. Returns 1 when v became generic. */
 static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 {
-    uint32_t g = threshold(e, v);
-    uint64_t b = (uint64_t)e->ids.bound.data[v] + partners_on(e, x, v);
-    e->ids.bound.data[v] = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
-    if (g == 0 || e->ids.state.data[v] != SCV_LINK || e->ids.bound.data[v] <= g) return 0;
-    e->ids.bound.data[v] = partner_count(e, v);
-    if (e->ids.bound.data[v] <= g) return 0;
+    uint32_t g = threshold(e, v), p = partners_on(e, x, v), best, solo;
+    e->ids.bound.data[v] = saturate((uint64_t)e->ids.bound.data[v] + p);
+    e->ids.solo.data[v] = saturate((uint64_t)e->ids.solo.data[v] + (p == 0));
+    if (e->ids.state.data[v] != SCV_LINK ||
+        !over_threshold(g, e->ids.bound.data[v], e->ids.solo.data[v]))
+        return 0;
+    partner_count(e, v, &best, &solo);
+    e->ids.bound.data[v] = best;
+    e->ids.solo.data[v] = solo;
+    if (!over_threshold(g, best, solo)) return 0;
     e->ids.state.data[v] = SCV_LINK_GENERIC;
     e->generic_decisions++;
     return 1;
@@ -350,9 +368,12 @@ static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 /* A carrier of v left: a generic v may link again. Returns 1 when it does. */
 static int check_generic_loss(scv_engine *e, uint32_t v)
 {
+    uint32_t best, solo;
     if (e->ids.state.data[v] != SCV_LINK_GENERIC) return 0;
-    e->ids.bound.data[v] = partner_count(e, v);
-    if (e->ids.bound.data[v] > threshold(e, v)) return 0;
+    partner_count(e, v, &best, &solo);
+    e->ids.bound.data[v] = best;
+    e->ids.solo.data[v] = solo;
+    if (over_threshold(threshold(e, v), best, solo)) return 0;
     e->ids.state.data[v] = SCV_LINK;
     return 1;
 }

@@ -213,6 +213,44 @@ static void store_phone_shared_by_200_customers_is_generic(void **state)
     scv_engine_free(e);
 }
 
+/* Three loyalty customers and twenty walk-in receipts typed with the store's number. */
+static void store_phone_on_walk_in_receipts_is_generic(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    char id[16], loyalty[32];
+    for (int i = 0; i < 3; i++) {
+        snprintf(id, sizeof id, "l%d", i);
+        snprintf(loyalty, sizeof loyalty, "loyalty_id=L%d", i);
+        test_upsert(e, "pos", id, loyalty, "phone=030 23125100", NULL);
+    }
+    for (int i = 0; i < 20; i++) {
+        snprintf(id, sizeof id, "w%d", i);
+        test_upsert(e, "pos", id, "phone=+49 30 2312 5100", NULL);
+    }
+    assert_int_equal(stat(e, SCV_STAT_GENERIC_VALUES), 1);
+    assert_int_not_equal(test_profile_of(e, "pos", "l0"), test_profile_of(e, "pos", "l1"));
+    assert_int_equal(scv_engine_profile_count(e), 23);
+    scv_engine_free(e);
+}
+
+/* A family landline: two customers, a few receipts with the phone alone: still links. */
+static void family_landline_with_few_walk_ins_still_links(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    char id[16];
+    test_upsert(e, "crm", "c1", "customer_id=1", "phone=030 4455667", NULL);
+    test_upsert(e, "crm", "c2", "customer_id=2", "phone=030 4455667", NULL);
+    for (int i = 0; i < 8; i++) {
+        snprintf(id, sizeof id, "p%d", i);
+        test_upsert(e, "pos", id, "phone=030 4455667", NULL);
+    }
+    assert_int_equal(stat(e, SCV_STAT_GENERIC_VALUES), 0);
+    assert_int_equal(scv_engine_profile_count(e), 1);
+    scv_engine_free(e);
+}
+
 static void repeat_visits_with_one_phone_are_not_generic(void **state)
 {
     (void)state;
@@ -444,6 +482,8 @@ int main(void)
         cmocka_unit_test(default_blocklist_can_be_turned_off),
         cmocka_unit_test(host_block_splits_what_the_value_joined),
         cmocka_unit_test(store_phone_shared_by_200_customers_is_generic),
+        cmocka_unit_test(store_phone_on_walk_in_receipts_is_generic),
+        cmocka_unit_test(family_landline_with_few_walk_ins_still_links),
         cmocka_unit_test(repeat_visits_with_one_phone_are_not_generic),
         cmocka_unit_test(generic_value_links_again_when_its_sharers_leave),
         cmocka_unit_test(generic_rule_partition_does_not_depend_on_order),
