@@ -463,6 +463,8 @@ scv_status scv__normalize_phone(const char *in, size_t len, const scv__region *r
     bad = phone_scan(in, s, e, &p);
     if (bad != e) return reject(err, "phone has an invalid character", off(bad));
     if (p.n > PHONE_MAX_DIGITS) return reject(err, "phone is too long", -1);
+    /* Placeholders such as "0000000000" would otherwise read as a "00" prefix. */
+    if (p.n >= 4 && phone_is_repeated(p.d, p.n)) return reject(err, "phone is one repeated digit", -1);
 
     first = phone_intl_prefix(&p, region);
     if (first != NO_INDEX) {

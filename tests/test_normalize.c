@@ -604,10 +604,13 @@ static void phone_rejects_repeated_digit(void **state)
     PHONE_NO("US", "555-555-5555", "phone is one repeated digit", -1);
     PHONE_NO("IT", "333 333 3333", "phone is one repeated digit", -1);
     PHONE_NO(NULL, "+49 0000000", "phone is one repeated digit", -1);
-    /* national "0000000" starts with "00", which reads as an international prefix */
-    PHONE_NO("IT", "0000000", "phone has an unknown country code", 2);
+    /* national "0000000" is a placeholder, not a "00" international prefix */
+    PHONE_NO("IT", "0000000", "phone is one repeated digit", -1);
     PHONE_NO(NULL, "+49 (0)11111111", "phone is one repeated digit", -1);
     PHONE_NO("DE", "0 9999 9999", "phone is one repeated digit", -1);
+    /* all zeros is a placeholder, not a "00" international prefix */
+    PHONE_NO("DE", "0000000000", "phone is one repeated digit", -1);
+    PHONE_NO("DE", "000 0000000", "phone is one repeated digit", -1);
 }
 
 static void phone_rejects_sequence(void **state)
