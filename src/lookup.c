@@ -146,7 +146,7 @@ scv_status scv_profile_records(const scv_engine *e, scv_profile_id profile, scv_
         out[i++] = m + 1;
         m = e->graph.next[m];
     } while (m != root);
-    qsort(out, n, sizeof *out, cmp_u32);
+    if (n > 1) qsort(out, n, sizeof *out, cmp_u32);
     return SCV_OK;
 }
 
@@ -172,7 +172,7 @@ scv_status scv_profile_identifiers(const scv_engine *e, scv_profile_id profile,
     } while (m != root);
     *count = n;
     if (n > cap) return SCV_EBUFFER;
-    qsort(out, n, sizeof *out, cmp_u32);
+    if (n > 1) qsort(out, n, sizeof *out, cmp_u32);
     return SCV_OK;
 }
 

@@ -25,12 +25,14 @@ scv_status scv__records_reserve(const scv__mem *m, scv__records *r, size_t recor
     if (r->ids.len + ids > UINT32_MAX || r->fields.len + fields > UINT32_MAX) return SCV_ELIMIT;
     if ((st = SCV__VEC_RESERVE(m, r->keys, records)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->rec, records)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->ids, ids)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->slot_rec, ids)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->slot_next, ids)) != SCV_OK) return st;
-    if (r->keep_raw && (st = SCV__VEC_RESERVE(m, r->raw, ids)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->fields, fields)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->bytes, bytes)) != SCV_OK) return st;
+    /* One spare element each, so the pools are never NULL once a record exists: pointer
+     * arithmetic on NULL (even + 0) is undefined behaviour. */
+    if ((st = SCV__VEC_RESERVE(m, r->ids, ids + 1)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->slot_rec, ids + 1)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->slot_next, ids + 1)) != SCV_OK) return st;
+    if (r->keep_raw && (st = SCV__VEC_RESERVE(m, r->raw, ids + 1)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->fields, fields + 1)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, r->bytes, bytes + 1)) != SCV_OK) return st;
     return scv__htab_reserve(m, &r->index, r->keys.data, r->keys.len + records);
 }
 

@@ -1,0 +1,443 @@
+/*
+ * csv.c — the streaming RFC 4180 reader declared in csv.h.
+ *
+ * The reader is a byte-level state machine that can stop at any byte when its buffer runs
+ * dry and resume after the next fread(): everything it remembers about the record being read
+ * is an offset into the buffer, so moving the unfinished record to the front of the buffer
+ * (or into a larger one) only shifts those offsets.
+ */
+#include "csv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum csv_state {
+    S_FIELD,    /* at the start of a field */
+    S_UNQUOTED, /* inside an unquoted field */
+    S_QUOTED,   /* inside a quoted field */
+    S_QUOTE,    /* just after a '"' inside a quoted field: "" or the closing quote */
+    S_QUOTE_CR, /* closing quote, then CR: only LF may follow */
+    S_SKIP      /* after an error: skipping to the next line */
+};
+
+struct csv_reader {
+    FILE *fp;
+    char *buf;         /* input bytes buf[0..len); cap - 1 >= len: one spare byte for a NUL */
+    size_t cap;
+    size_t len;
+    size_t pos;        /* next byte to look at */
+    size_t rec;        /* first byte of the record being read (nothing before it is needed) */
+    size_t fstart;     /* first byte of the field being read */
+    size_t wr;         /* quoted field: where its next unescaped byte goes */
+    uint64_t base;     /* file offset of buf[0] */
+    size_t max_record; /* longest record accepted, bytes */
+    unsigned long line;     /* physical line of buf[pos], from 1 */
+    unsigned long rec_line; /* physical line where the record being read starts */
+    enum csv_state state;
+    int eof;     /* fread() has reported the end of the input */
+    int fatal;   /* a read error or allocation failure happened */
+    int started; /* the first chunk has been read (and a BOM skipped) */
+    const char *fatal_why; /* why it failed */
+    /* fields of the record being read: offsets into buf, lengths; ptrs filled on return */
+    size_t nfields;
+    size_t fields_cap;
+    size_t *offsets;
+    size_t *lengths;
+    char **ptrs;
+};
+
+/* Bytes that end an unquoted field's fast scan. */
+static const unsigned char unquoted_stop[256] = {['\n'] = 1, [','] = 1, ['"'] = 1};
+
+csv_reader *csv_reader_open(FILE *fp, size_t bufsize) {
+    csv_reader *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return NULL;
+    }
+    if (bufsize == 0) {
+        bufsize = CSV_DEFAULT_BUFFER;
+    }
+    if (bufsize < 4) {
+        bufsize = 4; /* so the first read can see a whole byte order mark */
+    }
+    r->cap = bufsize + 1;
+    r->buf = malloc(r->cap);
+    r->fields_cap = 16;
+    r->offsets = malloc(r->fields_cap * sizeof *r->offsets);
+    r->lengths = malloc(r->fields_cap * sizeof *r->lengths);
+    r->ptrs = malloc(r->fields_cap * sizeof *r->ptrs);
+    if (r->buf == NULL || r->offsets == NULL || r->lengths == NULL || r->ptrs == NULL) {
+        csv_reader_close(r);
+        return NULL;
+    }
+    r->fp = fp;
+    r->max_record = CSV_DEFAULT_MAX_RECORD;
+    r->line = 1;
+    r->rec_line = 1;
+    r->state = S_FIELD;
+    return r;
+}
+
+void csv_reader_close(csv_reader *r) {
+    if (r == NULL) {
+        return;
+    }
+    free(r->buf);
+    free(r->offsets);
+    free(r->lengths);
+    free(r->ptrs);
+    free(r);
+}
+
+void csv_reader_set_max_record(csv_reader *r, size_t max_bytes) {
+    r->max_record = max_bytes > 0 ? max_bytes : 1;
+}
+
+/* Does the state hold offsets fstart/wr that must follow the buffer's bytes? */
+static int state_in_field(enum csv_state s) {
+    return s == S_UNQUOTED || s == S_QUOTED || s == S_QUOTE || s == S_QUOTE_CR;
+}
+
+/* Drop the bytes before the record being read by moving the rest to the front. */
+static void compact(csv_reader *r) {
+    size_t drop = r->rec;
+    size_t i;
+    if (drop == 0) {
+        return;
+    }
+    memmove(r->buf, r->buf + drop, r->len - drop);
+    r->len -= drop;
+    r->pos -= drop;
+    r->rec = 0;
+    r->base += drop;
+    if (state_in_field(r->state)) {
+        r->fstart -= drop;
+        r->wr -= drop;
+    }
+    for (i = 0; i < r->nfields; i++) {
+        r->offsets[i] -= drop;
+    }
+}
+
+enum refill_result { R_DATA, R_EOF, R_FATAL, R_TOOLONG };
+
+/* Read more input after buf[len). */
+static enum refill_result refill(csv_reader *r, const char **why) {
+    size_t room;
+    size_t got;
+    if (r->eof) {
+        return R_EOF;
+    }
+    compact(r);
+    if (r->len + 1 >= r->cap) {
+        /* The record being read fills the whole buffer. */
+        size_t cap;
+        char *grown;
+        if (r->len >= r->max_record) {
+            return R_TOOLONG;
+        }
+        cap = (r->cap - 1) * 2 + 1;
+        grown = realloc(r->buf, cap);
+        if (grown == NULL) {
+            *why = "out of memory";
+            return R_FATAL;
+        }
+        r->buf = grown;
+        r->cap = cap;
+    }
+    room = r->cap - 1 - r->len;
+    got = fread(r->buf + r->len, 1, room, r->fp);
+    if (got < room) {
+        if (ferror(r->fp)) {
+            *why = "read error";
+            return R_FATAL;
+        }
+        r->eof = 1;
+    }
+    r->len += got;
+    if (!r->started) {
+        r->started = 1;
+        if (r->len >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0) {
+            r->pos = r->rec = 3;
+        }
+    }
+    return got > 0 ? R_DATA : R_EOF;
+}
+
+/* Append a field to the record being read. */
+static int push_field(csv_reader *r, size_t offset, size_t length) {
+    if (r->nfields == r->fields_cap) {
+        size_t cap = r->fields_cap * 2;
+        size_t *offsets = realloc(r->offsets, cap * sizeof *offsets);
+        size_t *lengths;
+        char **ptrs;
+        if (offsets == NULL) {
+            return -1;
+        }
+        r->offsets = offsets;
+        lengths = realloc(r->lengths, cap * sizeof *lengths);
+        if (lengths == NULL) {
+            return -1;
+        }
+        r->lengths = lengths;
+        ptrs = realloc(r->ptrs, cap * sizeof *ptrs);
+        if (ptrs == NULL) {
+            return -1;
+        }
+        r->ptrs = ptrs;
+        r->fields_cap = cap;
+    }
+    r->offsets[r->nfields] = offset;
+    r->lengths[r->nfields] = length;
+    r->nfields++;
+    return 0;
+}
+
+/* Hand the finished record out and get ready for the next one. */
+static csv_status finish_record(csv_reader *r, csv_row *row) {
+    size_t i;
+    for (i = 0; i < r->nfields; i++) {
+        r->ptrs[i] = r->buf + r->offsets[i];
+        /* The byte after a field is its delimiter, line end, closing quote, a byte freed by
+         * unescaping, or the spare byte past the data: never part of another field. */
+        r->ptrs[i][r->lengths[i]] = '\0';
+    }
+    row->fields = r->ptrs;
+    row->lengths = r->lengths;
+    row->count = r->nfields;
+    row->line = r->rec_line;
+    row->offset = r->base + r->rec;
+    row->error = NULL;
+    r->rec = r->pos;
+    r->rec_line = r->line;
+    r->nfields = 0;
+    r->state = S_FIELD;
+    return CSV_OK;
+}
+
+/* Report a malformed record whose offending byte is buf[at]; skip from buf[pos] on. */
+static csv_status fail_record(csv_reader *r, csv_row *row, const char *why, size_t at) {
+    row->fields = r->ptrs;
+    row->lengths = r->lengths;
+    row->count = 0;
+    row->line = r->rec_line;
+    row->offset = r->base + at;
+    row->error = why;
+    r->nfields = 0;
+    r->rec = r->pos;
+    r->state = S_SKIP;
+    return CSV_ERROR;
+}
+
+static csv_status fail_fatal(csv_reader *r, csv_row *row, const char *why) {
+    r->fatal = 1;
+    r->fatal_why = why;
+    row->fields = r->ptrs;
+    row->lengths = r->lengths;
+    row->count = 0;
+    row->line = r->rec_line;
+    row->offset = r->base + r->pos;
+    row->error = why;
+    return CSV_FATAL;
+}
+
+static csv_status fail_oom(csv_reader *r, csv_row *row) {
+    return fail_fatal(r, row, "out of memory");
+}
+
+/* Length of an unquoted field ending at buf[end), without the CR of a CRLF. */
+static size_t unquoted_length(const csv_reader *r, size_t end) {
+    size_t n = end - r->fstart;
+    if (n > 0 && r->buf[end - 1] == '\r') {
+        n--;
+    }
+    return n;
+}
+
+/* The input has ended: finish whatever record is open. */
+static csv_status at_end(csv_reader *r, csv_row *row) {
+    switch (r->state) {
+    case S_FIELD:
+        if (r->nfields == 0) {
+            return CSV_EOF;
+        }
+        /* "a,b," : the last field is empty. */
+        if (push_field(r, r->pos, 0) != 0) {
+            return fail_oom(r, row);
+        }
+        return finish_record(r, row);
+    case S_UNQUOTED: {
+        size_t n = unquoted_length(r, r->pos);
+        if (r->nfields == 0 && n == 0) {
+            r->state = S_FIELD; /* a last line holding only CR */
+            return CSV_EOF;
+        }
+        if (push_field(r, r->fstart, n) != 0) {
+            return fail_oom(r, row);
+        }
+        return finish_record(r, row);
+    }
+    case S_QUOTE:
+    case S_QUOTE_CR:
+        if (push_field(r, r->fstart, r->wr - r->fstart) != 0) {
+            return fail_oom(r, row);
+        }
+        return finish_record(r, row);
+    case S_QUOTED: {
+        csv_status st = fail_record(r, row, "unterminated quoted field", r->fstart - 1);
+        r->rec = r->pos = r->len;
+        return st;
+    }
+    case S_SKIP:
+        r->state = S_FIELD;
+        return CSV_EOF;
+    }
+    return CSV_EOF;
+}
+
+csv_status csv_next_row(csv_reader *r, csv_row *row) {
+    if (r->fatal) {
+        return fail_fatal(r, row, r->fatal_why);
+    }
+    for (;;) {
+        char *b = r->buf;
+        size_t p = r->pos;
+        size_t n = r->len;
+        if (p == n) {
+            const char *why = NULL;
+            switch (refill(r, &why)) {
+            case R_DATA:
+                continue;
+            case R_EOF:
+                return at_end(r, row);
+            case R_FATAL:
+                return fail_fatal(r, row, why);
+            case R_TOOLONG: {
+                csv_status st = fail_record(r, row, "record too long", 0);
+                r->rec = r->pos = r->len; /* discard it all; S_SKIP finds the next line */
+                return st;
+            }
+            }
+        }
+        switch (r->state) {
+        case S_FIELD:
+            if (b[p] == '"') {
+                r->fstart = r->wr = p + 1;
+                r->pos = p + 1;
+                r->state = S_QUOTED;
+                break;
+            }
+            r->fstart = p;
+            r->state = S_UNQUOTED;
+            /* fall through */
+        case S_UNQUOTED: {
+            unsigned char c = 0;
+            size_t flen;
+            while (p < n && !unquoted_stop[c = (unsigned char)b[p]]) {
+                p++;
+            }
+            r->pos = p;
+            if (p == n) {
+                break;
+            }
+            if (c == '"') {
+                return fail_record(r, row, "quote inside an unquoted field", p);
+            }
+            r->pos = p + 1;
+            if (c == ',') {
+                if (push_field(r, r->fstart, p - r->fstart) != 0) {
+                    return fail_oom(r, row);
+                }
+                r->state = S_FIELD;
+                break;
+            }
+            /* c == '\n' */
+            r->line++;
+            flen = unquoted_length(r, p);
+            if (r->nfields == 0 && flen == 0) {
+                /* A blank line: skip it. */
+                r->rec = r->pos;
+                r->rec_line = r->line;
+                r->state = S_FIELD;
+                break;
+            }
+            if (push_field(r, r->fstart, flen) != 0) {
+                return fail_oom(r, row);
+            }
+            return finish_record(r, row);
+        }
+        case S_QUOTED: {
+            size_t w = r->wr;
+            unsigned long lines = 0;
+            if (w == p) {
+                /* Nothing unescaped yet: the bytes are already where they belong. */
+                while (p < n && b[p] != '"') {
+                    lines += b[p] == '\n';
+                    p++;
+                }
+                w = p;
+            } else {
+                while (p < n && b[p] != '"') {
+                    lines += b[p] == '\n';
+                    b[w++] = b[p++];
+                }
+            }
+            r->line += lines;
+            r->wr = w;
+            r->pos = p;
+            if (p < n) {
+                r->pos = p + 1;
+                r->state = S_QUOTE;
+            }
+            break;
+        }
+        case S_QUOTE: {
+            char c = b[p];
+            if (c == '"') {
+                b[r->wr++] = '"';
+                r->pos = p + 1;
+                r->state = S_QUOTED;
+            } else if (c == ',' || c == '\n') {
+                r->pos = p + 1;
+                if (push_field(r, r->fstart, r->wr - r->fstart) != 0) {
+                    return fail_oom(r, row);
+                }
+                if (c == ',') {
+                    r->state = S_FIELD;
+                } else {
+                    r->line++;
+                    return finish_record(r, row);
+                }
+            } else if (c == '\r') {
+                r->pos = p + 1;
+                r->state = S_QUOTE_CR;
+            } else {
+                return fail_record(r, row, "text after a closing quote", p);
+            }
+            break;
+        }
+        case S_QUOTE_CR:
+            if (b[p] != '\n') {
+                return fail_record(r, row, "text after a closing quote", p - 1);
+            }
+            r->pos = p + 1;
+            r->line++;
+            if (push_field(r, r->fstart, r->wr - r->fstart) != 0) {
+                return fail_oom(r, row);
+            }
+            return finish_record(r, row);
+        case S_SKIP: {
+            const char *nl = memchr(b + p, '\n', n - p);
+            if (nl == NULL) {
+                r->rec = r->pos = n;
+                break;
+            }
+            r->line++;
+            r->rec = r->pos = (size_t)(nl - b) + 1;
+            r->rec_line = r->line;
+            r->state = S_FIELD;
+            break;
+        }
+        }
+    }
+}

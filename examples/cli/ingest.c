@@ -1,0 +1,664 @@
+/*
+ * ingest.c — reading record CSV files into an scv engine (ingest.h): the header's columns,
+ * one row at a time into a reused record builder, and the messages about what went wrong.
+ */
+#include "ingest.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "timeparse.h"
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define PRINTF_LIKE(fmt, args)
+#endif
+
+/* Bytes of a value shown in a message before it is cut with "...". */
+#define SHOW_MAX 60
+
+enum role {
+    ROLE_IGNORED,    /* a column without a usable name */
+    ROLE_SOURCE,     /* `source` */
+    ROLE_RECORD_ID,  /* `record_id` */
+    ROLE_TIMESTAMP,  /* `timestamp` */
+    ROLE_IDENTIFIER, /* named after a registered identifier kind */
+    ROLE_MEASURE,    /* named with --measure */
+    ROLE_TRAIT       /* anything else */
+};
+
+struct column {
+    enum role role;
+    scv_kind kind;    /* ROLE_IDENTIFIER */
+    const char *name; /* identifier: the kind's name; measure: as given; trait: the header */
+    size_t name_len;
+};
+
+enum row_result { ROW_OK, ROW_BAD, ROW_FATAL };
+
+struct ingest {
+    scv_engine *engine;
+    scv_record *rec;
+    const char *const *measures;
+    size_t nmeasures;
+    ingest_totals totals;
+    /* the source of the previous row, to skip the lookup when it repeats */
+    char source_name[SCV_MAX_NAME_LEN];
+    size_t source_len;
+    scv_source source;
+    int source_cached;
+    /* the file being read */
+    const char *path;
+    unsigned long messages;
+    struct column *columns;
+    size_t ncolumns;
+    size_t source_col;
+    size_t id_col;
+    size_t timestamp_col; /* ncolumns when there is none */
+    char *names;          /* storage for the columns' names */
+};
+
+/* A value as a message shows it: control bytes as \xNN, at most SHOW_MAX bytes. */
+typedef struct shown {
+    char text[SHOW_MAX * 4 + 4];
+} shown;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Small helpers                                                                             */
+/* ---------------------------------------------------------------------------------------- */
+
+static int is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Trim ASCII white space off both ends of s[0..*len). */
+static char *trim(char *s, size_t *len) {
+    size_t n = *len;
+    while (n > 0 && is_space(*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && is_space(s[n - 1])) {
+        n--;
+    }
+    *len = n;
+    return s;
+}
+
+static char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static void lower_in_place(char *s, size_t len) {
+    size_t i;
+    for (i = 0; i < len; i++) {
+        s[i] = lower(s[i]);
+    }
+}
+
+/* Do s[0..len) and the C string word agree, ASCII case ignored? */
+static int equals_nocase(const char *s, size_t len, const char *word) {
+    size_t i;
+    for (i = 0; i < len; i++) {
+        if (word[i] == '\0' || lower(s[i]) != lower(word[i])) {
+            return 0;
+        }
+    }
+    return word[len] == '\0';
+}
+
+/* Length of the well-formed UTF-8 sequence (not NUL) at p[0..n), or 0 if there is none. */
+static size_t utf8_sequence(const unsigned char *p, size_t n) {
+    unsigned c = p[0];
+    size_t need;
+    unsigned min;
+    unsigned cp;
+    size_t k;
+    if (c == 0) {
+        return 0;
+    }
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1, min = 0x80, cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2, min = 0x800, cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n <= need) {
+        return 0;
+    }
+    for (k = 1; k <= need; k++) {
+        if ((p[k] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        return 0;
+    }
+    return need + 1;
+}
+
+/* Is s[0..len) well-formed UTF-8 without NUL bytes? */
+static int utf8_valid(const char *s, size_t len) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t k = utf8_sequence(p + i, len - i);
+        if (k == 0) {
+            return 0;
+        }
+        i += k;
+    }
+    return 1;
+}
+
+/* s[0..len) for a message: control bytes and bytes that are not UTF-8 as \xNN, at most
+ * SHOW_MAX bytes of it (then "..."). */
+static const char *show(shown *out, const char *s, size_t len) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    char *w = out->text;
+    while (i < len && i < SHOW_MAX) {
+        size_t k = utf8_sequence(p + i, len - i);
+        if (k == 0 || p[i] < 0x20 || p[i] == 0x7F) {
+            *w++ = '\\';
+            *w++ = 'x';
+            *w++ = hex[p[i] >> 4];
+            *w++ = hex[p[i] & 15];
+            i++;
+        } else if (i + k <= SHOW_MAX) {
+            memcpy(w, p + i, k);
+            w += k;
+            i += k;
+        } else {
+            break;
+        }
+    }
+    if (i < len) {
+        memcpy(w, "...", 3);
+        w += 3;
+    }
+    *w = '\0';
+    return out->text;
+}
+
+/* Print "FILE:LINE: message" unless this file has had its share of messages. */
+PRINTF_LIKE(3, 4)
+static void message(ingest *in, unsigned long line, const char *fmt, ...) {
+    va_list ap;
+    in->messages++;
+    if (in->messages > INGEST_MAX_MESSAGES) {
+        return;
+    }
+    fprintf(stderr, "%s:%lu: ", in->path, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static enum row_result out_of_memory(void) {
+    fputs("scv: out of memory\n", stderr);
+    return ROW_FATAL;
+}
+
+/* Why the builder's last call failed. */
+static const char *record_reason(const ingest *in, scv_status st) {
+    const char *msg = scv_record_errmsg(in->rec);
+    return msg[0] != '\0' ? msg : scv_status_str(st);
+}
+
+static const char *engine_reason(const ingest *in, scv_status st) {
+    const char *msg = scv_engine_errmsg(in->engine);
+    return msg[0] != '\0' ? msg : scv_status_str(st);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Setup                                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeasures) {
+    ingest *in = calloc(1, sizeof *in);
+    if (in == NULL) {
+        return NULL;
+    }
+    if (scv_record_new(engine, &in->rec) != SCV_OK) {
+        free(in);
+        return NULL;
+    }
+    in->engine = engine;
+    in->measures = measures;
+    in->nmeasures = nmeasures;
+    return in;
+}
+
+void ingest_free(ingest *in) {
+    if (in == NULL) {
+        return;
+    }
+    scv_record_free(in->rec);
+    free(in->columns);
+    free(in->names);
+    free(in);
+}
+
+ingest_totals ingest_get_totals(const ingest *in) {
+    return in->totals;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Header                                                                                    */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Give column i (name s[0..len), trimmed; lname its lower-cased copy) its role. */
+static int classify_column(ingest *in, size_t i, const char *s, const char *lname, size_t len,
+                           unsigned long line) {
+    struct column *col = &in->columns[i];
+    size_t m;
+    size_t *special = NULL;
+    col->role = ROLE_TRAIT;
+    col->name = s;
+    col->name_len = len;
+    if (equals_nocase(s, len, "source")) {
+        col->role = ROLE_SOURCE;
+        special = &in->source_col;
+    } else if (equals_nocase(s, len, "record_id")) {
+        col->role = ROLE_RECORD_ID;
+        special = &in->id_col;
+    } else if (equals_nocase(s, len, "timestamp")) {
+        col->role = ROLE_TIMESTAMP;
+        special = &in->timestamp_col;
+    }
+    if (special != NULL) {
+        if (*special != in->ncolumns) {
+            message(in, line, "column '%s' appears twice; file skipped", lname);
+            return -1;
+        }
+        *special = i;
+        return 0;
+    }
+    if (len == 0 || len > SCV_MAX_NAME_LEN || !utf8_valid(s, len)) {
+        shown v;
+        message(in, line, "warning: column %zu has no usable name ('%s'); ignored", i + 1,
+                show(&v, s, len));
+        col->role = ROLE_IGNORED;
+        return 0;
+    }
+    if (scv_engine_kind(in->engine, lname, len, &col->kind) == SCV_OK) {
+        col->role = ROLE_IDENTIFIER;
+        col->name = lname;
+        return 0;
+    }
+    for (m = 0; m < in->nmeasures; m++) {
+        if (equals_nocase(s, len, in->measures[m])) {
+            col->role = ROLE_MEASURE;
+            col->name = in->measures[m];
+            col->name_len = strlen(in->measures[m]);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Learn the columns from the header row.
+ * @return 0, 1 when the file cannot be read (reported), -1 when out of memory.
+ */
+static int read_header(ingest *in, const csv_row *row) {
+    size_t total = 0;
+    size_t i;
+    char *w;
+    free(in->columns);
+    free(in->names);
+    in->ncolumns = row->count;
+    for (i = 0; i < row->count; i++) {
+        total += 2 * row->lengths[i] + 2;
+    }
+    in->columns = calloc(row->count, sizeof *in->columns);
+    in->names = malloc(total);
+    if (in->columns == NULL || in->names == NULL) {
+        return -1;
+    }
+    in->source_col = in->id_col = in->timestamp_col = row->count;
+    w = in->names;
+    for (i = 0; i < row->count; i++) {
+        size_t len = row->lengths[i];
+        const char *name = trim(row->fields[i], &len);
+        char *s = w;
+        char *lname = w + len + 1;
+        memcpy(s, name, len);
+        s[len] = '\0';
+        memcpy(lname, name, len);
+        lname[len] = '\0';
+        lower_in_place(lname, len);
+        w = lname + len + 1;
+        if (classify_column(in, i, s, lname, len, row->line) != 0) {
+            return 1;
+        }
+    }
+    if (in->source_col == row->count || in->id_col == row->count) {
+        message(in, row->line, "no '%s' column; file skipped",
+                in->source_col == row->count ? "source" : "record_id");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Rows                                                                                      */
+/* ---------------------------------------------------------------------------------------- */
+
+/* The source named s[0..len) (lower-cased), registered if new. */
+static enum row_result find_source(ingest *in, char *s, size_t len, unsigned long line,
+                                   scv_source *out) {
+    scv_status st;
+    shown v;
+    if (len == 0) {
+        message(in, line, "empty source");
+        return ROW_BAD;
+    }
+    lower_in_place(s, len);
+    if (in->source_cached && len == in->source_len && memcmp(s, in->source_name, len) == 0) {
+        *out = in->source;
+        return ROW_OK;
+    }
+    st = scv_engine_source(in->engine, s, len, out);
+    if (st != SCV_OK) {
+        st = scv_engine_register_source(in->engine, s, len, out);
+        if (st == SCV_EEXISTS) {
+            st = SCV_OK;
+        }
+    }
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st != SCV_OK) {
+        message(in, line, "source '%s': %s", show(&v, s, len), engine_reason(in, st));
+        return ROW_BAD;
+    }
+    if (len <= sizeof in->source_name) {
+        memcpy(in->source_name, s, len);
+        in->source_len = len;
+        in->source = *out;
+        in->source_cached = 1;
+    }
+    return ROW_OK;
+}
+
+/* Reset the builder to the row's (source, record_id) and time. */
+static enum row_result start_record(ingest *in, const csv_row *row) {
+    size_t src_len = row->lengths[in->source_col];
+    char *src = trim(row->fields[in->source_col], &src_len);
+    const char *id = row->fields[in->id_col];
+    size_t id_len = row->lengths[in->id_col];
+    scv_source source;
+    enum row_result r = find_source(in, src, src_len, row->line, &source);
+    scv_status st;
+    shown v;
+    if (r != ROW_OK) {
+        return r;
+    }
+    if (id_len == 0) {
+        message(in, row->line, "empty record_id");
+        return ROW_BAD;
+    }
+    st = scv_record_reset(in->rec, source, id, id_len);
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st != SCV_OK) {
+        message(in, row->line, "record_id '%s': %s", show(&v, id, id_len),
+                record_reason(in, st));
+        return ROW_BAD;
+    }
+    if (in->timestamp_col < in->ncolumns) {
+        size_t len = row->lengths[in->timestamp_col];
+        const char *s = trim(row->fields[in->timestamp_col], &len);
+        int64_t t;
+        if (len > 0) {
+            if (!timeparse(s, len, &t)) {
+                message(in, row->line, "bad timestamp '%s'", show(&v, s, len));
+                return ROW_BAD;
+            }
+            st = scv_record_set_timestamp(in->rec, t);
+            if (st != SCV_OK) {
+                message(in, row->line, "timestamp '%s': %s", show(&v, s, len),
+                        record_reason(in, st));
+                return ROW_BAD;
+            }
+        }
+    }
+    return ROW_OK;
+}
+
+/* Add each '|'-separated value of an identifier cell. */
+static enum row_result add_identifiers(ingest *in, const struct column *col, char *cell,
+                                       size_t len, unsigned long line) {
+    size_t start = 0;
+    while (start <= len) {
+        size_t end = start;
+        size_t n;
+        char *value;
+        scv_status st;
+        shown v;
+        while (end < len && cell[end] != '|') {
+            end++;
+        }
+        n = end - start;
+        value = trim(cell + start, &n);
+        start = end + 1;
+        if (n == 0) {
+            continue;
+        }
+        st = scv_record_add_identifier(in->rec, col->kind, value, n);
+        if (st == SCV_OK) {
+            continue;
+        }
+        if (st == SCV_ENOMEM) {
+            return out_of_memory();
+        }
+        if (st == SCV_EREJECTED) {
+            message(in, line, "warning: %s '%s': %s", col->name, show(&v, value, n),
+                    record_reason(in, st));
+            in->totals.dropped++;
+            continue;
+        }
+        message(in, line, "%s '%s': %s", col->name, show(&v, value, n), record_reason(in, st));
+        return ROW_BAD;
+    }
+    return ROW_OK;
+}
+
+static enum row_result add_measure(ingest *in, const struct column *col, char *cell,
+                                   size_t len, unsigned long line) {
+    char *s = trim(cell, &len);
+    char *end;
+    double value;
+    scv_status st;
+    shown v;
+    if (len == 0) {
+        return ROW_OK;
+    }
+    value = strtod(s, &end);
+    if (end != s + len || !isfinite(value)) {
+        message(in, line, "warning: measure %s '%s' is not a number; ignored", col->name,
+                show(&v, s, len));
+        in->totals.dropped++;
+        return ROW_OK;
+    }
+    st = scv_record_add_measure(in->rec, col->name, col->name_len, value);
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st != SCV_OK) {
+        message(in, line, "measure %s: %s", col->name, record_reason(in, st));
+        return ROW_BAD;
+    }
+    return ROW_OK;
+}
+
+static enum row_result add_trait(ingest *in, const struct column *col, const char *cell,
+                                 size_t len, unsigned long line) {
+    scv_status st;
+    shown v;
+    if (len == 0) {
+        return ROW_OK;
+    }
+    st = scv_record_add_trait(in->rec, col->name, col->name_len, cell, len);
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st != SCV_OK) {
+        message(in, line, "%s '%s': %s", col->name, show(&v, cell, len), record_reason(in, st));
+        return ROW_BAD;
+    }
+    return ROW_OK;
+}
+
+/* Build the row's record and upsert it. */
+static enum row_result ingest_row(ingest *in, const csv_row *row) {
+    enum row_result r;
+    scv_status st;
+    size_t i;
+    if (row->count != in->ncolumns) {
+        message(in, row->line, "expected %zu fields, found %zu", in->ncolumns, row->count);
+        return ROW_BAD;
+    }
+    r = start_record(in, row);
+    for (i = 0; r == ROW_OK && i < in->ncolumns; i++) {
+        const struct column *col = &in->columns[i];
+        switch (col->role) {
+        case ROLE_IDENTIFIER:
+            r = add_identifiers(in, col, row->fields[i], row->lengths[i], row->line);
+            break;
+        case ROLE_MEASURE:
+            r = add_measure(in, col, row->fields[i], row->lengths[i], row->line);
+            break;
+        case ROLE_TRAIT:
+            r = add_trait(in, col, row->fields[i], row->lengths[i], row->line);
+            break;
+        default:
+            break;
+        }
+    }
+    if (r != ROW_OK) {
+        return r;
+    }
+    st = scv_engine_upsert(in->engine, in->rec, NULL);
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st == SCV_ELIMIT) {
+        fprintf(stderr, "%s:%lu: %s\n", in->path, row->line, engine_reason(in, st));
+        return ROW_FATAL;
+    }
+    if (st != SCV_OK) {
+        message(in, row->line, "%s", engine_reason(in, st));
+        return ROW_BAD;
+    }
+    return ROW_OK;
+}
+
+/* A CSV_FATAL from the reader: out of memory ends the program, a read error the file. */
+static int reader_failed(ingest *in, const csv_row *row) {
+    if (strcmp(row->error, "out of memory") == 0) {
+        out_of_memory();
+        return -1;
+    }
+    fprintf(stderr, "scv: %s: %s\n", in->path, row->error);
+    return 0;
+}
+
+/* Read the header, then every row. */
+static int read_rows(ingest *in, csv_reader *reader) {
+    csv_row row;
+    int header;
+    switch (csv_next_row(reader, &row)) {
+    case CSV_OK:
+        break;
+    case CSV_EOF:
+        message(in, 1, "empty file: no header row");
+        return 0;
+    case CSV_ERROR:
+        message(in, row.line, "bad header: %s (byte %llu)", row.error,
+                (unsigned long long)row.offset);
+        return 0;
+    case CSV_FATAL:
+        return reader_failed(in, &row);
+    }
+    header = read_header(in, &row);
+    if (header < 0) {
+        out_of_memory();
+        return -1;
+    }
+    if (header > 0) {
+        return 0;
+    }
+    for (;;) {
+        switch (csv_next_row(reader, &row)) {
+        case CSV_OK:
+            switch (ingest_row(in, &row)) {
+            case ROW_OK:
+                in->totals.rows++;
+                break;
+            case ROW_BAD:
+                in->totals.bad++;
+                break;
+            case ROW_FATAL:
+                return -1;
+            }
+            break;
+        case CSV_ERROR:
+            message(in, row.line, "%s (byte %llu)", row.error, (unsigned long long)row.offset);
+            in->totals.bad++;
+            break;
+        case CSV_FATAL:
+            return reader_failed(in, &row);
+        case CSV_EOF:
+            in->totals.files_read++;
+            return 0;
+        }
+    }
+}
+
+int ingest_file(ingest *in, const char *path) {
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+    csv_reader *reader;
+    int result;
+    if (fp == NULL) {
+        fprintf(stderr, "scv: %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    in->path = is_stdin ? "<stdin>" : path;
+    in->messages = 0;
+    reader = csv_reader_open(fp, 0);
+    if (reader == NULL) {
+        out_of_memory();
+        result = -1;
+    } else {
+        result = read_rows(in, reader);
+        csv_reader_close(reader);
+    }
+    if (!is_stdin) {
+        fclose(fp);
+    }
+    if (in->messages > INGEST_MAX_MESSAGES) {
+        fprintf(stderr, "%s: %lu more messages not shown\n", in->path,
+                in->messages - INGEST_MAX_MESSAGES);
+    }
+    return result;
+}

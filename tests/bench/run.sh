@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Run the benchmarks and print their figures. Called by the `bench` CMake target with the
+# paths of the built programs in the environment; SIZES overrides the record counts.
+set -euo pipefail
+mkdir -p "$WORK"
+sizes=${SIZES:-"100000 1000000"}
+
+echo "== machine"
+echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+
+echo
+echo "== scv resolve end to end (median of 3), rules at their defaults"
+printf '%-10s %10s %12s %10s %12s\n' records seconds records/s "peak MiB" profiles
+for n in $sizes; do
+  data="$WORK/records-$n.csv"
+  [ -s "$data" ] || "$GEN_RECORDS" --records "$n" --out "$data"
+  times=()
+  for _ in 1 2 3; do
+    /usr/bin/time -f "%e %M" -o "$WORK/time" "$SCV" resolve --region DE "$data" \
+      > "$WORK/out.csv" 2> "$WORK/err"
+    times+=("$(cat "$WORK/time")")
+  done
+  median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
+  secs=${median% *}; kib=${median#* }
+  profiles=$(grep -o '[0-9]* profiles' "$WORK/err" | cut -d' ' -f1)
+  awk -v n="$n" -v s="$secs" -v k="$kib" -v p="$profiles" \
+    'BEGIN { printf "%-10s %10s %12.0f %10.0f %12s\n", n, s, n / s, k / 1024, p }'
+done
+
+echo
+echo "== accuracy on examples/data (546 records, hand-made traps)"
+"$ACCURACY" --region DE "$DATA_DIR"/crm.csv "$DATA_DIR"/web.csv "$DATA_DIR"/email.csv \
+  "$DATA_DIR"/pos.csv --truth "$DATA_DIR"/truth/truth.csv
+
+if [ -n "${GEN_TRUTH:-}" ]; then
+  echo
+  echo "== accuracy on generated multi-source data with ground truth (gen_truth --people 100000)"
+  [ -s "$WORK/truth-data.csv" ] || "$GEN_TRUTH" --people 100000 --out "$WORK/truth-data.csv" \
+    --truth "$WORK/truth-truth.csv"
+  "$ACCURACY" --region DE "$WORK/truth-data.csv" --truth "$WORK/truth-truth.csv"
+fi

@@ -1,0 +1,960 @@
+/*
+ * test_cli_e2e.c — runs the built scv program (path in SCV_CLI) on small CSV fixtures it
+ * writes into a temporary directory, and on examples/data, and checks what it prints.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cmocka.h>
+
+#include "csv.h"
+
+#ifndef SCV_CLI
+#error "SCV_CLI must name the scv program"
+#endif
+
+static char tmpdir[64];
+
+/* ---------------------------------------------------------------------------------------- */
+/* Helpers                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A path inside the temporary directory; the caller frees it. */
+static char *path_in_tmp(const char *name) {
+    size_t n = strlen(tmpdir) + strlen(name) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", tmpdir, name);
+    return p;
+}
+
+static char *write_file(const char *name, const char *content) {
+    char *path = path_in_tmp(name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(content, 1, strlen(content), fp), strlen(content));
+    assert_int_equal(fclose(fp), 0);
+    return path;
+}
+
+/* The whole file as a C string (NULL when it cannot be opened). */
+static char *read_file(const char *path) {
+    FILE *fp = fopen(path, "rb");
+    char *data = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    size_t got;
+    if (fp == NULL) {
+        return NULL;
+    }
+    do {
+        if (cap - len < 4096) {
+            cap = cap * 2 + 4096;
+            data = realloc(data, cap + 1);
+            assert_non_null(data);
+        }
+        got = fread(data + len, 1, cap - len, fp);
+        len += got;
+    } while (got > 0);
+    fclose(fp);
+    data[len] = '\0';
+    return data;
+}
+
+/* What one run of the program gave. */
+struct run {
+    int status; /* exit status, or -1 when it did not exit normally */
+    char *out;
+    char *err;
+};
+
+static void run_free(struct run *r) {
+    free(r->out);
+    free(r->err);
+}
+
+/*
+ * Run `SCV_CLI ARGS` with the shell (args are pasted as written: quote paths with spaces),
+ * standard input from `input_path` (NULL = /dev/null).
+ */
+static struct run run_scv(const char *input_path, const char *fmt, ...) {
+    char args[4096];
+    char cmd[8192];
+    char *out_path = path_in_tmp("stdout.txt");
+    char *err_path = path_in_tmp("stderr.txt");
+    struct run r;
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s < '%s' > '%s' 2> '%s'", SCV_CLI, args,
+             input_path != NULL ? input_path : "/dev/null", out_path, err_path);
+    rc = system(cmd);
+    r.status = (rc != -1 && WIFEXITED(rc)) ? WEXITSTATUS(rc) : -1;
+    r.out = read_file(out_path);
+    r.err = read_file(err_path);
+    assert_non_null(r.out);
+    assert_non_null(r.err);
+    free(out_path);
+    free(err_path);
+    return r;
+}
+
+static void assert_contains(const char *haystack, const char *needle) {
+    if (strstr(haystack, needle) == NULL) {
+        fail_msg("expected to find\n  %s\nin\n%s", needle, haystack);
+    }
+}
+
+static void assert_lacks(const char *haystack, const char *needle) {
+    if (strstr(haystack, needle) != NULL) {
+        fail_msg("expected not to find\n  %s\nin\n%s", needle, haystack);
+    }
+}
+
+static size_t count_lines(const char *s) {
+    size_t n = 0;
+    for (; *s != '\0'; s++) {
+        n += *s == '\n';
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fixtures                                                                                  */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Jane: e-mail in two spellings links C-1 and W-1, the phone in two formats (with region
+ * DE) links P-1; Bob: "a|b" cell on C-2 links E-1 by its second address; W,2 is alone. */
+static const char people_csv[] =
+    "source,record_id,timestamp,email,phone,first_name,order_total\n"
+    "crm,C-1,2024-01-01T10:00:00Z,Jane.Doe@Web.de,030 1234567,Jane,10.5\n"
+    "web,W-1,1704103200,  jane.doe@web.de ,,,\n"
+    "pos,P-1,2024-01-02,,+49 30 1234567,,20\n"
+    "crm,C-2,,bob@web.de|b.smith@gmx.de,,Bob,\n"
+    "email,E-1,,b.smith@gmx.de,,,\n"
+    "web,\"W,2\",,nobody@posteo.de,,,\n";
+
+/* Profile ids are issued in order of creation; a record that joins a profile gets none. */
+static const char people_expected[] = "source,record_id,profile_id\n"
+                                      "crm,C-1,1\n"
+                                      "web,W-1,1\n"
+                                      "pos,P-1,1\n"
+                                      "crm,C-2,2\n"
+                                      "email,E-1,2\n"
+                                      "web,\"W,2\",3\n";
+
+/* ---------------------------------------------------------------------------------------- */
+/* resolve                                                                                   */
+/* ---------------------------------------------------------------------------------------- */
+
+static void resolve_links_records_by_shared_identifiers_in_first_seen_order(void **state) {
+    (void)state;
+    char *in = write_file("people.csv", people_csv);
+    struct run r = run_scv(NULL, "resolve --region DE --measure order_total '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, people_expected);
+    assert_contains(r.err, "scv: 6 records, 3 profiles, ");
+    assert_contains(r.err, " records/s");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_without_region_does_not_link_national_phone_numbers(void **state) {
+    (void)state;
+    char *in = write_file("phones.csv", "source,record_id,phone\n"
+                                        "crm,A,+49 30 1234567\n"
+                                        "pos,B,030 1234567\n"
+                                        "pos,C,+49 (0)30 1234567\n");
+    struct run r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    /* B is rejected without a region: a warning, and B stays on its own. */
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,A,1\npos,B,2\npos,C,1\n");
+    assert_contains(r.err, "phones.csv:3: warning: phone '030 1234567': ");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_reports_bad_rows_with_file_and_line_and_skips_them(void **state) {
+    (void)state;
+    char *in = write_file("bad.csv", "source,record_id,email,timestamp\n"
+                                     "crm,1,a@web.de,\n"
+                                     "crm,2,b@web.de\n"          /* too few fields */
+                                     "crm,3,\"multi\nline\"x,\n"      /* text after quote */
+                                     ",4,c@web.de,\n"            /* empty source */
+                                     "crm,,d@web.de,\n"          /* empty record id */
+                                     "crm,7,e@web.de,yesterday\n" /* bad timestamp */
+                                     "Bad Source!,8,f@web.de,\n" /* invalid source */
+                                     "crm,9,a@web.de,1700000000\n");
+    struct run r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,1,1\ncrm,9,1\n");
+    assert_contains(r.err, "bad.csv:3: expected 4 fields, found 3");
+    assert_contains(r.err, "bad.csv:4: text after a closing quote");
+    assert_contains(r.err, "bad.csv:6: empty source");
+    assert_contains(r.err, "bad.csv:7: empty record_id");
+    assert_contains(r.err, "bad.csv:8: bad timestamp 'yesterday'");
+    assert_contains(r.err, "bad.csv:9: source 'bad source!'");
+    assert_contains(r.err, "6 bad rows");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_keeps_a_row_whose_identifier_is_rejected(void **state) {
+    (void)state;
+    char *in = write_file("rejected.csv", "source,record_id,email,customer_id\n"
+                                          "crm,1,not-an-email,K1\n"
+                                          "web,2,,K1\n");
+    struct run r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,1,1\nweb,2,1\n");
+    assert_contains(r.err, "rejected.csv:2: warning: email 'not-an-email': ");
+    assert_contains(r.err, "1 rejected values");
+    assert_lacks(r.err, "bad rows");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_skips_rows_with_invalid_utf8_or_overlong_values(void **state) {
+    (void)state;
+    char csv[2048];
+    char *in;
+    struct run r;
+    char long_id[300];
+    memset(long_id, 'X', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    snprintf(csv, sizeof csv,
+             "source,record_id,email,note\n"
+             "crm,1,a@web.de,ok\n"
+             "crm,2,\xff@web.de,x\n"
+             "crm,3,c@web.de,bad \xc3\x28\n"
+             "crm,%s,d@web.de,\n"
+             "crm,5,a@web.de,\n",
+             long_id);
+    in = write_file("utf8.csv", csv);
+    r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,1,1\ncrm,5,1\n");
+    assert_contains(r.err, "utf8.csv:3: email '\\xff@web.de': ");
+    assert_contains(r.err, "utf8.csv:4: note 'bad \\xc3(': ");
+    assert_contains(r.err, "utf8.csv:5: record_id 'XXXX");
+    assert_contains(r.err, "3 bad rows");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_warns_about_a_measure_that_is_not_a_number(void **state) {
+    (void)state;
+    char *in = write_file("measures.csv", "source,record_id,email,Order_Total\n"
+                                          "pos,1,a@web.de, 12.50 \n"
+                                          "pos,2,a@web.de,twelve\n"
+                                          "pos,3,a@web.de,\n");
+    struct run r = run_scv(NULL, "resolve --measure order_total '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\npos,1,1\npos,2,1\npos,3,1\n");
+    assert_contains(r.err, "measures.csv:3: warning: measure order_total 'twelve' is not a number");
+    assert_contains(r.err, "1 rejected values");
+    assert_lacks(r.err, "measures.csv:2:");
+    assert_lacks(r.err, "measures.csv:4:");
+    run_free(&r);
+    /* Without --measure the column is a trait. */
+    r = run_scv(NULL, "profiles '%s'", in);
+    assert_contains(r.out, "\"Order_Total\":\"twelve\"");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_registers_new_sources_lower_cased(void **state) {
+    (void)state;
+    char *in = write_file("sources.csv", "Source,Record_ID,EMAIL\n"
+                                         "App,1,x@web.de\n"
+                                         "CallCenter,2,X@web.de\n");
+    struct run r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\napp,1,1\ncallcenter,2,1\n");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_upserts_a_repeated_key_in_file_order(void **state) {
+    (void)state;
+    char *in = write_file("upsert.csv", "source,record_id,email\n"
+                                        "crm,1,a@web.de\n"
+                                        "crm,2,a@web.de\n"
+                                        "crm,1,b@web.de\n");
+    struct run r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    /* Record 1 moved to its own profile; the output has one row per key. */
+    assert_int_equal(count_lines(r.out), 3);
+    assert_contains(r.out, "crm,1,");
+    assert_contains(r.out, "crm,2,");
+    assert_contains(r.err, "scv: 3 records (2 distinct), 2 profiles");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_limits_messages_per_file(void **state) {
+    (void)state;
+    char csv[4096] = "source,record_id\n";
+    char *in;
+    struct run r;
+    for (int i = 0; i < 25; i++) {
+        strcat(csv, "crm\n"); /* one field: wrong number */
+    }
+    strcat(csv, "crm,ok\n");
+    in = write_file("noisy.csv", csv);
+    r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "noisy.csv:21: expected 2 fields, found 1");
+    assert_lacks(r.err, "noisy.csv:22:");
+    assert_contains(r.err, "noisy.csv: 5 more messages not shown");
+    assert_contains(r.err, "25 bad rows");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_fails_when_the_only_file_does_not_exist(void **state) {
+    (void)state;
+    char *missing = path_in_tmp("does-not-exist.csv");
+    struct run r = run_scv(NULL, "resolve '%s'", missing);
+    assert_int_not_equal(r.status, 0);
+    assert_contains(r.err, "does-not-exist.csv");
+    run_free(&r);
+    free(missing);
+}
+
+static void resolve_succeeds_when_one_of_several_files_is_missing(void **state) {
+    (void)state;
+    char *in = write_file("people.csv", people_csv);
+    char *missing = path_in_tmp("missing.csv");
+    struct run r = run_scv(NULL, "resolve --region DE '%s' '%s'", missing, in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, people_expected);
+    assert_contains(r.err, "missing.csv");
+    run_free(&r);
+    free(in);
+    free(missing);
+}
+
+static void resolve_fails_when_no_row_could_be_read(void **state) {
+    (void)state;
+    char *in = write_file("header-only.csv", "source,record_id\n");
+    char *nocol = write_file("no-source.csv", "record_id,email\n1,a@web.de\n");
+    struct run r = run_scv(NULL, "resolve '%s' '%s'", in, nocol);
+    assert_int_not_equal(r.status, 0);
+    assert_contains(r.err, "no-source.csv:1: no 'source' column");
+    run_free(&r);
+    free(in);
+    free(nocol);
+}
+
+static void resolve_out_writes_the_file(void **state) {
+    (void)state;
+    char *in = write_file("people.csv", people_csv);
+    char *out = path_in_tmp("assignments.csv");
+    struct run r = run_scv(NULL, "resolve --region=DE --out '%s' '%s'", out, in);
+    char *written = read_file(out);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    assert_non_null(written);
+    assert_string_equal(written, people_expected);
+    free(written);
+    run_free(&r);
+    free(in);
+    free(out);
+}
+
+static void resolve_reads_standard_input_for_a_dash(void **state) {
+    (void)state;
+    char *in = write_file("people.csv", people_csv);
+    struct run r = run_scv(in, "resolve --region DE -");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, people_expected);
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_usage_errors_exit_2(void **state) {
+    (void)state;
+    char *in = write_file("people.csv", people_csv);
+    struct run r = run_scv(NULL, "resolve");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "usage: scv resolve");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --limit customer_id=1 '%s'", in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "unknown option --limit");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --region XX '%s'", in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "resolve '%s' --out", in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "frobnicate");
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "");
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    free(in);
+}
+
+static void version_and_help_exit_0(void **state) {
+    (void)state;
+    struct run r = run_scv(NULL, "--version");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "scv 0.");
+    run_free(&r);
+    r = run_scv(NULL, "--help");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "usage: scv resolve");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --help");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "--measure NAME");
+    run_free(&r);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* normalize                                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+static void normalize_email_prints_one_line_per_value(void **state) {
+    (void)state;
+    char *in = write_file("emails.txt", "  Jane.Doe@WEB.DE \n"
+                                        "not-an-email\r\n"
+                                        "\n"
+                                        "bob@gmx.de");
+    struct run r = run_scv(in, "normalize email");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "jane.doe@web.de\n\n\nbob@gmx.de\n");
+    run_free(&r);
+    free(in);
+}
+
+static void normalize_phone_uses_the_region(void **state) {
+    (void)state;
+    char *in = write_file("phones.txt", "030 1234567\n+49 (0)30 1234567\n");
+    struct run r = run_scv(in, "normalize phone --region DE");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "+49301234567\n+49301234567\n");
+    run_free(&r);
+    free(in);
+}
+
+static void normalize_unknown_kind_exits_2(void **state) {
+    (void)state;
+    struct run r = run_scv(NULL, "normalize shoe_size");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "unknown identifier kind shoe_size");
+    run_free(&r);
+    r = run_scv(NULL, "normalize");
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* profiles                                                                                  */
+/* ---------------------------------------------------------------------------------------- */
+
+static void profiles_prints_one_json_object_per_profile(void **state) {
+    (void)state;
+    char *in = write_file("people.csv", people_csv);
+    struct run r = run_scv(NULL, "profiles --region DE --measure order_total '%s'", in);
+    char *line;
+    char *save = NULL;
+    int n = 0;
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 3);
+    for (line = strtok_r(r.out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+        n++;
+        assert_true(strncmp(line, "{\"profile_id\":", 14) == 0);
+        assert_int_equal(line[strlen(line) - 1], '}');
+        assert_contains(line, "\"records\":[{\"source\":");
+        assert_contains(line, "\"identifiers\":[");
+        assert_contains(line, "\"traits\":{");
+    }
+    assert_int_equal(n, 3);
+    run_free(&r);
+    r = run_scv(NULL, "profiles --region DE --measure order_total '%s'", in);
+    assert_contains(r.out, "{\"profile_id\":1,\"records\":[{\"source\":\"crm\",\"record_id\":"
+                           "\"C-1\"},{\"source\":\"web\",\"record_id\":\"W-1\"},");
+    assert_contains(r.out, "{\"kind\":\"email\",\"value\":\"jane.doe@web.de\"}");
+    assert_contains(r.out, "{\"kind\":\"phone\",\"value\":\"+49301234567\"}");
+    assert_contains(r.out, "\"traits\":{\"first_name\":\"Jane\"}");
+    assert_contains(r.out, "{\"source\":\"web\",\"record_id\":\"W,2\"}");
+    /* order_total is a measure, not a trait */
+    assert_lacks(r.out, "order_total");
+    run_free(&r);
+    free(in);
+}
+
+static void profiles_escapes_json_strings(void **state) {
+    (void)state;
+    char *in = write_file("escape.csv", "source,record_id,note\n"
+                                        "crm,\"q\"\"1\",\"back\\slash\ttab\nnewline \xC3\xBC\"\n");
+    struct run r = run_scv(NULL, "profiles '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "\"record_id\":\"q\\\"1\"");
+    assert_contains(r.out, "\"note\":\"back\\\\slash\\u0009tab\\u000anewline \xC3\xBC\"");
+    run_free(&r);
+    free(in);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* examples/data                                                                             */
+/* ---------------------------------------------------------------------------------------- */
+
+static const char *const sample_files[] = {"crm.csv", "web.csv", "email.csv", "pos.csv"};
+#define NSAMPLES (sizeof sample_files / sizeof sample_files[0])
+#define SAMPLE_OPTIONS                                                                        \
+    "--region DE --measure order_total --measure opens --measure clicks --measure page_views"
+
+static char *sample_path(size_t i) {
+    const char *dir = SCV_SOURCE_DIR "/examples/data/";
+    size_t n = strlen(dir) + strlen(sample_files[i]) + 1;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s%s", dir, sample_files[i]);
+    return p;
+}
+
+static int samples_present(void) {
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        char *p = sample_path(i);
+        FILE *fp = fopen(p, "rb");
+        free(p);
+        if (fp == NULL) {
+            return 0;
+        }
+        fclose(fp);
+    }
+    return 1;
+}
+
+/* A CSV row kept as text: its key ("source\x1frecord_id", source lower-cased) and the row
+ * written back as CSV. */
+struct row_text {
+    char *key;
+    char *line;
+    size_t file;
+    size_t index;
+};
+
+struct table {
+    struct row_text *rows;
+    size_t n;
+    size_t cap;
+    char *headers[NSAMPLES];
+};
+
+/* Room for `more` bytes and a NUL after buf[0..len). */
+static void reserve(char **buf, size_t len, size_t *cap, size_t more) {
+    if (len + more + 1 > *cap) {
+        *cap = (len + more + 1) * 2;
+        *buf = realloc(*buf, *cap);
+        assert_non_null(*buf);
+    }
+}
+
+/* A row written back as one CSV line (without the line end). */
+static char *row_to_csv(const csv_row *row) {
+    char *buf = NULL;
+    size_t len = 0;
+    size_t cap = 0;
+    reserve(&buf, len, &cap, 0);
+    for (size_t i = 0; i < row->count; i++) {
+        const char *f = row->fields[i];
+        size_t n = row->lengths[i];
+        int quote = 0;
+        for (size_t k = 0; k < n; k++) {
+            quote |= f[k] == ',' || f[k] == '"' || f[k] == '\n' || f[k] == '\r';
+        }
+        reserve(&buf, len, &cap, 2 * n + 3);
+        if (i > 0) {
+            buf[len++] = ',';
+        }
+        if (quote) {
+            buf[len++] = '"';
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (f[k] == '"') {
+                buf[len++] = '"';
+            }
+            buf[len++] = f[k];
+        }
+        if (quote) {
+            buf[len++] = '"';
+        }
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+static size_t column_index(const csv_row *header, const char *name) {
+    for (size_t i = 0; i < header->count; i++) {
+        if (strcmp(header->fields[i], name) == 0) {
+            return i;
+        }
+    }
+    fail_msg("no column %s", name);
+    return 0;
+}
+
+static char *make_key(const char *source, size_t slen, const char *id, size_t idlen) {
+    char *key = malloc(slen + idlen + 2);
+    assert_non_null(key);
+    for (size_t i = 0; i < slen; i++) {
+        char c = source[i];
+        key[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    key[slen] = '\x1f';
+    memcpy(key + slen + 1, id, idlen);
+    key[slen + 1 + idlen] = '\0';
+    return key;
+}
+
+/* Every row of the sample files, with its key. */
+static void load_samples(struct table *t) {
+    memset(t, 0, sizeof *t);
+    for (size_t f = 0; f < NSAMPLES; f++) {
+        char *path = sample_path(f);
+        FILE *fp = fopen(path, "rb");
+        csv_reader *r;
+        csv_row row;
+        size_t src_col;
+        size_t id_col;
+        size_t index = 0;
+        assert_non_null(fp);
+        r = csv_reader_open(fp, 0);
+        assert_non_null(r);
+        assert_int_equal(csv_next_row(r, &row), CSV_OK);
+        t->headers[f] = row_to_csv(&row);
+        src_col = column_index(&row, "source");
+        id_col = column_index(&row, "record_id");
+        while (csv_next_row(r, &row) == CSV_OK) {
+            struct row_text *rt;
+            if (t->n == t->cap) {
+                t->cap = t->cap * 2 + 64;
+                t->rows = realloc(t->rows, t->cap * sizeof *t->rows);
+                assert_non_null(t->rows);
+            }
+            rt = &t->rows[t->n++];
+            rt->key = make_key(row.fields[src_col], row.lengths[src_col], row.fields[id_col],
+                               row.lengths[id_col]);
+            rt->line = row_to_csv(&row);
+            rt->file = f;
+            rt->index = index++;
+        }
+        csv_reader_close(r);
+        fclose(fp);
+        free(path);
+    }
+}
+
+static void free_table(struct table *t) {
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->rows[i].key);
+        free(t->rows[i].line);
+    }
+    for (size_t f = 0; f < NSAMPLES; f++) {
+        free(t->headers[f]);
+    }
+    free(t->rows);
+}
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t distinct_keys(const struct table *t) {
+    char **keys = malloc((t->n + 1) * sizeof *keys);
+    size_t distinct = 0;
+    assert_non_null(keys);
+    for (size_t i = 0; i < t->n; i++) {
+        keys[i] = t->rows[i].key;
+    }
+    qsort(keys, t->n, sizeof *keys, compare_strings);
+    for (size_t i = 0; i < t->n; i++) {
+        distinct += i == 0 || strcmp(keys[i], keys[i - 1]) != 0;
+    }
+    free(keys);
+    return distinct;
+}
+
+/* One line of `scv resolve` output. */
+struct assignment {
+    char *key;
+    unsigned long profile;
+    const char *label; /* the smallest key of its profile */
+};
+
+static int by_profile_then_key(const void *a, const void *b) {
+    const struct assignment *x = a;
+    const struct assignment *y = b;
+    if (x->profile != y->profile) {
+        return x->profile < y->profile ? -1 : 1;
+    }
+    return strcmp(x->key, y->key);
+}
+
+static int by_key(const void *a, const void *b) {
+    return strcmp(((const struct assignment *)a)->key, ((const struct assignment *)b)->key);
+}
+
+/* Parse resolve output into assignments sorted by key, each labelled with its profile's
+ * smallest key: two outputs describe the same partition iff keys and labels agree. */
+static struct assignment *parse_partition(const char *path, size_t *n) {
+    FILE *fp = fopen(path, "rb");
+    csv_reader *r;
+    csv_row row;
+    struct assignment *a = NULL;
+    size_t cap = 0;
+    *n = 0;
+    assert_non_null(fp);
+    r = csv_reader_open(fp, 0);
+    assert_int_equal(csv_next_row(r, &row), CSV_OK);
+    assert_int_equal(row.count, 3);
+    assert_string_equal(row.fields[0], "source");
+    while (csv_next_row(r, &row) == CSV_OK) {
+        assert_int_equal(row.count, 3);
+        if (*n == cap) {
+            cap = cap * 2 + 64;
+            a = realloc(a, cap * sizeof *a);
+            assert_non_null(a);
+        }
+        a[*n].key = make_key(row.fields[0], row.lengths[0], row.fields[1], row.lengths[1]);
+        a[*n].profile = strtoul(row.fields[2], NULL, 10);
+        (*n)++;
+    }
+    csv_reader_close(r);
+    fclose(fp);
+    qsort(a, *n, sizeof *a, by_profile_then_key);
+    for (size_t i = 0; i < *n; i++) {
+        a[i].label = (i > 0 && a[i - 1].profile == a[i].profile) ? a[i - 1].label : a[i].key;
+    }
+    qsort(a, *n, sizeof *a, by_key);
+    return a;
+}
+
+static void free_partition(struct assignment *a, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(a[i].key);
+    }
+    free(a);
+}
+
+/* A row and the place it got in the shuffled file. */
+struct placed {
+    struct row_text *row;
+    size_t slot;
+};
+
+static int by_key_then_input_order(const void *a, const void *b) {
+    const struct row_text *x = ((const struct placed *)a)->row;
+    const struct row_text *y = ((const struct placed *)b)->row;
+    int c = strcmp(x->key, y->key);
+    if (c != 0) {
+        return c;
+    }
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/*
+ * Write file f's rows in a deterministic shuffled order to tmpdir/shuffled-NAME. Rows that
+ * share a key keep their relative order (the last one wins an upsert, on purpose), so only
+ * the order of distinct records changes.
+ */
+static char *write_shuffled(const struct table *t, size_t f, uint64_t *seed) {
+    struct row_text **order = malloc((t->n + 1) * sizeof *order);
+    struct placed *placed = malloc((t->n + 1) * sizeof *placed);
+    size_t m = 0;
+    char name[64];
+    char *path;
+    FILE *fp;
+    assert_non_null(order);
+    assert_non_null(placed);
+    for (size_t i = 0; i < t->n; i++) {
+        if (t->rows[i].file == f) {
+            order[m++] = &t->rows[i];
+        }
+    }
+    for (size_t i = m; i > 1; i--) { /* Fisher-Yates with a 64-bit LCG */
+        size_t j;
+        struct row_text *tmp;
+        *seed = *seed * 6364136223846793005u + 1442695040888963407u;
+        j = (size_t)((*seed >> 33) % i);
+        tmp = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = tmp;
+    }
+    /* Rows with one key: give their slots back to them in input order. */
+    for (size_t i = 0; i < m; i++) {
+        placed[i].row = order[i];
+        placed[i].slot = i;
+    }
+    qsort(placed, m, sizeof *placed, by_key_then_input_order);
+    for (size_t i = 0; i < m;) {
+        size_t j = i + 1;
+        while (j < m && strcmp(placed[j].row->key, placed[i].row->key) == 0) {
+            j++;
+        }
+        for (size_t a = i + 1; a < j; a++) { /* sort the group's slots (groups are tiny) */
+            for (size_t b = a; b > i && placed[b - 1].slot > placed[b].slot; b--) {
+                size_t tmp = placed[b - 1].slot;
+                placed[b - 1].slot = placed[b].slot;
+                placed[b].slot = tmp;
+            }
+        }
+        for (size_t a = i; a < j; a++) {
+            order[placed[a].slot] = placed[a].row;
+        }
+        i = j;
+    }
+    snprintf(name, sizeof name, "shuffled-%s", sample_files[f]);
+    path = path_in_tmp(name);
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fprintf(fp, "%s\n", t->headers[f]);
+    for (size_t i = 0; i < m; i++) {
+        fprintf(fp, "%s\n", order[i]->line);
+    }
+    assert_int_equal(fclose(fp), 0);
+    free(order);
+    free(placed);
+    return path;
+}
+
+static void examples_output_has_one_row_per_distinct_record(void **state) {
+    (void)state;
+    struct table t;
+    char *p[NSAMPLES];
+    char *out = path_in_tmp("examples.csv");
+    struct run r;
+    char *written;
+    if (!samples_present()) {
+        skip();
+    }
+    load_samples(&t);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        p[i] = sample_path(i);
+    }
+    r = run_scv(NULL, "resolve " SAMPLE_OPTIONS " --out '%s' '%s' '%s' '%s' '%s'", out, p[0],
+                p[1], p[2], p[3]);
+    assert_int_equal(r.status, 0);
+    written = read_file(out);
+    assert_non_null(written);
+    /* header + one line per distinct (source, record_id) (no id in the samples holds a line
+     * break) */
+    assert_int_equal(count_lines(written), distinct_keys(&t) + 1);
+    free(written);
+    run_free(&r);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        free(p[i]);
+    }
+    free(out);
+    free_table(&t);
+}
+
+static void examples_partition_does_not_depend_on_row_order(void **state) {
+    (void)state;
+    struct table t;
+    char *p[NSAMPLES];
+    char *s[NSAMPLES];
+    char *out1 = path_in_tmp("partition-original.csv");
+    char *out2 = path_in_tmp("partition-shuffled.csv");
+    uint64_t seed = 20240601u;
+    struct assignment *a1;
+    struct assignment *a2;
+    size_t n1;
+    size_t n2;
+    struct run r;
+    if (!samples_present()) {
+        skip();
+    }
+    load_samples(&t);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        p[i] = sample_path(i);
+        s[i] = write_shuffled(&t, i, &seed);
+    }
+    r = run_scv(NULL, "resolve " SAMPLE_OPTIONS " --out '%s' '%s' '%s' '%s' '%s'", out1, p[0],
+                p[1], p[2], p[3]);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    /* shuffled rows, and the files in reverse order */
+    r = run_scv(NULL, "resolve " SAMPLE_OPTIONS " --out '%s' '%s' '%s' '%s' '%s'", out2, s[3],
+                s[2], s[1], s[0]);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    a1 = parse_partition(out1, &n1);
+    a2 = parse_partition(out2, &n2);
+    assert_int_equal(n1, n2);
+    for (size_t i = 0; i < n1; i++) {
+        assert_string_equal(a1[i].key, a2[i].key);
+        if (strcmp(a1[i].label, a2[i].label) != 0) {
+            fail_msg("record %s is with %s in input order but with %s shuffled", a1[i].key,
+                     a1[i].label, a2[i].label);
+        }
+    }
+    free_partition(a1, n1);
+    free_partition(a2, n2);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        free(p[i]);
+        free(s[i]);
+    }
+    free(out1);
+    free(out2);
+    free_table(&t);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
+static int make_tmpdir(void **state) {
+    (void)state;
+    strcpy(tmpdir, "/tmp/scv_cli_e2e_XXXXXX");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int remove_tmpdir(void **state) {
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(resolve_links_records_by_shared_identifiers_in_first_seen_order),
+        cmocka_unit_test(resolve_without_region_does_not_link_national_phone_numbers),
+        cmocka_unit_test(resolve_reports_bad_rows_with_file_and_line_and_skips_them),
+        cmocka_unit_test(resolve_keeps_a_row_whose_identifier_is_rejected),
+        cmocka_unit_test(resolve_skips_rows_with_invalid_utf8_or_overlong_values),
+        cmocka_unit_test(resolve_warns_about_a_measure_that_is_not_a_number),
+        cmocka_unit_test(resolve_registers_new_sources_lower_cased),
+        cmocka_unit_test(resolve_upserts_a_repeated_key_in_file_order),
+        cmocka_unit_test(resolve_limits_messages_per_file),
+        cmocka_unit_test(resolve_fails_when_the_only_file_does_not_exist),
+        cmocka_unit_test(resolve_succeeds_when_one_of_several_files_is_missing),
+        cmocka_unit_test(resolve_fails_when_no_row_could_be_read),
+        cmocka_unit_test(resolve_out_writes_the_file),
+        cmocka_unit_test(resolve_reads_standard_input_for_a_dash),
+        cmocka_unit_test(resolve_usage_errors_exit_2),
+        cmocka_unit_test(version_and_help_exit_0),
+        cmocka_unit_test(normalize_email_prints_one_line_per_value),
+        cmocka_unit_test(normalize_phone_uses_the_region),
+        cmocka_unit_test(normalize_unknown_kind_exits_2),
+        cmocka_unit_test(profiles_prints_one_json_object_per_profile),
+        cmocka_unit_test(profiles_escapes_json_strings),
+        cmocka_unit_test(examples_output_has_one_row_per_distinct_record),
+        cmocka_unit_test(examples_partition_does_not_depend_on_row_order),
+    };
+    return cmocka_run_group_tests_name("cli_e2e", tests, make_tmpdir, remove_tmpdir);
+}
