@@ -1,6 +1,6 @@
 /*
  * main.c — the scv program: command line, engine setup and the commands
- *   scv resolve [--region CC] [--measure NAME]... [--out FILE] FILE...
+ *   scv resolve [--region CC] [--measure NAME]... [--out FILE] [rule options] FILE...
  *   scv profiles [same options] FILE...
  *   scv normalize KIND [--region CC]
  *   scv --version | --help
@@ -21,6 +21,7 @@
 
 #include "ingest.h"
 #include "output.h"
+#include "rules.h"
 #include "scv.h"
 
 #define CLI_DEFAULT_HASH_KEY "scv command-line program: built-in, public hash key"
@@ -29,8 +30,8 @@
 enum { EXIT_USAGE = 2 };
 
 static const char usage_text[] =
-    "usage: scv resolve [--region CC] [--measure NAME]... [--out FILE] FILE...\n"
-    "       scv profiles [--region CC] [--measure NAME]... [--out FILE] FILE...\n"
+    "usage: scv resolve [OPTIONS] FILE...\n"
+    "       scv profiles [OPTIONS] FILE...\n"
     "       scv normalize KIND [--region CC]\n"
     "       scv --version | --help\n"
     "\n"
@@ -43,6 +44,16 @@ static const char usage_text[] =
     "  --region CC     default phone region, ISO 3166 alpha-2 (e.g. DE)\n"
     "  --measure NAME  read column NAME as a number (repeatable)\n"
     "  --out FILE      write to FILE instead of standard output\n"
+    "  --limit KIND=N  at most N values of KIND per profile (repeatable; default none)\n"
+    "  --priority KIND,KIND,...\n"
+    "                  kind priority, highest first (default customer_id,loyalty_id,\n"
+    "                  email,phone,device_id,anonymous_id)\n"
+    "  --block KIND=VALUE\n"
+    "                  never link VALUE of KIND (repeatable); placeholders such as\n"
+    "                  test@test.com, -1 or null are blocked already\n"
+    "  --generic-threshold N | KIND=N\n"
+    "                  a value shared by more than N customers stops linking (default 10;\n"
+    "                  0 turns the rule off)\n"
     "\n"
     "Input: CSV with a header row. Columns source and record_id are required, timestamp\n"
     "(unix seconds or ISO 8601) is optional; a column named after an identifier kind holds\n"
@@ -58,6 +69,8 @@ struct resolve_args {
     const char *out_path;
     const char **files;
     size_t nfiles;
+    rule_option *rules; /* --limit, --priority, --block, --generic-threshold in order */
+    size_t nrules;
 };
 
 static int usage_error(const char *problem, const char *detail) {
@@ -91,6 +104,22 @@ static int take_option(int argc, char **argv, int *i, const char *name, const ch
     return 1;
 }
 
+/* A rule option (--limit, --priority, --block, --generic-threshold) at argv[*i]. */
+static int take_rule(int argc, char **argv, int *i, rule_option *rule) {
+    static const char *const names[] = {"limit", "priority", "block", "generic-threshold"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        const char *value = NULL;
+        int got = take_option(argc, argv, i, names[k], &value);
+        if (got == 0) continue;
+        if (got > 0) {
+            (void)rules_option_name(names[k], &rule->kind);
+            rule->text = value;
+        }
+        return got;
+    }
+    return 0;
+}
+
 static int is_help(const char *a) {
     return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
@@ -108,7 +137,8 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     int i;
     args->measures = calloc((size_t)argc, sizeof *args->measures);
     args->files = calloc((size_t)argc, sizeof *args->files);
-    if (args->measures == NULL || args->files == NULL) {
+    args->rules = calloc((size_t)argc, sizeof *args->rules);
+    if (args->measures == NULL || args->files == NULL || args->rules == NULL) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
@@ -136,6 +166,8 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
                 return usage_error("bad measure name:", value);
             }
             args->measures[args->nmeasures++] = value;
+        } else if ((got = take_rule(argc, argv, &i, &args->rules[args->nrules])) != 0) {
+            if (got > 0) args->nrules++;
         } else {
             return usage_error("unknown option", a);
         }
@@ -283,6 +315,10 @@ static int run_resolve(int argc, char **argv, int profiles) {
     if (result != 0) {
         goto done;
     }
+    result = rules_apply(engine, args.rules, args.nrules);
+    if (result != 0) {
+        goto done;
+    }
     out = open_output(args.out_path);
     if (out == NULL) {
         result = 1;
@@ -299,6 +335,7 @@ static int run_resolve(int argc, char **argv, int profiles) {
 done:
     scv_engine_free(engine);
     free(args.measures);
+    free(args.rules);
     free(args.files);
     return result;
 }

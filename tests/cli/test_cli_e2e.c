@@ -388,9 +388,25 @@ static void resolve_usage_errors_exit_2(void **state) {
     assert_int_equal(r.status, 2);
     assert_contains(r.err, "usage: scv resolve");
     run_free(&r);
-    r = run_scv(NULL, "resolve --limit customer_id=1 '%s'", in);
+    r = run_scv(NULL, "resolve --frobnicate '%s'", in);
     assert_int_equal(r.status, 2);
-    assert_contains(r.err, "unknown option --limit");
+    assert_contains(r.err, "unknown option --frobnicate");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --limit bogus=1 '%s'", in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--limit bogus=1: unknown kind");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --limit email=x '%s'", in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "resolve --priority email,email '%s'", in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "resolve --block email '%s'", in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "resolve --generic-threshold -3 '%s'", in);
+    assert_int_equal(r.status, 2);
     run_free(&r);
     r = run_scv(NULL, "resolve --region XX '%s'", in);
     assert_int_equal(r.status, 2);
@@ -403,6 +419,62 @@ static void resolve_usage_errors_exit_2(void **state) {
     run_free(&r);
     r = run_scv(NULL, "");
     assert_int_equal(r.status, 2);
+    run_free(&r);
+    free(in);
+}
+
+/* Two CRM customers sharing a landline, and a third record through the shared e-mail. */
+static const char household_csv[] =
+    "source,record_id,customer_id,phone,email\n"
+    "crm,C-1,100,030 4455667,anna@web.de\n"
+    "crm,C-2,200,+49 30 4455667,ben@web.de\n"
+    "pos,P-1,,,anna@web.de\n";
+
+static void resolve_limit_keeps_two_customers_apart(void **state) {
+    (void)state;
+    char *in = write_file("household.csv", household_csv);
+    struct run r = run_scv(NULL, "resolve --region DE '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "crm,C-1,1\ncrm,C-2,1\npos,P-1,1\n");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --region DE --limit customer_id=1 '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "crm,C-1,1\ncrm,C-2,2\npos,P-1,1\n");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_block_and_priority_options_apply(void **state) {
+    (void)state;
+    char *in = write_file("household.csv", household_csv);
+    struct run r = run_scv(NULL, "resolve --region DE --block 'phone=030 4455667' '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "crm,C-1,1\ncrm,C-2,2\npos,P-1,1\n");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --region DE --limit customer_id=1 --priority phone,email,customer_id '%s'", in);
+    assert_int_equal(r.status, 0);
+    /* customer_id now ranks lowest: C-2 gives up its customer_id and joins through the phone. */
+    assert_contains(r.out, "crm,C-1,1\ncrm,C-2,1\npos,P-1,1\n");
+    run_free(&r);
+    free(in);
+}
+
+static void resolve_generic_threshold_option_sets_the_rule(void **state) {
+    (void)state;
+    char csv[4096] = "source,record_id,loyalty_id,phone\n";
+    for (int i = 0; i < 4; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "pos,T-%d,L%d,030 23125100\n", i, i);
+        strcat(csv, line);
+    }
+    char *in = write_file("store.csv", csv);
+    struct run r = run_scv(NULL, "resolve --region DE '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "pos,T-3,1\n"); /* 4 customers: below the default threshold */
+    run_free(&r);
+    r = run_scv(NULL, "resolve --region DE --generic-threshold phone=3 '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "pos,T-3,4\n"); /* more than 3: the phone stops linking */
     run_free(&r);
     free(in);
 }
@@ -947,6 +1019,9 @@ int main(void) {
         cmocka_unit_test(resolve_out_writes_the_file),
         cmocka_unit_test(resolve_reads_standard_input_for_a_dash),
         cmocka_unit_test(resolve_usage_errors_exit_2),
+        cmocka_unit_test(resolve_limit_keeps_two_customers_apart),
+        cmocka_unit_test(resolve_block_and_priority_options_apply),
+        cmocka_unit_test(resolve_generic_threshold_option_sets_the_rule),
         cmocka_unit_test(version_and_help_exit_0),
         cmocka_unit_test(normalize_email_prints_one_line_per_value),
         cmocka_unit_test(normalize_phone_uses_the_region),

@@ -1,0 +1,123 @@
+/* rules.c — see rules.h. */
+#include "rules.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rules_option_name(const char *name, rule_kind *kind)
+{
+    static const struct {
+        const char *name;
+        rule_kind kind;
+    } names[] = {{"limit", RULE_LIMIT},
+                 {"priority", RULE_PRIORITY},
+                 {"block", RULE_BLOCK},
+                 {"generic-threshold", RULE_GENERIC}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(name, names[i].name) == 0) {
+            *kind = names[i].kind;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int fail(const char *option, const char *text, const char *why)
+{
+    fprintf(stderr, "scv: --%s %s: %s\n", option, text, why);
+    return 2;
+}
+
+/* A kind named by s[0..len). */
+static int find_kind(scv_engine *e, const char *s, size_t len, scv_kind *kind)
+{
+    return scv_engine_kind(e, s, len, kind) == SCV_OK;
+}
+
+/* A whole non-negative decimal number below 2^32. */
+static int parse_count(const char *s, unsigned long *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9') return 0;
+    errno = 0;
+    *out = strtoul(s, &end, 10);
+    return errno == 0 && *end == '\0' && *out <= 0xFFFFFFFFul;
+}
+
+static int apply_limit(scv_engine *e, const char *text)
+{
+    const char *eq = strchr(text, '=');
+    scv_kind kind;
+    unsigned long n;
+    if (eq == NULL) return fail("limit", text, "expected KIND=N");
+    if (!find_kind(e, text, (size_t)(eq - text), &kind)) return fail("limit", text, "unknown kind");
+    if (!parse_count(eq + 1, &n)) return fail("limit", text, "N must be a whole number");
+    if (scv_engine_set_limit(e, kind, (uint32_t)n) != SCV_OK)
+        return fail("limit", text, scv_engine_errmsg(e));
+    return 0;
+}
+
+static int apply_priority(scv_engine *e, const char *text)
+{
+    scv_kind kinds[SCV_MAX_KINDS];
+    size_t n = 0;
+    const char *p = text;
+    while (*p != '\0') {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        if (n == SCV_MAX_KINDS || !find_kind(e, p, len, &kinds[n]))
+            return fail("priority", text, "unknown kind");
+        n++;
+        p += len + (comma != NULL);
+    }
+    if (scv_engine_set_priority(e, kinds, n) != SCV_OK)
+        return fail("priority", text, scv_engine_errmsg(e));
+    return 0;
+}
+
+static int apply_block(scv_engine *e, const char *text)
+{
+    const char *eq = strchr(text, '=');
+    scv_kind kind;
+    if (eq == NULL) return fail("block", text, "expected KIND=VALUE");
+    if (!find_kind(e, text, (size_t)(eq - text), &kind)) return fail("block", text, "unknown kind");
+    if (scv_engine_block(e, kind, eq + 1, strlen(eq + 1)) != SCV_OK)
+        return fail("block", text, scv_engine_errmsg(e));
+    return 0;
+}
+
+static int apply_generic(scv_engine *e, const char *text)
+{
+    const char *eq = strchr(text, '=');
+    unsigned long n;
+    if (eq == NULL) {
+        if (!parse_count(text, &n)) return fail("generic-threshold", text, "expected N or KIND=N");
+        for (scv_kind k = 0; k < scv_engine_kind_count(e); k++)
+            (void)scv_engine_set_generic_threshold(e, k, (uint32_t)n);
+        return 0;
+    }
+    scv_kind kind;
+    if (!find_kind(e, text, (size_t)(eq - text), &kind))
+        return fail("generic-threshold", text, "unknown kind");
+    if (!parse_count(eq + 1, &n)) return fail("generic-threshold", text, "N must be a whole number");
+    if (scv_engine_set_generic_threshold(e, kind, (uint32_t)n) != SCV_OK)
+        return fail("generic-threshold", text, scv_engine_errmsg(e));
+    return 0;
+}
+
+int rules_apply(scv_engine *engine, const rule_option *opts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int r = 0;
+        switch (opts[i].kind) {
+        case RULE_LIMIT: r = apply_limit(engine, opts[i].text); break;
+        case RULE_PRIORITY: r = apply_priority(engine, opts[i].text); break;
+        case RULE_BLOCK: r = apply_block(engine, opts[i].text); break;
+        case RULE_GENERIC: r = apply_generic(engine, opts[i].text); break;
+        }
+        if (r != 0) return r;
+    }
+    return 0;
+}
