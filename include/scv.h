@@ -99,8 +99,9 @@ typedef enum scv_status {
     SCV_ELIMIT = 8,    /**< a documented capacity was reached (identifiers per record, fields per
                             record, kinds, sources, records) */
     SCV_EBUFFER = 9,   /**< the caller's buffer is too small; the size needed was reported */
-    SCV_ESTATE = 10    /**< the call is not valid in the object's state (e.g. upsert of a record
+    SCV_ESTATE = 10,   /**< the call is not valid in the object's state (e.g. upsert of a record
                             builder that has no source/record id yet) */
+    SCV_ESYNTAX = 11   /**< a query does not parse; the reason and byte offset say where */
 } scv_status;
 
 /**
@@ -531,6 +532,18 @@ SCV_API scv_status scv_record_add_trait(scv_record *rec, const char *name, size_
 SCV_API scv_status scv_record_add_measure(scv_record *rec, const char *name, size_t name_len,
                                           double value);
 
+/**
+ * Add a consent decision for a channel (e.g. "email", "sms", "ads"): granted (non-zero) or
+ * denied (0), taken at `timestamp` (unix seconds; SCV_NO_TIMESTAMP = the record's timestamp).
+ * A profile's consent for a channel is its most recent decision; on equal times a denial
+ * wins, so a merge never lets an older grant override a denial. A channel given twice keeps
+ * the last decision.
+ * @return SCV_OK, SCV_EINVAL (bad name), SCV_ESTATE, SCV_EUTF8, SCV_ETOOLONG, SCV_ELIMIT
+ *         (shares SCV_MAX_FIELDS with traits and measures), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_record_add_consent(scv_record *rec, const char *channel, size_t len,
+                                          int granted, int64_t timestamp);
+
 /** Reason for the builder's last failed call (static string), "" after a success. */
 SCV_API const char *scv_record_errmsg(const scv_record *rec);
 
@@ -642,13 +655,15 @@ SCV_API scv_status scv_engine_identifier_info(const scv_engine *engine, scv_iden
                                               const char **value, size_t *len);
 
 /**
- * A profile's trait value: the non-empty value from its most recent record carrying the trait
- * (latest timestamp; equal timestamps: the later-ingested record). *value points into the
- * engine, valid until the next mutating call. from may be NULL; it receives the record the
- * value came from.
- * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no live profile, or no value for that trait).
+ * A live profile's surviving value of a trait, chosen among its records' non-empty values by
+ * the trait's survivorship rule (default: the most recent; see scv_engine_set_trait_rule()).
+ * *value points into the engine, valid until the next mutating call. from may be NULL; it
+ * receives the record the value came from. May bring the views up to date (see "Single
+ * customer views" below).
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no live profile, or no value for that trait),
+ *         SCV_ENOMEM.
  */
-SCV_API scv_status scv_profile_trait(const scv_engine *engine, scv_profile_id profile,
+SCV_API scv_status scv_profile_trait(scv_engine *engine, scv_profile_id profile,
                                      const char *name, size_t name_len, const char **value,
                                      size_t *value_len, scv_record_ref *from);
 
@@ -659,6 +674,286 @@ SCV_API scv_status scv_profile_trait(const scv_engine *engine, scv_profile_id pr
  */
 SCV_API scv_status scv_engine_trait_name(const scv_engine *engine, size_t index,
                                          const char **name, size_t *name_len);
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* Single customer views                                                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * A profile's view — surviving traits, measure aggregates, consent, sources, first and last
+ * seen — is derived from its records. The engine keeps these views in columns (one array per
+ * attribute, indexed by profile id) and brings them up to date lazily, on the first call that
+ * needs them after a change. That is why the calls below take a non-const engine: they may
+ * write derived state, so they must not run concurrently with any other call on the engine.
+ */
+
+/** How a trait's surviving value is chosen among a profile's records (non-empty values). */
+typedef enum scv_survivorship {
+    SCV_SURVIVE_MOST_RECENT = 0,     /**< latest timestamp (the default); ties: later ingested */
+    SCV_SURVIVE_SOURCE_PRIORITY = 1, /**< highest-priority source (see
+                                          scv_engine_set_source_priority), then most recent */
+    SCV_SURVIVE_MOST_FREQUENT = 2,   /**< the value most records carry; ties: most recent */
+    SCV_SURVIVE_FIRST_SEEN = 3       /**< earliest timestamp; ties: earlier ingested */
+} scv_survivorship;
+
+/**
+ * Set the survivorship rule for a trait name, or the default rule for every trait without
+ * one (name NULL and len 0). Allowed at any time.
+ * @return SCV_OK, SCV_EINVAL (unknown rule, bad name), SCV_EUTF8, SCV_ETOOLONG, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_set_trait_rule(scv_engine *engine, const char *name, size_t len,
+                                             scv_survivorship rule);
+
+/**
+ * Source priority for SCV_SURVIVE_SOURCE_PRIORITY, highest first; sources not listed rank
+ * below, in their number order. n 0 clears it. Allowed at any time.
+ * @return SCV_OK, SCV_EINVAL (NULL with n > 0, duplicates), SCV_ENOTFOUND (source).
+ */
+SCV_API scv_status scv_engine_set_source_priority(scv_engine *engine, const scv_source *sources,
+                                                  size_t n);
+
+/**
+ * Measure names the engine has seen, by index 0..n-1 in first-seen order (iterate until
+ * SCV_ENOTFOUND). *name is not NUL-terminated. @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND.
+ */
+SCV_API scv_status scv_engine_measure_name(const scv_engine *engine, size_t index,
+                                           const char **name, size_t *name_len);
+
+/**
+ * Consent channels the engine has seen, by index 0..n-1 in first-seen order (iterate until
+ * SCV_ENOTFOUND). *name is not NUL-terminated. @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND.
+ */
+SCV_API scv_status scv_engine_consent_channel(const scv_engine *engine, size_t index,
+                                              const char **name, size_t *name_len);
+
+/** Aggregates of a numeric measure, for scv_profile_measure(). Numbers are pinned. */
+typedef enum scv_agg {
+    SCV_AGG_COUNT = 0, /**< records carrying the measure */
+    SCV_AGG_SUM = 1,
+    SCV_AGG_AVG = 2,
+    SCV_AGG_MIN = 3,
+    SCV_AGG_MAX = 4,
+    SCV_AGG_FIRST_TIME = 5, /**< earliest timestamp of a record carrying it */
+    SCV_AGG_LAST_TIME = 6   /**< latest timestamp of a record carrying it */
+} scv_agg;
+
+/**
+ * A measure aggregated over a live profile's records. With window_days > 0 only records with
+ * a timestamp in (now - window_days * 86400, now] count (undated records never do).
+ * COUNT and SUM of a profile without the measure are 0; AVG, MIN, MAX and the times are
+ * missing: SCV_ENOTFOUND.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (profile not live, or the value is missing).
+ */
+SCV_API scv_status scv_profile_measure(scv_engine *engine, scv_profile_id profile,
+                                       const char *name, size_t len, scv_agg agg,
+                                       uint32_t window_days, int64_t now, double *value);
+
+/**
+ * A live profile's consent for a channel: *granted 1 or 0, *timestamp when decided (either
+ * output may be NULL). @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no decision, or no live
+ * profile).
+ */
+SCV_API scv_status scv_profile_consent(scv_engine *engine, scv_profile_id profile,
+                                       const char *channel, size_t len, int *granted,
+                                       int64_t *timestamp);
+
+/**
+ * First and last record timestamps of a live profile (SCV_NO_TIMESTAMP when it has no dated
+ * record). Either output may be NULL. @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND.
+ */
+SCV_API scv_status scv_profile_seen(scv_engine *engine, scv_profile_id profile,
+                                    int64_t *first_seen, int64_t *last_seen);
+
+/**
+ * A live profile as one JSON object (UTF-8, no trailing newline) in the caller's buffer:
+ * profile_id; first_seen and last_seen (unix seconds or null); sources; records (source,
+ * record_id, timestamp); identifiers (kind, state, and the normalized value when values are
+ * retained, else the hex hash); traits (value with the source and record_id it came from);
+ * measures (count, sum, avg, min, max, first, last); consent (granted, timestamp).
+ * Call with cap 0 to learn the size.
+ * @param buf, cap  caller buffer (buf may be NULL when cap is 0); not NUL-terminated.
+ * @param len       receives the JSON's length (also on SCV_EBUFFER). Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (not live), SCV_EBUFFER, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_profile_json(scv_engine *engine, scv_profile_id profile, char *buf,
+                                    size_t cap, size_t *len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Segment queries                                                                           */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * The query language (DESIGN.md), extended by consent(CHANNEL) and the RFM terms:
+ *
+ *   expr   := expr 'or' expr | expr 'and' expr | 'not' expr | '(' expr ')' | test
+ *   test   := term OP literal | 'has' '(' KIND ')' | 'seen' '(' SOURCE ')'
+ *           | 'consent' '(' CHANNEL ')'
+ *   term   := AGG '(' MEASURE [',' DURATION] ')' | 'records' | 'trait' '(' NAME ')'
+ *           | 'days_since_first_seen' | 'days_since_last_seen' | 'rfm_r' | 'rfm_f' | 'rfm_m'
+ *   AGG    := 'count' | 'sum' | 'avg' | 'min' | 'max'
+ *   OP     := '=' | '!=' | '<' | '<=' | '>' | '>='
+ *   literal:= number | "string"            DURATION := integer 'd'   (e.g. 90d)
+ *
+ * 'not' binds tightest, then 'and', then 'or'. Keywords are case-insensitive; names are bare
+ * words or "quoted". Semantics, for each live profile and a caller-given `now`:
+ * - AGG(m, Nd) aggregates measure m over records dated in (now - N days, now]; without a
+ *   window over all records. A profile without the measure has count 0 and sum 0 and no
+ *   avg/min/max: a comparison with a missing value is false (also for '!=').
+ * - records: the number of records; days_since_first_seen/last_seen: (now - first/last
+ *   record timestamp) / 86400 as a real number (missing when no record is dated).
+ * - trait(NAME): the surviving value. Against a string literal it compares bytes; against a
+ *   number it compares numerically when the value parses as a number, else it is missing.
+ * - has(KIND): a linking identifier of that kind is present; seen(SOURCE): a record came from
+ *   that source; consent(CHANNEL): the profile's latest decision for the channel is a grant.
+ * - rfm_r, rfm_f, rfm_m: quintile scores 1..5 of recency (days since the last record with the
+ *   RFM measure; recent scores high), frequency (records with it) and monetary value (its
+ *   sum), among the live profiles that have it; missing for those that do not. The measure
+ *   is "order_total" unless scv_engine_set_rfm_measure() says otherwise.
+ * - A number literal compared with a string term (or the reverse) is false.
+ * Unknown kinds and sources are compile errors; unknown measures, traits and channels are not
+ * (they may arrive later) and evaluate as missing.
+ */
+
+/** A compiled query, bound to the engine it was compiled for. Opaque. */
+typedef struct scv_query scv_query;
+/** A set of profile ids: the result of an evaluation. Opaque. */
+typedef struct scv_result scv_result;
+
+/**
+ * Compile a query for `engine`. The query must be freed before the engine.
+ * @param text, len   the query (UTF-8, at most 64 KiB).
+ * @param out         receives the query; NULL on failure. Must not be NULL.
+ * @param err_offset  receives the byte offset of a syntax error (may be NULL); the reason is
+ *                    in scv_engine_errmsg().
+ * @return SCV_OK, SCV_EINVAL, SCV_ESYNTAX, SCV_ENOTFOUND (unknown kind or source; offset
+ *         set), SCV_ETOOLONG, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_query_compile(scv_engine *engine, const char *text, size_t len,
+                                     scv_query **out, size_t *err_offset);
+
+/** Free a query. NULL is a no-op. */
+SCV_API void scv_query_free(scv_query *query);
+
+/**
+ * Evaluate over every live profile at time `now` (unix seconds). Brings the engine's views up
+ * to date first (see above: not concurrent with other calls on the engine).
+ * @param out  receives a new result the caller frees with scv_result_free(). Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_query_eval(scv_query *query, int64_t now, scv_result **out);
+
+/** Free a result. NULL is a no-op. */
+SCV_API void scv_result_free(scv_result *result);
+
+/** Number of profiles in a result (0 for NULL). */
+SCV_API size_t scv_result_count(const scv_result *result);
+
+/** Whether a result holds a profile id (0 or 1). */
+SCV_API int scv_result_contains(const scv_result *result, scv_profile_id profile);
+
+/**
+ * Iterate a result in ascending id: pass 0 first, then the previous id.
+ * @return SCV_OK with *next set, SCV_ENOTFOUND after the last, SCV_EINVAL.
+ */
+SCV_API scv_status scv_result_next(const scv_result *result, scv_profile_id after,
+                                   scv_profile_id *next);
+
+/** Set operations for scv_result_combine(). */
+typedef enum scv_setop {
+    SCV_SET_AND = 0,    /**< in both */
+    SCV_SET_OR = 1,     /**< in either */
+    SCV_SET_ANDNOT = 2  /**< in the first, not in the second */
+} scv_setop;
+
+/**
+ * Combine two results (of the same engine or not) into a new one.
+ * @return SCV_OK, SCV_EINVAL (NULL, unknown op), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_result_combine(const scv_result *a, const scv_result *b, scv_setop op,
+                                      scv_result **out);
+
+/**
+ * The measure the RFM terms use (default "order_total"). Allowed at any time.
+ * @return SCV_OK, SCV_EINVAL, SCV_EUTF8, SCV_ETOOLONG, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_set_rfm_measure(scv_engine *engine, const char *name, size_t len);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Saved segments and personas                                                               */
+/* ---------------------------------------------------------------------------------------- */
+
+/** A saved segment: a named query with the membership of its last refresh. Opaque. */
+typedef struct scv_segment scv_segment;
+
+/**
+ * Define a segment. Its membership starts empty; the first refresh reports every match as
+ * entered. Must be freed before the engine.
+ * @return as scv_query_compile(), plus SCV_EINVAL for a bad name (1..SCV_MAX_NAME_LEN bytes
+ *         of UTF-8).
+ */
+SCV_API scv_status scv_segment_new(scv_engine *engine, const char *name, size_t name_len,
+                                   const char *query, size_t query_len, scv_segment **out,
+                                   size_t *err_offset);
+
+/** Free a segment. NULL is a no-op. */
+SCV_API void scv_segment_free(scv_segment *segment);
+
+/** The segment's name (not NUL-terminated; *len its length). */
+SCV_API const char *scv_segment_name(const scv_segment *segment, size_t *len);
+
+/**
+ * Re-evaluate at `now` and report who entered and who left since the last refresh — what an
+ * audience sync needs. A profile merged away since then has left (its id is no longer live);
+ * the profile it merged into is evaluated like any other. Either output may be NULL; the
+ * caller frees what it gets.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOMEM (membership unchanged).
+ */
+SCV_API scv_status scv_segment_refresh(scv_segment *segment, int64_t now, scv_result **entered,
+                                       scv_result **left);
+
+/** A copy of the membership as of the last refresh. @return SCV_OK, SCV_EINVAL, SCV_ENOMEM. */
+SCV_API scv_status scv_segment_members(const scv_segment *segment, scv_result **out);
+
+/** An ordered list of named segments; each profile gets the first it matches. Opaque. */
+typedef struct scv_personas scv_personas;
+
+/** Create an empty persona list for `engine` (free it before the engine).
+ *  @return SCV_OK, SCV_EINVAL, SCV_ENOMEM. */
+SCV_API scv_status scv_personas_new(scv_engine *engine, scv_personas **out);
+
+/** Free a persona list. NULL is a no-op. */
+SCV_API void scv_personas_free(scv_personas *personas);
+
+/**
+ * Append a persona (name and query); its index is the number of personas before it.
+ * @return as scv_segment_new().
+ */
+SCV_API scv_status scv_personas_add(scv_personas *personas, const char *name, size_t name_len,
+                                    const char *query, size_t query_len, size_t *err_offset);
+
+/**
+ * Assign every live profile the first persona whose query it matches at `now`.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOMEM (previous assignment kept).
+ */
+SCV_API scv_status scv_personas_assign(scv_personas *personas, int64_t now);
+
+/** Number of personas. */
+SCV_API uint32_t scv_personas_count(const scv_personas *personas);
+
+/** A persona's name (not NUL-terminated), or NULL for a bad index. */
+SCV_API const char *scv_personas_name(const scv_personas *personas, uint32_t index,
+                                      size_t *len);
+
+/** How many profiles the last assignment gave persona `index` (0 for a bad index). */
+SCV_API size_t scv_personas_size(const scv_personas *personas, uint32_t index);
+
+/**
+ * The persona the last assignment gave a profile.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no persona matched, or not assigned).
+ */
+SCV_API scv_status scv_personas_of(const scv_personas *personas, scv_profile_id profile,
+                                   uint32_t *index);
 
 #ifdef __cplusplus
 }

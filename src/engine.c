@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "resolve.h"
+#include "views.h"
 
 #include "util/utf8.h"
 
@@ -96,6 +97,10 @@ void scv_engine_free(scv_engine *e)
     scv__names_free(&mem, &e->sources);
     scv__names_free(&mem, &e->trait_names);
     scv__names_free(&mem, &e->measure_names);
+    scv__names_free(&mem, &e->channel_names);
+    SCV__VEC_FREE(&mem, e->trait_rule);
+    SCV__VEC_FREE(&mem, e->source_rank);
+    scv__views_free(e);
     scv__idtable_free(&mem, &e->ids);
     scv__records_free(&mem, &e->recs);
     scv__graph_free(&mem, &e->graph);
@@ -133,6 +138,8 @@ scv_status scv_engine_new(const scv_options *opts, scv_engine **out)
         e->retain = SCV_RETAIN_NONE;
     }
     scv__rules_init(&e->rules);
+    memcpy(e->rfm_measure, "order_total", 11);
+    e->rfm_measure_len = 11;
     e->ids.retain = e->retain >= SCV_RETAIN_NORMALIZED;
     e->recs.keep_raw = e->retain >= SCV_RETAIN_RAW;
 
@@ -490,6 +497,7 @@ scv_status scv_engine_block(scv_engine *e, scv_kind kind, const char *value, siz
         e->ids.state.data[v] = SCV_LINK_BLOCKED;
         if (a != SCV__NONE) scv__rebuild(e, &a, 1, SCV__NONE, NULL, 0);
         scv__recheck_generic_partners(e, v);
+        e->generation++;
     }
     return scv__engine_error(e, SCV_OK, "", -1);
 }

@@ -38,6 +38,7 @@ struct scv_engine {
     scv__names sources;
     scv__names trait_names;
     scv__names measure_names;
+    scv__names channel_names; /* consent channels */
 
     scv__idtable ids;
     scv__records recs;
@@ -53,6 +54,15 @@ struct scv_engine {
     SCV__VEC(uint32_t) scratch2; /* (profile id, oldest record) pairs during re-resolution */
 
     uint64_t merges, splits, generic_decisions;
+
+    /* Single customer views: derived, rebuilt lazily when `generation` moved on. */
+    uint64_t generation; /* advances with every change a view could see */
+    SCV__VEC(uint8_t) trait_rule;       /* by trait name id; default_trait_rule beyond */
+    uint8_t default_trait_rule;
+    SCV__VEC(uint32_t) source_rank;     /* by source: priority rank for survivorship */
+    char rfm_measure[SCV_MAX_NAME_LEN];
+    size_t rfm_measure_len;
+    struct scv__views *views; /* NULL until first needed */
 
     const char *errmsg;
     int64_t erroff;
@@ -75,12 +85,17 @@ typedef struct scv__rec_ident {
     uint32_t raw_off, raw_len;   /* raw value in buf */
 } scv__rec_ident;
 
-/* One trait or measure on a builder. */
+/* What a builder field is. */
+enum { SCV__FIELD_TRAIT, SCV__FIELD_MEASURE, SCV__FIELD_CONSENT };
+
+/* One trait, measure or consent decision on a builder. */
 typedef struct scv__rec_field {
     uint32_t name_off, name_len; /* in buf */
     uint32_t val_off, val_len;   /* trait value in buf */
-    double num;
-    int is_measure;
+    double num;                  /* measure */
+    int64_t ts;                  /* consent: when decided (SCV_NO_TIMESTAMP: the record's) */
+    int kind;                    /* SCV__FIELD_* */
+    int granted;                 /* consent */
 } scv__rec_field;
 
 struct scv_record {

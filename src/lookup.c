@@ -194,47 +194,6 @@ scv_status scv_engine_identifier_info(const scv_engine *e, scv_identifier_ref re
     return SCV_OK;
 }
 
-scv_status scv_profile_trait(const scv_engine *e, scv_profile_id profile, const char *name,
-                             size_t name_len, const char **value, size_t *value_len,
-                             scv_record_ref *from)
-{
-    if (e == NULL || value == NULL || value_len == NULL || (name == NULL && name_len > 0))
-        return SCV_EINVAL;
-    if (!scv__profiles_is_live(&e->prof, profile)) return SCV_ENOTFOUND;
-    uint32_t name_id = scv__names_find(&e->trait_names, name, name_len);
-    if (name_id == SCV__NONE) return SCV_ENOTFOUND;
-
-    uint32_t root = e->prof.root.data[profile], m = root, best = SCV__NONE;
-    const scv__field *best_f = NULL;
-    do {
-        const scv__rec *r = &e->recs.rec.data[m];
-        const scv__field *f = e->recs.fields.data + r->fields_off;
-        for (size_t i = 0; i < r->fields_n; i++) {
-            if (f[i].name != name_id || f[i].len == SCV__MEASURE || f[i].len == 0) continue;
-            /* Most recent wins; on equal time the later-ingested record. */
-            if (best == SCV__NONE || r->ts > e->recs.rec.data[best].ts ||
-                (r->ts == e->recs.rec.data[best].ts && m > best)) {
-                best = m;
-                best_f = &f[i];
-            }
-        }
-        m = e->graph.next[m];
-    } while (m != root);
-    if (best_f == NULL) return SCV_ENOTFOUND;
-    *value = e->recs.bytes.data + best_f->v.off;
-    *value_len = best_f->len;
-    if (from != NULL) *from = best + 1;
-    return SCV_OK;
-}
-
-scv_status scv_engine_trait_name(const scv_engine *e, size_t index, const char **name, size_t *name_len)
-{
-    if (e == NULL || name == NULL || name_len == NULL) return SCV_EINVAL;
-    if (index >= scv__names_count(&e->trait_names)) return SCV_ENOTFOUND;
-    *name = scv__names_get(&e->trait_names, (uint32_t)index, name_len);
-    return SCV_OK;
-}
-
 scv_status scv_record_identifiers(const scv_engine *e, scv_record_ref ref, scv_identifier_ref *out,
                                   uint8_t *states, size_t cap, size_t *count)
 {

@@ -152,9 +152,10 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
     return ok(r);
 }
 
-/* Shared by traits and measures: validate the name, find or make the field slot. */
-static scv_status field_slot(scv_record *r, const char *name, size_t name_len, size_t extra_bytes,
-                             scv__rec_field **out)
+/* Shared by traits, measures and consent: validate the name, find the field of that kind and
+ * name or make one. */
+static scv_status field_slot(scv_record *r, int kind, const char *name, size_t name_len,
+                             size_t extra_bytes, scv__rec_field **out)
 {
     int64_t bad;
     scv_status st;
@@ -167,7 +168,8 @@ static scv_status field_slot(scv_record *r, const char *name, size_t name_len, s
                          "field name is not valid UTF-8 or holds a NUL byte", bad);
     for (size_t i = 0; i < r->fields.len; i++) {
         scv__rec_field *f = &r->fields.data[i];
-        if (f->name_len == name_len && memcmp(r->buf.data + f->name_off, name, name_len) == 0) {
+        if (f->kind == kind && f->name_len == name_len &&
+            memcmp(r->buf.data + f->name_off, name, name_len) == 0) {
             if (SCV__VEC_RESERVE(&r->engine->mem, r->buf, extra_bytes) != SCV_OK)
                 return fail(r, SCV_ENOMEM, "out of memory", -1);
             *out = f;
@@ -181,6 +183,7 @@ static scv_status field_slot(scv_record *r, const char *name, size_t name_len, s
         return fail(r, SCV_ENOMEM, "out of memory", -1);
     scv__rec_field *f = &r->fields.data[r->fields.len++];
     memset(f, 0, sizeof *f);
+    f->kind = kind;
     f->name_len = (uint32_t)name_len;
     f->name_off = put(r, name, name_len);
     *out = f;
@@ -199,9 +202,8 @@ scv_status scv_record_add_trait(scv_record *r, const char *name, size_t name_len
         return text_fail(r, st, "trait value is NULL with a non-zero length",
                          "trait value is longer than SCV_MAX_TRAIT_LEN",
                          "trait value is not valid UTF-8 or holds a NUL byte", bad);
-    st = field_slot(r, name, name_len, value_len, &f);
+    st = field_slot(r, SCV__FIELD_TRAIT, name, name_len, value_len, &f);
     if (st != SCV_OK) return st;
-    f->is_measure = 0;
     f->val_len = (uint32_t)value_len;
     f->val_off = put(r, value, value_len);
     return ok(r);
@@ -213,10 +215,23 @@ scv_status scv_record_add_measure(scv_record *r, const char *name, size_t name_l
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
     if (!isfinite(value)) return fail(r, SCV_EINVAL, "measure is not a finite number", -1);
-    st = field_slot(r, name, name_len, 0, &f);
+    st = field_slot(r, SCV__FIELD_MEASURE, name, name_len, 0, &f);
     if (st != SCV_OK) return st;
-    f->is_measure = 1;
     f->num = value;
+    f->val_len = 0;
+    return ok(r);
+}
+
+scv_status scv_record_add_consent(scv_record *r, const char *channel, size_t len, int granted,
+                                  int64_t timestamp)
+{
+    scv__rec_field *f;
+    scv_status st;
+    if (r == NULL) return SCV_EINVAL;
+    st = field_slot(r, SCV__FIELD_CONSENT, channel, len, 0, &f);
+    if (st != SCV_OK) return st;
+    f->granted = granted != 0;
+    f->ts = timestamp;
     f->val_len = 0;
     return ok(r);
 }

@@ -81,7 +81,7 @@ scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n)
     scv__rec *rec = &r->rec.data[x];
     for (size_t i = 0; i < rec->fields_n; i++) {
         const scv__field *f = &r->fields.data[rec->fields_off + i];
-        if (f->len != SCV__MEASURE) r->garbage_bytes += f->len;
+        if (SCV__IS_TRAIT(f->len)) r->garbage_bytes += f->len;
     }
     if (n > rec->fields_cap) {
         rec->fields_off = (uint32_t)r->fields.len;

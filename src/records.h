@@ -20,8 +20,13 @@
 #include "idtable.h"
 #include "util/mem.h"
 
-/* A trait (len = value length, v.off into bytes) or a measure (len = SCV__MEASURE). */
+/* A trait (len = value length, v.off into bytes), a measure (len = SCV__MEASURE, v.num) or a
+ * consent decision (len = SCV__GRANTED or SCV__DENIED, v.off = the time as int64 bits; name
+ * is then a channel id). */
 #define SCV__MEASURE UINT32_MAX
+#define SCV__GRANTED (UINT32_MAX - 1)
+#define SCV__DENIED (UINT32_MAX - 2)
+#define SCV__IS_TRAIT(len) ((len) < SCV__DENIED)
 typedef struct scv__field {
     uint32_t name;
     uint32_t len;

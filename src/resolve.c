@@ -412,10 +412,14 @@ static void store_fields(scv_engine *e, uint32_t x, const scv_record *rec)
     for (size_t i = 0; i < rec->fields.len; i++) {
         const scv__rec_field *src = &rec->fields.data[i];
         const char *name = rec->buf.data + src->name_off;
-        if (src->is_measure) {
+        if (src->kind == SCV__FIELD_MEASURE) {
             f[i].name = scv__names_intern(&e->measure_names, name, src->name_len);
             f[i].len = SCV__MEASURE;
             f[i].v.num = src->num;
+        } else if (src->kind == SCV__FIELD_CONSENT) {
+            f[i].name = scv__names_intern(&e->channel_names, name, src->name_len);
+            f[i].len = src->granted ? SCV__GRANTED : SCV__DENIED;
+            f[i].v.off = (uint64_t)(src->ts == SCV_NO_TIMESTAMP ? rec->ts : src->ts);
         } else {
             f[i].name = scv__names_intern(&e->trait_names, name, src->name_len);
             f[i].len = src->val_len;
@@ -482,6 +486,8 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x)
     if ((st = scv__names_reserve(&e->mem, &e->trait_names, rec->fields.len, names_bytes)) != SCV_OK)
         return st;
     if ((st = scv__names_reserve(&e->mem, &e->measure_names, rec->fields.len, names_bytes)) != SCV_OK)
+        return st;
+    if ((st = scv__names_reserve(&e->mem, &e->channel_names, rec->fields.len, names_bytes)) != SCV_OK)
         return st;
     if ((st = scv__idtable_reserve(&e->mem, &e->ids, rec->n_idents, norm_bytes)) != SCV_OK) return st;
     if ((st = scv__records_reserve(&e->mem, &e->recs, is_new ? 1 : 0, rec->n_idents, rec->fields.len,
@@ -575,6 +581,7 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     for (size_t i = 0; i < n_lost; i++) relink_value(e, lost[i]);
 
 done:
+    e->generation++;
     if (profile != NULL) *profile = scv__profiles_of(&e->prof, scv__graph_find(&e->graph, x));
     return scv__engine_error(e, SCV_OK, "", -1);
 }

@@ -25,6 +25,7 @@ const char *scv_status_str(scv_status status)
     case SCV_ELIMIT: return "SCV_ELIMIT: capacity limit reached";
     case SCV_EBUFFER: return "SCV_EBUFFER: buffer too small";
     case SCV_ESTATE: return "SCV_ESTATE: invalid state for this call";
+    case SCV_ESYNTAX: return "SCV_ESYNTAX: query syntax error";
     }
     return "unknown status";
 }
