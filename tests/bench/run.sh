@@ -9,6 +9,10 @@ echo "== machine"
 echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 
 echo
+echo "== library micro-benchmarks (bench_engine, records in memory)"
+"$ENGINE" --records "${ENGINE_RECORDS:-1000000}"
+
+echo
 echo "== scv resolve end to end (median of 3), rules at their defaults"
 printf '%-10s %10s %12s %10s %12s\n' records seconds records/s "peak MiB" profiles
 for n in $sizes; do

@@ -1,0 +1,177 @@
+/*
+ * bench_engine.c — micro-benchmarks of the library itself (records already in memory):
+ *
+ *   bench_engine [--records N] [--people P]   (default 1,000,000 records, N/3 people)
+ *
+ * Prints: upsert throughput for 3-identifier records with the default rules; memory per
+ * record and per identifier (from the allocator hooks); identifier lookups per second; views
+ * build time; query compile time; evaluation time of a 4-clause query over every profile.
+ * Figures, not tests: run it by hand or through the `bench` target.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scv.h"
+
+static size_t live_bytes;
+
+static void *count_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    live_bytes += size;
+    return malloc(size);
+}
+
+static void *count_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
+{
+    (void)ctx;
+    void *q = realloc(p, new_size);
+    if (q != NULL) live_bytes = live_bytes - old_size + new_size;
+    return q;
+}
+
+static void count_free(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    live_bytes -= size;
+    free(p);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t rng = 1;
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+typedef struct {
+    char id[24], email[48], phone[32], cust[24];
+    int64_t ts;
+    double total;
+} row;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = 1000000, people = 0;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--records") == 0) n = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--people") == 0) people = strtoull(argv[++i], NULL, 10);
+    }
+    /* By default about three records per person: each record carries the person's e-mail,
+     * phone and customer id in messy spellings. */
+    if (people == 0) people = n / 3 + 1;
+    row *rows = malloc(n * sizeof *rows);
+    if (rows == NULL) return 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t p = rnd() % people;
+        snprintf(rows[i].id, sizeof rows[i].id, "r%zu", i);
+        snprintf(rows[i].email, sizeof rows[i].email, i % 2 ? " Person.%zu@Mail.DE" : "person.%zu@mail.de", p);
+        snprintf(rows[i].phone, sizeof rows[i].phone, i % 3 ? "030 %08zu" : "+49 30 %08zu", 20000000 + p);
+        snprintf(rows[i].cust, sizeof rows[i].cust, "C%zu", p);
+        rows[i].ts = 1700000000 + (int64_t)(rnd() % (400 * 86400));
+        rows[i].total = (double)(rnd() % 30000) / 100.0;
+    }
+
+    scv_allocator alc = {count_alloc, count_realloc, count_free, NULL};
+    scv_options *o;
+    scv_engine *e;
+    scv_record *r;
+    scv_options_new(&alc, &o);
+    scv_options_set_region(o, "DE", 2);
+    scv_options_set_hash_key(o, "bench", 5);
+    scv_engine_new(o, &e);
+    scv_options_free(o);
+    scv_record_new(e, &r);
+    size_t base = live_bytes;
+
+    double t0 = now_s();
+    for (size_t i = 0; i < n; i++) {
+        scv_record_reset(r, (scv_source)(i & 3), rows[i].id, strlen(rows[i].id));
+        scv_record_add_identifier(r, SCV_KIND_EMAIL, rows[i].email, strlen(rows[i].email));
+        scv_record_add_identifier(r, SCV_KIND_PHONE, rows[i].phone, strlen(rows[i].phone));
+        scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, rows[i].cust, strlen(rows[i].cust));
+        scv_record_set_timestamp(r, rows[i].ts);
+        if ((i & 3) == 3) scv_record_add_measure(r, "order_total", 11, rows[i].total);
+        scv_engine_upsert(e, r, NULL);
+    }
+    double t_ingest = now_s() - t0;
+    size_t bytes = live_bytes - base;
+    uint64_t records, idents, profiles;
+    scv_engine_stat(e, SCV_STAT_RECORDS, &records);
+    scv_engine_stat(e, SCV_STAT_IDENTIFIERS, &idents);
+    scv_engine_stat(e, SCV_STAT_PROFILES, &profiles);
+    printf("records               %12llu\n", (unsigned long long)records);
+    printf("profiles              %12llu\n", (unsigned long long)profiles);
+    printf("identifiers           %12llu\n", (unsigned long long)idents);
+    printf("upsert                %12.0f records/s  (%.2f s, 3 identifiers each, default rules)\n",
+           (double)n / t_ingest, t_ingest);
+    printf("memory                %12.1f bytes/record, %.1f bytes/identifier if records took 120 each\n",
+           (double)bytes / (double)records, ((double)bytes - 120.0 * (double)records) / (double)idents);
+    printf("memory, all           %12.1f MiB (allocator hooks)\n", (double)bytes / 1048576.0);
+
+    /* Identifier lookups: raw value -> profile. */
+    size_t lookups = n < 1000000 ? n : 1000000;
+    t0 = now_s();
+    size_t found = 0;
+    for (size_t i = 0; i < lookups; i++) {
+        scv_profile_id p;
+        found += scv_engine_identifier_profile(e, SCV_KIND_EMAIL, rows[i].email, strlen(rows[i].email), &p) == SCV_OK;
+    }
+    double t_lookup = now_s() - t0;
+    printf("lookup                %12.0f lookups/s (e-mail -> profile, %zu found)\n", (double)lookups / t_lookup, found);
+
+    /* Views, compile, evaluate. */
+    size_t before_views = live_bytes;
+    t0 = now_s();
+    double v;
+    scv_profile_measure(e, 1, "order_total", 11, SCV_AGG_SUM, 0, 0, &v);
+    double t_views = now_s() - t0;
+    printf("views build           %12.1f ms (%.1f bytes/profile)\n", t_views * 1e3,
+           (double)(live_bytes - before_views) / (double)profiles);
+    const char *text = "sum(order_total, 90d) > 100 and records >= 2 and has(email) and not seen(web)";
+    scv_query *q;
+    int reps = 200;
+    t0 = now_s();
+    for (int i = 0; i < reps; i++) {
+        scv_query_compile(e, text, strlen(text), &q, NULL);
+        if (i + 1 < reps) scv_query_free(q);
+    }
+    printf("query compile         %12.1f us\n", (now_s() - t0) / reps * 1e6);
+    double times[7];
+    size_t matched = 0;
+    for (int i = 0; i < 7; i++) {
+        scv_result *res;
+        t0 = now_s();
+        scv_query_eval(q, 1700000000 + 400 * 86400, &res);
+        times[i] = now_s() - t0;
+        matched = scv_result_count(res);
+        scv_result_free(res);
+    }
+    qsort(times, 7, sizeof *times, cmp_double);
+    printf("query eval (4 clauses)%12.1f ms median of 7 over %llu profiles (%zu match)\n", times[3] * 1e3,
+           (unsigned long long)profiles, matched);
+    scv_query_free(q);
+    scv_record_free(r);
+    scv_engine_free(e);
+    free(rows);
+    return 0;
+}
