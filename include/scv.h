@@ -101,7 +101,10 @@ typedef enum scv_status {
     SCV_EBUFFER = 9,   /**< the caller's buffer is too small; the size needed was reported */
     SCV_ESTATE = 10,   /**< the call is not valid in the object's state (e.g. upsert of a record
                             builder that has no source/record id yet) */
-    SCV_ESYNTAX = 11   /**< a query does not parse; the reason and byte offset say where */
+    SCV_ESYNTAX = 11,  /**< a query does not parse; the reason and byte offset say where */
+    SCV_EEXPIRED = 12, /**< the change history asked for is no longer held */
+    SCV_ECORRUPT = 13, /**< a snapshot is truncated, corrupted or not a snapshot */
+    SCV_EVERSION = 14  /**< a snapshot of a format version this library cannot read */
 } scv_status;
 
 /**
@@ -193,6 +196,13 @@ SCV_API scv_status scv_options_set_hash_key(scv_options *opts, const void *key, 
  *         the built-in table).
  */
 SCV_API scv_status scv_options_set_region(scv_options *opts, const char *code, size_t len);
+
+/**
+ * How many change events (scv_engine_changes_since) the engine keeps: a ring of `events`
+ * entries (24 bytes each) allocated with the engine; 0 keeps none. Default 65536.
+ * @return SCV_OK, SCV_EINVAL (opts NULL, events > 2^28).
+ */
+SCV_API scv_status scv_options_set_change_capacity(scv_options *opts, size_t events);
 
 /** Set what is kept besides hashes (scv_retain). @return SCV_OK, SCV_EINVAL. */
 SCV_API scv_status scv_options_set_retain(scv_options *opts, scv_retain retain);
@@ -354,7 +364,8 @@ typedef enum scv_link {
     SCV_LINK_ASIDE_LIMIT = 1, /**< set aside on this record: linking would break a kind limit */
     SCV_LINK_ASIDE_SIZE = 2,  /**< set aside on this record: linking would break a size guard */
     SCV_LINK_BLOCKED = 3,     /**< the value is blocked (default list or scv_engine_block()) */
-    SCV_LINK_GENERIC = 4      /**< the value is generic (shared by too many customers) */
+    SCV_LINK_GENERIC = 4,     /**< the value is generic (shared by too many customers) */
+    SCV_LINK_SUPPRESSED = 5   /**< the value is on the suppression list (erased person) */
 } scv_link;
 
 /**
@@ -954,6 +965,90 @@ SCV_API size_t scv_personas_size(const scv_personas *personas, uint32_t index);
  */
 SCV_API scv_status scv_personas_of(const scv_personas *personas, scv_profile_id profile,
                                    uint32_t *index);
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* Lifecycle and privacy: delete, erase, suppression, change feed                            */
+/* ---------------------------------------------------------------------------------------- */
+
+/**
+ * Delete a stored record. Its profile is re-resolved from the remaining records and may
+ * split (the part holding the oldest record keeps the id); a profile left without records
+ * is deleted (its id, and ids merged into it, stop resolving).
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no such record: nothing changed), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_delete(scv_engine *engine, scv_source source,
+                                     const char *record_id, size_t len);
+
+/**
+ * Erase a person (GDPR art. 17): every record of the live profile `profile` (a merged-away id
+ * is followed to its survivor) is deleted, the bytes of its record ids, traits, raw and
+ * normalized values are overwritten in engine memory, and its identifiers' hashes go on the
+ * suppression list — except blocked and generic values, which are not the person's. A later
+ * record carrying a suppressed identifier has it dropped (not stored, links nothing), so a
+ * replay of old data cannot rebuild the person.
+ * @param records, identifiers  receive how many records were deleted and identifiers
+ *                              suppressed; may be NULL.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (no such profile), SCV_ENOMEM (nothing changed).
+ */
+SCV_API scv_status scv_engine_erase(scv_engine *engine, scv_profile_id profile, size_t *records,
+                                    size_t *identifiers);
+
+/**
+ * Put an identifier (raw value, normalized as on ingest) on the suppression list. Records
+ * that already carry it keep it as a non-linking value (SCV_LINK_SUPPRESSED) and their
+ * profiles are re-resolved; later records drop it.
+ * @return SCV_OK (also when already suppressed), SCV_EINVAL, SCV_EUTF8, SCV_ETOOLONG,
+ *         SCV_EREJECTED, SCV_ENOTFOUND (kind), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_suppress(scv_engine *engine, scv_kind kind, const char *value,
+                                       size_t len);
+
+/** Suppress by hash (as scv_engine_hash() gives), for hosts that keep only hashes. */
+SCV_API scv_status scv_engine_suppress_hash(scv_engine *engine, scv_kind kind,
+                                            const uint8_t hash[SCV_HASH_SIZE]);
+
+/**
+ * Take an identifier off the suppression list (by hash); it links again for records that
+ * arrive later. @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (not suppressed).
+ */
+SCV_API scv_status scv_engine_unsuppress_hash(scv_engine *engine, scv_kind kind,
+                                              const uint8_t hash[SCV_HASH_SIZE]);
+
+/** Number of identifiers on the suppression list. */
+SCV_API size_t scv_engine_suppressed_count(const scv_engine *engine);
+
+/** What happened to a profile, in the change feed. Numbers are pinned. */
+typedef enum scv_change {
+    SCV_CHANGE_CREATED = 0, /**< a new profile (profile) */
+    SCV_CHANGE_MERGED = 1,  /**< `other` merged into `profile`, which survives */
+    SCV_CHANGE_SPLIT = 2,   /**< `other` was split off `profile` under a new id */
+    SCV_CHANGE_UPDATED = 3, /**< `profile` gained, lost or changed records */
+    SCV_CHANGE_DELETED = 4  /**< `profile` lost its last record */
+} scv_change;
+
+/**
+ * Receives one change: its sequence number, what happened, the profiles, and the record that
+ * caused it (source and record id; the id is empty (len 0) when the change came from a call
+ * without a record, such as scv_engine_block, or the record has been erased since). Return
+ * 0 to continue, non-zero to stop. The callback must not call into the engine.
+ */
+typedef int (*scv_change_fn)(void *ctx, uint64_t seq, scv_change change, scv_profile_id profile,
+                             scv_profile_id other, scv_source source, const char *record_id,
+                             size_t len);
+
+/** The sequence number of the newest change (0 before any). Every mutation adds changes. */
+SCV_API uint64_t scv_engine_sequence(const scv_engine *engine);
+
+/**
+ * Report, in order, every change with a sequence number greater than `after`. The engine
+ * keeps the newest changes only (scv_options_set_change_capacity): when changes after `after`
+ * have been dropped, nothing is reported and SCV_EEXPIRED is returned — resynchronise from a
+ * full export (e.g. iterate the profiles) and continue from scv_engine_sequence().
+ * @return SCV_OK, SCV_EINVAL (NULL engine or fn), SCV_EEXPIRED.
+ */
+SCV_API scv_status scv_engine_changes_since(const scv_engine *engine, uint64_t after,
+                                            scv_change_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

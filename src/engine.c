@@ -23,6 +23,7 @@ scv_status scv_options_new(const scv_allocator *alc, scv_options **out)
     memset(o, 0, sizeof *o);
     o->mem = mem;
     o->retain = SCV_RETAIN_NONE;
+    o->change_capacity = 65536;
     *out = o;
     return SCV_OK;
 }
@@ -57,6 +58,13 @@ scv_status scv_options_set_region(scv_options *opts, const char *code, size_t le
     r = scv__region_by_iso(code, len);
     if (r == NULL) return SCV_ENOTFOUND;
     opts->region = r;
+    return SCV_OK;
+}
+
+scv_status scv_options_set_change_capacity(scv_options *opts, size_t events)
+{
+    if (opts == NULL || events > ((size_t)1 << 28)) return SCV_EINVAL;
+    opts->change_capacity = events;
     return SCV_OK;
 }
 
@@ -101,6 +109,7 @@ void scv_engine_free(scv_engine *e)
     SCV__VEC_FREE(&mem, e->trait_rule);
     SCV__VEC_FREE(&mem, e->source_rank);
     scv__views_free(e);
+    scv__feed_free(&mem, &e->feed);
     scv__idtable_free(&mem, &e->ids);
     scv__records_free(&mem, &e->recs);
     scv__graph_free(&mem, &e->graph);
@@ -128,6 +137,11 @@ scv_status scv_engine_new(const scv_options *opts, scv_engine **out)
     e->mem = mem;
     e->errmsg = "";
     e->erroff = -1;
+    e->trigger = SCV__NONE;
+    if (scv__feed_init(&mem, &e->feed, opts != NULL ? opts->change_capacity : 65536) != SCV_OK) {
+        scv__free(&mem, e, sizeof *e);
+        return SCV_ENOMEM;
+    }
     if (opts != NULL) {
         scv__hasher_init(&e->hasher, opts->key, opts->key_len);
         e->region = opts->region;

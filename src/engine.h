@@ -13,12 +13,14 @@
 #include "names.h"
 #include "normalize.h"
 #include "profiles.h"
+#include "feed.h"
 #include "records.h"
 #include "rules.h"
 #include "util/mem.h"
 
 struct scv_options {
     scv__mem mem;
+    size_t change_capacity;
     unsigned char *key;
     size_t key_len;
     const scv__region *region;
@@ -54,6 +56,10 @@ struct scv_engine {
     SCV__VEC(uint32_t) scratch2; /* (profile id, oldest record) pairs during re-resolution */
 
     uint64_t merges, splits, generic_decisions;
+
+    scv__feed feed;
+    uint32_t trigger;     /* record causing the changes being made, or SCV__NONE */
+    size_t live_records;  /* records not deleted */
 
     /* Single customer views: derived, rebuilt lazily when `generation` moved on. */
     uint64_t generation; /* advances with every change a view could see */

@@ -7,7 +7,7 @@
 
 size_t scv_engine_record_count(const scv_engine *e)
 {
-    return e == NULL ? 0 : e->recs.rec.len;
+    return e == NULL ? 0 : e->live_records;
 }
 
 size_t scv_engine_profile_count(const scv_engine *e)
@@ -23,7 +23,7 @@ size_t scv_engine_identifier_count(const scv_engine *e)
 /* Record ref <-> index. */
 static int record_index(const scv_engine *e, scv_record_ref ref, uint32_t *x)
 {
-    if (ref == 0 || ref > e->recs.rec.len) return 0;
+    if (ref == 0 || ref > e->recs.rec.len || e->recs.rec.data[ref - 1].dead) return 0;
     *x = ref - 1;
     return 1;
 }
@@ -43,9 +43,12 @@ scv_status scv_engine_record_find(const scv_engine *e, scv_source source, const 
 scv_status scv_engine_record_next(const scv_engine *e, scv_record_ref after, scv_record_ref *next)
 {
     if (e == NULL || next == NULL) return SCV_EINVAL;
-    if (after >= e->recs.rec.len) return SCV_ENOTFOUND;
-    *next = after + 1;
-    return SCV_OK;
+    for (size_t x = after; x < e->recs.rec.len; x++) {
+        if (e->recs.rec.data[x].dead) continue;
+        *next = (scv_record_ref)x + 1;
+        return SCV_OK;
+    }
+    return SCV_ENOTFOUND;
 }
 
 scv_status scv_engine_record_info(const scv_engine *e, scv_record_ref ref, scv_source *source,
@@ -285,10 +288,10 @@ scv_status scv_profile_unlinked(const scv_engine *e, scv_profile_id profile, scv
 }
 
 /* Occurrences (record, identifier) in each state, and values carried in each state. */
-static void count_states(const scv_engine *e, uint64_t slots_in[5], uint64_t values_in[5])
+static void count_states(const scv_engine *e, uint64_t slots_in[6], uint64_t values_in[6])
 {
-    memset(slots_in, 0, 5 * sizeof *slots_in);
-    memset(values_in, 0, 5 * sizeof *values_in);
+    memset(slots_in, 0, 6 * sizeof *slots_in);
+    memset(values_in, 0, 6 * sizeof *values_in);
     for (size_t x = 0; x < e->recs.rec.len; x++) {
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, (uint32_t)x, &k);
@@ -300,10 +303,10 @@ static void count_states(const scv_engine *e, uint64_t slots_in[5], uint64_t val
 
 scv_status scv_engine_stat(const scv_engine *e, scv_stat which, uint64_t *value)
 {
-    uint64_t slots_in[5], values_in[5];
+    uint64_t slots_in[6], values_in[6];
     if (e == NULL || value == NULL) return SCV_EINVAL;
     switch (which) {
-    case SCV_STAT_RECORDS: *value = e->recs.rec.len; return SCV_OK;
+    case SCV_STAT_RECORDS: *value = e->live_records; return SCV_OK;
     case SCV_STAT_PROFILES: *value = e->prof.live; return SCV_OK;
     case SCV_STAT_IDENTIFIERS: *value = e->ids.live; return SCV_OK;
     case SCV_STAT_MERGES: *value = e->merges; return SCV_OK;

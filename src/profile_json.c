@@ -18,7 +18,7 @@
  * is "linked", "set_aside_limit", "set_aside_size", "blocked" or "generic" (the unlinked ones
  * come from scv_profile_unlinked; a value that links on one record and not on another is
  * "linked"). A number prints as an integer when it is one and below 2^53 in magnitude, else
- * with 17 significant digits. Strings are escaped as RFC 8259 asks ('"', '\', bytes below
+ * with the fewest significant digits (at most 17) that read back as the same double. Strings are escaped as RFC 8259 asks ('"', '\', bytes below
  * 0x20 as \u00XX); other UTF-8 passes through.
  *
  * One pass both sizes and writes: the writer counts every byte and copies only while the
@@ -26,6 +26,7 @@
  */
 #include <float.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scv.h"
@@ -111,15 +112,18 @@ static void jw_time(jw *w, int64_t t)
     }
 }
 
-/* A finite double: integral values below 2^53 as integers, others with %.17g. The locale's
- * decimal point (whatever snprintf wrote that is not a digit, sign or exponent) becomes '.'. */
+/* A finite double: integral values below 2^53 as integers, others with the fewest significant
+ * digits (15, 16 or 17) that read back as the same double, so 208.9 rather than
+ * 208.90000000000001. snprintf and strtod agree on the locale's decimal point; what snprintf
+ * wrote that is not a digit, sign or exponent then becomes '.'. */
 static void jw_num(jw *w, double x)
 {
     char tmp[40];
     char out[40];
     size_t n = 0;
     int k;
-    int got;
+    int got = 0;
+    int prec;
     if (x != x || x > DBL_MAX || x < -DBL_MAX) {
         jw_lit(w, "null"); /* not finite: cannot come from the engine, never invalid JSON */
         return;
@@ -128,7 +132,10 @@ static void jw_num(jw *w, double x)
         jw_i64(w, (int64_t)x);
         return;
     }
-    got = snprintf(tmp, sizeof tmp, "%.17g", x);
+    for (prec = 15; prec <= 17; prec++) {
+        got = snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+        if (got > 0 && (size_t)got < sizeof tmp && strtod(tmp, NULL) == x) break;
+    }
     if (got < 0) got = 0;
     if ((size_t)got >= sizeof tmp) got = (int)sizeof tmp - 1;
     for (k = 0; k < got; k++) {

@@ -56,3 +56,10 @@ uint32_t scv__profiles_canonical(const scv__profiles *p, uint32_t id)
     }
     return id;
 }
+
+void scv__profiles_kill(scv__profiles *p, uint32_t id)
+{
+    p->root.data[id] = SCV__NONE;
+    p->merged.data[id] = 0;
+    p->live--;
+}

@@ -48,6 +48,9 @@ static inline uint32_t scv__profiles_of(const scv__profiles *p, uint32_t root)
 /* Record that `gone` merged into `survivor`; `gone` stops being live. */
 void scv__profiles_merge(scv__profiles *p, uint32_t gone, uint32_t survivor);
 
+/* A live id loses its last record: it stops being live and resolves to nothing. */
+void scv__profiles_kill(scv__profiles *p, uint32_t id);
+
 /* The live id that `id` resolves to; 0 when id was never issued or resolves to nothing. */
 uint32_t scv__profiles_canonical(const scv__profiles *p, uint32_t id);
 

@@ -45,6 +45,7 @@ typedef struct scv__rec {
     uint16_t source;
     uint16_t fields_n, fields_cap;
     uint8_t ids_n, ids_cap;
+    uint8_t dead; /* deleted: kept as an empty slot so record refs stay stable */
 } scv__rec;
 
 typedef struct scv__records {

@@ -13,6 +13,8 @@
  * scratch) and only then mutates, so an allocation failure leaves the engine untouched. */
 #include "resolve.h"
 
+#include "feed.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,10 +34,11 @@ static uint32_t unite(scv_engine *e, uint32_t ra, uint32_t rb)
     e->icount.data[root] += e->icount.data[other];
     for (uint32_t s = 0; s < e->rules.n_limited; s++) kcounts(e, root)[s] += kcounts(e, other)[s];
     if (pa != 0 && pb != 0) {
-        uint32_t survivor = pa < pb ? pa : pb;
-        scv__profiles_merge(&e->prof, pa < pb ? pb : pa, survivor);
+        uint32_t survivor = pa < pb ? pa : pb, gone = pa < pb ? pb : pa;
+        scv__profiles_merge(&e->prof, gone, survivor);
         scv__profiles_attach(&e->prof, survivor, root);
         e->merges++;
+        scv__feed_emit(&e->feed, SCV_CHANGE_MERGED, survivor, gone, e->trigger);
     } else if (pa != 0 || pb != 0) {
         scv__profiles_attach(&e->prof, pa != 0 ? pa : pb, root);
     } else {
@@ -149,7 +152,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static int cmp_pair(const void *a, const void *b)
 {
-    return cmp_u32(a, b); /* pairs sort by their first element, the profile id */
+    return cmp_u32(a, b); /* pairs sort by their first element */
 }
 
 /* Give the component rooted at r the profile id `pid`, merging with the id it has. */
@@ -162,9 +165,11 @@ static void give_id(scv_engine *e, uint32_t r, uint32_t pid)
         scv__profiles_merge(&e->prof, cur, pid);
         scv__profiles_attach(&e->prof, pid, r);
         e->merges++;
+        scv__feed_emit(&e->feed, SCV_CHANGE_MERGED, pid, cur, e->trigger);
     } else if (pid != cur) {
         scv__profiles_merge(&e->prof, pid, cur);
         e->merges++;
+        scv__feed_emit(&e->feed, SCV_CHANGE_MERGED, cur, pid, e->trigger);
     }
 }
 
@@ -176,34 +181,41 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
     uint32_t *members = e->scratch.data, *pairs = e->scratch2.data;
     size_t n = 0, n_pairs = 0;
 
-    /* Members of the distinct components, and each component's id with its oldest record.
-     * A component's of_root is cleared once listed: that both de-duplicates roots and marks
-     * the anchors to forget below. */
+    /* Members of the distinct components as (record, the profile id it had), and each
+     * component's id with its oldest live record. A component's of_root is cleared once
+     * listed: that both de-duplicates roots and marks the anchors to forget below. */
     for (size_t i = 0; i < n_roots; i++) {
         uint32_t r = scv__graph_find(g, roots[i]);
         uint32_t pid = scv__profiles_of(&e->prof, r);
         if (pid == 0 && r != x) continue; /* listed already */
-        uint32_t m = r, oldest = r;
+        uint32_t m = r, oldest = SCV__NONE;
         do {
-            members[n++] = m;
-            if (m < oldest) oldest = m;
+            members[2 * n] = m;
+            members[2 * n + 1] = pid;
+            n++;
+            if (!e->recs.rec.data[m].dead && m < oldest) oldest = m;
             m = g->next[m];
         } while (m != r);
-        if (pid != 0) {
-            pairs[2 * n_pairs] = pid;
-            pairs[2 * n_pairs + 1] = oldest;
-            n_pairs++;
-            e->prof.of_root.data[r] = 0;
+        if (pid == 0) continue;
+        e->prof.of_root.data[r] = 0;
+        if (oldest == SCV__NONE) { /* no record left: the profile is gone */
+            scv__profiles_kill(&e->prof, pid);
+            scv__feed_emit(&e->feed, SCV_CHANGE_DELETED, pid, 0, e->trigger);
+            continue;
         }
+        pairs[2 * n_pairs] = pid;
+        pairs[2 * n_pairs + 1] = oldest;
+        n_pairs++;
     }
-    qsort(members, n, sizeof *members, cmp_u32);
+    qsort(members, n, 2 * sizeof *members, cmp_pair);
     qsort(pairs, n_pairs, 2 * sizeof *pairs, cmp_pair);
 
     /* Forget the links made inside these components. */
     for (size_t i = 0; i < n; i++) {
+        uint32_t m = members[2 * i];
         size_t k;
-        const uint32_t *slots = scv__records_ids(&e->recs, members[i], &k);
-        if (members[i] == x && old != NULL) {
+        const uint32_t *slots = scv__records_ids(&e->recs, m, &k);
+        if (m == x && old != NULL) {
             slots = old;
             k = n_old;
         }
@@ -214,7 +226,7 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
         }
     }
     for (size_t i = 0; i < n; i++) {
-        uint32_t m = members[i];
+        uint32_t m = members[2 * i];
         size_t k;
         uint32_t *slots = e->recs.ids.data + e->recs.rec.data[m].ids_off;
         k = e->recs.rec.data[m].ids_n;
@@ -226,16 +238,27 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
     }
 
     /* Link again, oldest record first. */
-    for (size_t i = 0; i < n; i++) link_record(e, members[i]);
+    for (size_t i = 0; i < n; i++)
+        if (!e->recs.rec.data[members[2 * i]].dead) link_record(e, members[2 * i]);
 
     /* Old ids go to the parts holding their oldest records; other parts get new ids. */
-    for (size_t i = 0; i < n_pairs; i++)
-        give_id(e, scv__graph_find(g, pairs[2 * i + 1]), pairs[2 * i]);
+    for (size_t i = 0; i < n_pairs; i++) {
+        uint32_t r = scv__graph_find(g, pairs[2 * i + 1]);
+        give_id(e, r, pairs[2 * i]);
+        scv__feed_emit(&e->feed, SCV_CHANGE_UPDATED, scv__profiles_of(&e->prof, r), 0, e->trigger);
+    }
     for (size_t i = 0; i < n; i++) {
-        uint32_t r = scv__graph_find(g, members[i]);
+        uint32_t m = members[2 * i], had = members[2 * i + 1];
+        if (e->recs.rec.data[m].dead) continue;
+        uint32_t r = scv__graph_find(g, m);
         if (scv__profiles_of(&e->prof, r) != 0) continue;
-        (void)scv__profiles_issue(&e->prof, r);
-        if (members[i] != x || old != NULL) e->splits++;
+        uint32_t pid = scv__profiles_issue(&e->prof, r);
+        if (had != 0) {
+            e->splits++;
+            scv__feed_emit(&e->feed, SCV_CHANGE_SPLIT, had, pid, e->trigger);
+        } else {
+            scv__feed_emit(&e->feed, SCV_CHANGE_CREATED, pid, 0, e->trigger);
+        }
     }
 }
 
@@ -428,16 +451,18 @@ static void store_fields(scv_engine *e, uint32_t x, const scv_record *rec)
     }
 }
 
-/* Store identifier slots (and raw values) on record x (room reserved). */
-static void store_ids(scv_engine *e, uint32_t x, const scv_record *rec, const uint32_t *slots_in)
+/* Store identifier slots on record x (room reserved); slot i is the builder's identifier
+ * from[i], whose raw value is kept when raw values are. */
+static void store_ids(scv_engine *e, uint32_t x, const scv_record *rec, const uint32_t *slots_in,
+                      const uint8_t *from, size_t n)
 {
     scv__records *rs = &e->recs;
-    uint32_t *slots = scv__records_ids_slot(rs, x, rec->n_idents);
-    if (rec->n_idents > 0) memcpy(slots, slots_in, rec->n_idents * sizeof *slots);
+    uint32_t *slots = scv__records_ids_slot(rs, x, n);
+    if (n > 0) memcpy(slots, slots_in, n * sizeof *slots);
     if (rs->keep_raw) {
         scv__span *raw = rs->raw.data + rs->rec.data[x].ids_off;
-        for (size_t i = 0; i < rec->n_idents; i++) {
-            const scv__rec_ident *id = &rec->idents[i];
+        for (size_t i = 0; i < n; i++) {
+            const scv__rec_ident *id = &rec->idents[from[i]];
             raw[i].off = scv__records_put_bytes(rs, rec->buf.data + id->raw_off, id->raw_len);
             raw[i].len = id->raw_len;
         }
@@ -504,7 +529,7 @@ scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t mem
     if ((st = scv__profiles_reserve(&e->mem, &e->prof, members, new_records)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(&e->mem, e->icount, new_records)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(&e->mem, e->kcount, new_records * stride)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, members)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, 2 * members)) != SCV_OK) return st;
     return SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * members);
 }
 
@@ -527,17 +552,25 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     if (st == SCV_ELIMIT) return scv__engine_error(e, st, "the engine is full (records or identifiers)", -1);
     if (st != SCV_OK) return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
 
-    /* Nothing below can fail. */
+    /* Nothing below can fail. Suppressed identifiers are dropped: not stored at all. */
+    uint8_t from[SCV_MAX_IDENTIFIERS];
+    size_t n_ids = 0;
+    e->trigger = x;
     for (size_t i = 0; i < rec->n_idents; i++) {
         const scv__rec_ident *id = &rec->idents[i];
         int added;
         uint8_t state = id->placeholder && e->rules.default_blocklist ? SCV_LINK_BLOCKED : SCV_LINK;
-        slots[i] = scv__idtable_intern(&e->ids, id->hash, (uint8_t)id->kind, state,
-                                       rec->buf.data + id->norm_off, id->norm_len, &added);
+        uint32_t v = scv__idtable_find(&e->ids, id->hash);
+        if (v != SCV__NONE && e->ids.state.data[v] == SCV_LINK_SUPPRESSED) continue;
+        from[n_ids] = (uint8_t)i;
+        slots[n_ids++] = scv__idtable_intern(&e->ids, id->hash, (uint8_t)id->kind, state,
+                                             rec->buf.data + id->norm_off, id->norm_len, &added);
     }
 
     if (is_new) {
         x = scv__records_append(&e->recs, rec->key, (uint16_t)rec->source, rec->id, rec->id_len);
+        e->trigger = x;
+        e->live_records++;
         (void)scv__graph_add(&e->graph);
         scv__profiles_add_record(&e->prof);
         e->icount.data[e->icount.len++] = 0;
@@ -549,22 +582,28 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     }
     store_fields(e, x, rec);
 
-    int same = !is_new && n_old == rec->n_idents;
-    for (size_t i = 0; same && i < rec->n_idents; i++) same = has_id(old, n_old, slots[i]);
+    int same = !is_new && n_old == n_ids;
+    for (size_t i = 0; same && i < n_ids; i++) same = has_id(old, n_old, slots[i]);
     if (same) {
         /* Same identifiers: links and set-aside decisions stay as they are. */
-        memcpy(slots, old, n_old * sizeof *old);
+        for (size_t i = 0; i < n_ids; i++)
+            for (size_t j = 0; j < n_old; j++)
+                if (SCV__SLOT_ID(old[j]) == slots[i]) slots[i] = old[j];
     }
-    store_ids(e, x, rec, slots);
+    store_ids(e, x, rec, slots, from, n_ids);
     postings_add(e, x);
-    if (same) goto done;
+    if (same) {
+        scv__feed_emit(&e->feed, SCV_CHANGE_UPDATED, scv__profiles_of(&e->prof, scv__graph_find(&e->graph, x)),
+                       0, x);
+        goto done;
+    }
 
     /* The generic rule, for values this record dropped and values it carries. */
     for (size_t i = 0; i < n_old; i++) {
         uint32_t v = SCV__SLOT_ID(old[i]);
-        if (!has_id(slots, rec->n_idents, v) && check_generic_loss(e, v)) lost[n_lost++] = v;
+        if (!has_id(slots, n_ids, v) && check_generic_loss(e, v)) lost[n_lost++] = v;
     }
-    for (size_t i = 0; i < rec->n_idents; i++) {
+    for (size_t i = 0; i < n_ids; i++) {
         uint32_t v = SCV__SLOT_ID(slots[i]);
         uint32_t a = e->ids.anchor.data[v];
         if (check_generic_gain(e, x, v) && a != SCV__NONE) roots[n_roots++] = a;
@@ -572,8 +611,11 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
 
     if (is_new && n_roots == 0) {
         link_record(e, x);
-        uint32_t r = scv__graph_find(&e->graph, x);
-        if (scv__profiles_of(&e->prof, r) == 0) (void)scv__profiles_issue(&e->prof, r);
+        uint32_t r = scv__graph_find(&e->graph, x), pid = scv__profiles_of(&e->prof, r);
+        if (pid == 0)
+            scv__feed_emit(&e->feed, SCV_CHANGE_CREATED, scv__profiles_issue(&e->prof, r), 0, x);
+        else
+            scv__feed_emit(&e->feed, SCV_CHANGE_UPDATED, pid, 0, x);
     } else {
         roots[n_roots++] = x;
         scv__rebuild(e, roots, n_roots, x, is_new ? NULL : old, n_old);
@@ -581,7 +623,63 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     for (size_t i = 0; i < n_lost; i++) relink_value(e, lost[i]);
 
 done:
+    e->trigger = SCV__NONE;
     e->generation++;
     if (profile != NULL) *profile = scv__profiles_of(&e->prof, scv__graph_find(&e->graph, x));
     return scv__engine_error(e, SCV_OK, "", -1);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Delete                                                                                     */
+
+scv_status scv__reserve_delete(scv_engine *e, uint32_t x)
+{
+    return scv__reserve_resolution(e, 0, e->graph.size[scv__graph_root(&e->graph, x)]);
+}
+
+/* Overwrite the bytes record x keeps: record id, trait values, raw values. */
+static void wipe_record(scv_engine *e, uint32_t x)
+{
+    scv__records *rs = &e->recs;
+    scv__rec *r = &rs->rec.data[x];
+    memset(rs->bytes.data + r->id_off, 0, r->id_len);
+    r->id_len = 0;
+    scv__field *f = rs->fields.data + r->fields_off;
+    for (size_t i = 0; i < r->fields_n; i++) {
+        if (SCV__IS_TRAIT(f[i].len)) memset(rs->bytes.data + f[i].v.off, 0, f[i].len);
+        memset(&f[i], 0, sizeof f[i]);
+    }
+    if (rs->keep_raw) {
+        scv__span *raw = rs->raw.data + r->ids_off;
+        for (size_t i = 0; i < r->ids_n; i++) memset(rs->bytes.data + raw[i].off, 0, raw[i].len);
+    }
+    r->ts = 0;
+}
+
+void scv__delete_record(scv_engine *e, uint32_t x, int wipe)
+{
+    uint32_t old[SCV_MAX_IDENTIFIERS], lost[SCV_MAX_IDENTIFIERS];
+    size_t n_old, n_lost = 0;
+    scv__rec *r = &e->recs.rec.data[x];
+    const uint32_t *cur = scv__records_ids(&e->recs, x, &n_old);
+    memcpy(old, cur, n_old * sizeof *old);
+    e->trigger = x;
+    postings_remove(e, x);
+    scv__htab_remove(&e->recs.index, e->recs.keys.data, e->recs.keys.data[x]);
+    if (wipe) wipe_record(e, x);
+    r->ids_n = 0;
+    r->fields_n = 0;
+    r->dead = 1;
+    e->live_records--;
+    for (size_t i = 0; i < n_old; i++)
+        if (check_generic_loss(e, SCV__SLOT_ID(old[i]))) lost[n_lost++] = SCV__SLOT_ID(old[i]);
+    scv__rebuild(e, &x, 1, x, old, n_old);
+    for (size_t i = 0; i < n_lost; i++) relink_value(e, lost[i]);
+    e->trigger = SCV__NONE;
+    e->generation++;
+}
+
+void scv__relink_value(scv_engine *e, uint32_t v)
+{
+    relink_value(e, v);
 }

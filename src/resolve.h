@@ -22,4 +22,14 @@ int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partne
 /* w stopped counting as a partner (blocked): re-decide the generic values seen with it. */
 void scv__recheck_generic_partners(scv_engine *e, uint32_t w);
 
+/* Room for deleting record x. */
+scv_status scv__reserve_delete(scv_engine *e, uint32_t x);
+
+/* Delete live record x (room reserved): out of its postings and the key index, its profile
+ * rebuilt; with `wipe` its bytes are overwritten too (erasure). */
+void scv__delete_record(scv_engine *e, uint32_t x, int wipe);
+
+/* Value v links again (no longer suppressed, blocked or generic): link its carriers. */
+void scv__relink_value(scv_engine *e, uint32_t v);
+
 #endif

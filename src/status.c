@@ -26,6 +26,9 @@ const char *scv_status_str(scv_status status)
     case SCV_EBUFFER: return "SCV_EBUFFER: buffer too small";
     case SCV_ESTATE: return "SCV_ESTATE: invalid state for this call";
     case SCV_ESYNTAX: return "SCV_ESYNTAX: query syntax error";
+    case SCV_EEXPIRED: return "SCV_EEXPIRED: change history no longer held";
+    case SCV_ECORRUPT: return "SCV_ECORRUPT: corrupt or truncated snapshot";
+    case SCV_EVERSION: return "SCV_EVERSION: unsupported snapshot version";
     }
     return "unknown status";
 }

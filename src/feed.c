@@ -1,0 +1,35 @@
+/* feed.c — see feed.h. */
+#include "feed.h"
+
+scv_status scv__feed_init(const scv__mem *m, scv__feed *f, size_t cap)
+{
+    f->cap = cap;
+    f->last_seq = 0;
+    f->ring = NULL;
+    if (cap == 0) return SCV_OK;
+    f->ring = scv__alloc(m, cap * sizeof *f->ring);
+    return f->ring == NULL ? SCV_ENOMEM : SCV_OK;
+}
+
+void scv__feed_free(const scv__mem *m, scv__feed *f)
+{
+    if (f->ring != NULL) scv__free(m, f->ring, f->cap * sizeof *f->ring);
+    f->ring = NULL;
+}
+
+void scv__feed_emit(scv__feed *f, uint8_t kind, uint32_t profile, uint32_t other, uint32_t trigger)
+{
+    uint64_t seq = ++f->last_seq;
+    if (f->cap == 0) return;
+    scv__event *ev = &f->ring[(seq - 1) % f->cap];
+    ev->seq = seq;
+    ev->kind = kind;
+    ev->profile = profile;
+    ev->other = other;
+    ev->trigger = trigger;
+}
+
+uint64_t scv__feed_oldest(const scv__feed *f)
+{
+    return f->last_seq >= f->cap ? f->last_seq - f->cap + 1 : 1;
+}
