@@ -1018,6 +1018,34 @@ SCV_API scv_status scv_engine_unsuppress_hash(scv_engine *engine, scv_kind kind,
 /** Number of identifiers on the suppression list. */
 SCV_API size_t scv_engine_suppressed_count(const scv_engine *engine);
 
+/** Why two records are not in one profile, from scv_engine_explain(). Numbers are pinned. */
+typedef enum scv_apart {
+    SCV_APART_NONE = 0,       /**< they are in one profile: the path shows why */
+    SCV_APART_UNRELATED = 1,  /**< no chain of shared identifiers connects them at all */
+    SCV_APART_LIMIT = 2,      /**< the chain needs an identifier set aside by a kind limit */
+    SCV_APART_SIZE = 3,       /**< ... set aside by a size guard */
+    SCV_APART_BLOCKED = 4,    /**< ... a blocked value */
+    SCV_APART_GENERIC = 5,    /**< ... a generic value */
+    SCV_APART_SUPPRESSED = 6  /**< ... a suppressed value */
+} scv_apart;
+
+/**
+ * Explain how two stored records relate: the shortest chain record, identifier, record, ...
+ * from `a` to `b`. When they share a profile the chain uses linking identifiers only and
+ * *apart is SCV_APART_NONE. Otherwise the shortest chain over every identifier they carry is
+ * given, and *apart names the rule that cut it (for the first non-linking step on it), or
+ * SCV_APART_UNRELATED with *len 0 when nothing connects them.
+ * @param records      receives the chain's records, a first and b last (len entries).
+ * @param identifiers  receives identifiers[i], which joins records[i] and records[i + 1]
+ *                     (len - 1 entries). Either array may be NULL only when cap is 0.
+ * @param len          receives the number of records on the chain (also on SCV_EBUFFER).
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOTFOUND (a or b not stored), SCV_EBUFFER, SCV_ENOMEM.
+ * Cost: a breadth-first search, O(records + identifiers) memory in the worst case.
+ */
+SCV_API scv_status scv_engine_explain(const scv_engine *engine, scv_record_ref a, scv_record_ref b,
+                                      scv_record_ref *records, scv_identifier_ref *identifiers,
+                                      size_t cap, size_t *len, scv_apart *apart);
+
 /** What happened to a profile, in the change feed. Numbers are pinned. */
 typedef enum scv_change {
     SCV_CHANGE_CREATED = 0, /**< a new profile (profile) */
