@@ -14,6 +14,7 @@ void scv__idtable_free(const scv__mem *m, scv__idtable *t)
     SCV__VEC_FREE(m, t->head);
     SCV__VEC_FREE(m, t->bound);
     SCV__VEC_FREE(m, t->solo);
+    SCV__VEC_FREE(m, t->second);
     SCV__VEC_FREE(m, t->mark);
     SCV__VEC_FREE(m, t->value);
     SCV__VEC_FREE(m, t->bytes);
@@ -32,6 +33,7 @@ scv_status scv__idtable_reserve(const scv__mem *m, scv__idtable *t, size_t count
     if ((st = SCV__VEC_RESERVE(m, t->head, count)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, t->bound, count)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, t->solo, count)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, t->second, count)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, t->mark, count)) != SCV_OK) return st;
     if (t->retain) {
         if ((st = SCV__VEC_RESERVE(m, t->value, count)) != SCV_OK) return st;
@@ -55,6 +57,7 @@ uint32_t scv__idtable_intern(scv__idtable *t, scv__h128 key, uint8_t kind, uint8
     t->head.data[t->head.len++] = SCV__NONE;
     t->bound.data[t->bound.len++] = 0;
     t->solo.data[t->solo.len++] = 0;
+    t->second.data[t->second.len++] = 0;
     t->mark.data[t->mark.len++] = 0;
     if (t->retain) {
         scv__span sp = {t->bytes.len, (uint32_t)len};
@@ -72,7 +75,7 @@ size_t scv__idtable_bytes(const scv__idtable *t)
            t->kind.cap * sizeof *t->kind.data + t->anchor.cap * sizeof *t->anchor.data +
            t->refs.cap * sizeof *t->refs.data + t->state.cap * sizeof *t->state.data +
            t->head.cap * sizeof *t->head.data + t->bound.cap * sizeof *t->bound.data +
-           t->solo.cap * sizeof *t->solo.data +
+           t->solo.cap * sizeof *t->solo.data + t->second.cap * sizeof *t->second.data +
            t->mark.cap * sizeof *t->mark.data + t->value.cap * sizeof *t->value.data +
            t->bytes.cap;
 }

@@ -32,6 +32,7 @@ typedef struct scv__idtable {
     SCV__VEC(uint8_t) state;    /* scv_link: SCV_LINK, SCV_LINK_BLOCKED or SCV_LINK_GENERIC */
     SCV__VEC(uint32_t) head;    /* first carrying slot in the record store, or SCV__NONE */
     SCV__VEC(uint32_t) bound;   /* upper bound of the partner count (generic rule) */
+    SCV__VEC(uint32_t) second;  /* upper bound of the second kind's partner count */
     SCV__VEC(uint32_t) solo;    /* upper bound of carriers without partners (generic rule) */
     SCV__VEC(uint32_t) mark;    /* scratch stamps for de-duplicating scans */
     SCV__VEC(scv__span) value; /* only when values are retained */

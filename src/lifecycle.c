@@ -117,7 +117,7 @@ scv_status scv_engine_unsuppress_hash(scv_engine *e, scv_kind kind, const uint8_
     if (v == SCV__NONE || e->ids.state.data[v] != SCV_LINK_SUPPRESSED)
         return scv__engine_error(e, SCV_ENOTFOUND, "not on the suppression list", -1);
     e->ids.state.data[v] = SCV_LINK;
-    e->ids.bound.data[v] = UINT32_MAX / 2; /* unknown: the next carrier recounts */
+    e->ids.bound.data[v] = e->ids.second.data[v] = UINT32_MAX / 2; /* unknown: recount next */
     e->ids.solo.data[v] = 0;
     scv__relink_value(e, v); /* carriers that kept it (suppressed while carried) link again */
     e->generation++;

@@ -18,8 +18,9 @@
  * is "linked", "set_aside_limit", "set_aside_size", "blocked" or "generic" (the unlinked ones
  * come from scv_profile_unlinked; a value that links on one record and not on another is
  * "linked"). A number prints as an integer when it is one and below 2^53 in magnitude, else
- * with the fewest significant digits (at most 17) that read back as the same double. Strings are escaped as RFC 8259 asks ('"', '\', bytes below
- * 0x20 as \u00XX); other UTF-8 passes through.
+ * with the fewest significant digits (at most 17) that read back as the same double. Strings
+ * are escaped as RFC 8259 asks ('"', '\', bytes below 0x20 as \u00XX); other UTF-8 passes
+ * through.
  *
  * One pass both sizes and writes: the writer counts every byte and copies only while the
  * buffer has room, so it never writes past cap; on SCV_EBUFFER the buffer holds a prefix.
@@ -522,7 +523,8 @@ static scv_status write_consent(jw *w, scv_engine *e, scv_profile_id p)
         if (st != SCV_OK) return st;
         jw_sep(w, &sep);
         jw_key(w, n.text, n.len);
-        jw_lit(w, granted ? "{\"granted\":true,\"timestamp\":" : "{\"granted\":false,\"timestamp\":");
+        jw_lit(w, granted ? "{\"granted\":true" : "{\"granted\":false");
+        jw_lit(w, ",\"timestamp\":");
         jw_time(w, ts);
         jw_put(w, "}", 1);
     }

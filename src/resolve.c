@@ -320,29 +320,41 @@ static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
     return n;
 }
 
-/* The generic rule's counts for v, over the records carrying v: the largest number of
- * distinct partner values of one kind (*best), and the records with no partner (*solo). */
-static void partner_count(scv_engine *e, uint32_t v, uint32_t *best, uint32_t *solo)
+/* The generic rule's counts for a value v, over the records carrying it: per kind at least
+ * as strong as v's, the distinct partner values; `best` and `second` are the two largest of
+ * those counts (from different kinds), `solo` the records carrying v with no partner. */
+typedef struct partner_counts {
+    uint64_t best, second, solo;
+} partner_counts;
+
+static partner_counts partner_count(scv_engine *e, uint32_t v)
 {
     uint32_t per_kind[SCV_MAX_KINDS] = {0};
     uint32_t stamp = next_epoch(e);
     uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
-    *best = *solo = 0;
+    partner_counts c = {0, 0, 0};
     e->ids.mark.data[v] = stamp;
     for (uint32_t s = e->ids.head.data[v]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
         uint32_t x = e->recs.slot_rec.data[s];
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
-        if (partners_on(e, x, v) == 0) (*solo)++;
+        if (partners_on(e, x, v) == 0) c.solo++;
         for (size_t i = 0; i < k; i++) {
             uint32_t w = SCV__SLOT_ID(slots[i]);
             if (e->ids.mark.data[w] == stamp) continue;
             e->ids.mark.data[w] = stamp;
-            if (!is_partner(e, w, rank)) continue;
-            uint32_t c = ++per_kind[e->ids.kind.data[w]];
-            if (c > *best) *best = c;
+            if (is_partner(e, w, rank)) per_kind[e->ids.kind.data[w]]++;
         }
     }
+    for (uint32_t k = 0; k < SCV_MAX_KINDS; k++) {
+        if (per_kind[k] > c.best) {
+            c.second = c.best;
+            c.best = per_kind[k];
+        } else if (per_kind[k] > c.second) {
+            c.second = per_kind[k];
+        }
+    }
+    return c;
 }
 
 static uint32_t threshold(const scv_engine *e, uint32_t v)
@@ -350,12 +362,17 @@ static uint32_t threshold(const scv_engine *e, uint32_t v)
     return e->rules.generic[e->ids.kind.data[v]];
 }
 
-/* The rule itself: more than G distinct partners of one kind, or a value shared by at least
- * two customers that also stands alone on more than G records (a store's phone typed for
- * walk-in customers). */
-static int over_threshold(uint32_t g, uint64_t best, uint64_t solo)
+/* The rule itself, with G the kind's threshold (0: off). A value is generic when
+ * - more than G distinct partner values of one kind share it (a store phone typed for 200
+ *   loyalty customers), or
+ * - at least two partner values of one kind share it and it stands alone on more than G
+ *   records (a store phone typed for walk-in customers too), or
+ * - two kinds each show two or more partner values (a household's landline or tablet: two
+ *   customer numbers and two e-mails) — one person's duplicate customer number, or changed
+ *   e-mail, moves only one kind. */
+static int over_threshold(uint32_t g, partner_counts c)
 {
-    return g != 0 && (best > g || (best >= 2 && solo > g));
+    return g != 0 && (c.best > g || (c.best >= 2 && c.solo > g) || c.second >= 2);
 }
 
 static uint32_t saturate(uint64_t v)
@@ -363,26 +380,39 @@ static uint32_t saturate(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+/* v's stored upper bounds, raised by a carrier with `added` partners. */
+static partner_counts bounds_plus(const scv_engine *e, uint32_t v, uint32_t added)
+{
+    partner_counts c;
+    c.best = (uint64_t)e->ids.bound.data[v] + added;
+    c.second = (uint64_t)e->ids.second.data[v] + added;
+    c.solo = (uint64_t)e->ids.solo.data[v] + (added == 0);
+    return c;
+}
+
+static void store_bounds(scv_engine *e, uint32_t v, partner_counts c)
+{
+    e->ids.bound.data[v] = saturate(c.best);
+    e->ids.second.data[v] = saturate(c.second);
+    e->ids.solo.data[v] = saturate(c.solo);
+}
+
 int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
 {
     return e->ids.state.data[v] == SCV_LINK &&
-           over_threshold(threshold(e, v), (uint64_t)e->ids.bound.data[v] + added_partners,
-                          (uint64_t)e->ids.solo.data[v] + (added_partners == 0));
+           over_threshold(threshold(e, v), bounds_plus(e, v, added_partners));
 }
 
 /* x now carries v: raise v's bounds and decide. Returns 1 when v became generic. */
 static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 {
-    uint32_t g = threshold(e, v), p = partners_on(e, x, v), best, solo;
-    e->ids.bound.data[v] = saturate((uint64_t)e->ids.bound.data[v] + p);
-    e->ids.solo.data[v] = saturate((uint64_t)e->ids.solo.data[v] + (p == 0));
-    if (e->ids.state.data[v] != SCV_LINK ||
-        !over_threshold(g, e->ids.bound.data[v], e->ids.solo.data[v]))
-        return 0;
-    partner_count(e, v, &best, &solo);
-    e->ids.bound.data[v] = best;
-    e->ids.solo.data[v] = solo;
-    if (!over_threshold(g, best, solo)) return 0;
+    uint32_t g = threshold(e, v);
+    partner_counts bound = bounds_plus(e, v, partners_on(e, x, v));
+    store_bounds(e, v, bound);
+    if (e->ids.state.data[v] != SCV_LINK || !over_threshold(g, bound)) return 0;
+    partner_counts c = partner_count(e, v);
+    store_bounds(e, v, c);
+    if (!over_threshold(g, c)) return 0;
     e->ids.state.data[v] = SCV_LINK_GENERIC;
     e->generic_decisions++;
     return 1;
@@ -391,12 +421,10 @@ static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 /* A carrier of v left: a generic v may link again. Returns 1 when it does. */
 static int check_generic_loss(scv_engine *e, uint32_t v)
 {
-    uint32_t best, solo;
     if (e->ids.state.data[v] != SCV_LINK_GENERIC) return 0;
-    partner_count(e, v, &best, &solo);
-    e->ids.bound.data[v] = best;
-    e->ids.solo.data[v] = solo;
-    if (over_threshold(threshold(e, v), best, solo)) return 0;
+    partner_counts c = partner_count(e, v);
+    store_bounds(e, v, c);
+    if (over_threshold(threshold(e, v), c)) return 0;
     e->ids.state.data[v] = SCV_LINK;
     return 1;
 }

@@ -174,12 +174,14 @@ static char *json_of(scv_engine *e, scv_profile_id p)
 
 static void assert_contains(const char *haystack, const char *needle)
 {
-    if (strstr(haystack, needle) == NULL) fail_msg("expected to find\n  %s\nin\n  %s", needle, haystack);
+    if (strstr(haystack, needle) == NULL)
+        fail_msg("expected to find\n  %s\nin\n  %s", needle, haystack);
 }
 
 static void assert_lacks(const char *haystack, const char *needle)
 {
-    if (strstr(haystack, needle) != NULL) fail_msg("expected not to find\n  %s\nin\n  %s", needle, haystack);
+    if (strstr(haystack, needle) != NULL)
+        fail_msg("expected not to find\n  %s\nin\n  %s", needle, haystack);
 }
 
 /* Upsert a record carrying consent decisions "channel=1|0@ts" (ts may be "none"). */
@@ -338,20 +340,24 @@ static void strings_are_escaped(void **state)
     scv_engine_free(e);
 }
 
-static void numbers_print_as_integers_or_with_17_digits(void **state)
+static void numbers_print_as_integers_or_with_the_shortest_exact_digits(void **state)
 {
     (void)state;
     scv_engine *e = test_engine();
     scv_profile_id p = test_upsert(e, "pos", "1", "email=n@web.de", "measure:a=0.1",
                                    "measure:b=-3", "measure:c=1e20", "measure:d=-2.5",
-                                   "measure:e=9007199254740993", NULL);
+                                   "measure:e=9007199254740993", "measure:f=0.3333333333333333",
+                                   "measure:g=208.9", "measure:h=1e-300", NULL);
     char *json = json_of(e, p);
-    assert_contains(json, "\"a\":{\"count\":1,\"sum\":0.10000000000000001,");
+    assert_contains(json, "\"a\":{\"count\":1,\"sum\":0.1,");
+    assert_contains(json, "\"f\":{\"count\":1,\"sum\":0.3333333333333333,");
+    assert_contains(json, "\"g\":{\"count\":1,\"sum\":208.9,");
+    assert_contains(json, "\"h\":{\"count\":1,\"sum\":1e-300,");
     assert_contains(json, "\"b\":{\"count\":1,\"sum\":-3,\"avg\":-3,\"min\":-3,\"max\":-3,"
                           "\"first\":null,\"last\":null}");
     assert_contains(json, "\"c\":{\"count\":1,\"sum\":1e+20,");
     assert_contains(json, "\"d\":{\"count\":1,\"sum\":-2.5,");
-    /* 2^53 + 1 is not a double: it is 2^53, at the limit, so written with %.17g */
+    /* 2^53 + 1 is not a double: it reads as 2^53, at the limit, so written as a real */
     assert_contains(json, "\"e\":{\"count\":1,\"sum\":9007199254740992,");
     free(json);
     scv_engine_free(e);
@@ -370,7 +376,8 @@ static void hashes_stand_in_for_values_that_are_not_retained(void **state)
     scv_profile_id p = test_upsert(e, "crm", "C-1", "email=Jane@Web.de", NULL);
     assert_ok(scv_engine_hash(e, SCV_KIND_EMAIL, S("jane@web.de"), hash));
     for (int i = 0; i < SCV_HASH_SIZE; i++) snprintf(hex + 2 * i, 3, "%02x", hash[i]);
-    snprintf(expect, sizeof expect, "{\"kind\":\"email\",\"hash\":\"%s\",\"state\":\"linked\"}", hex);
+    snprintf(expect, sizeof expect, "{\"kind\":\"email\",\"hash\":\"%s\",\"state\":\"linked\"}",
+             hex);
     char *json = json_of(e, p);
     assert_contains(json, expect);
     assert_lacks(json, "jane@web.de");
@@ -404,7 +411,8 @@ static void set_aside_identifiers_are_listed_with_their_state(void **state)
     assert_int_not_equal(p1, p2);
     char *json = json_of(e, p2);
     assert_contains(json, "{\"kind\":\"customer_id\",\"value\":\"2\",\"state\":\"linked\"}");
-    assert_contains(json, "{\"kind\":\"email\",\"value\":\"a@web.de\",\"state\":\"set_aside_limit\"}");
+    assert_contains(json, "{\"kind\":\"email\",\"value\":\"a@web.de\","
+                          "\"state\":\"set_aside_limit\"}");
     assert_lacks(json, "\"value\":\"1\"");
     free(json);
     json = json_of(e, p1);
@@ -422,7 +430,8 @@ static void size_guard_and_generic_states(void **state)
     test_upsert(e, "web", "r0", "email=big@feed.de", NULL);
     scv_profile_id p = test_upsert(e, "web", "r1", "email=big@feed.de", NULL);
     char *json = json_of(e, p);
-    assert_contains(json, "{\"kind\":\"email\",\"value\":\"big@feed.de\",\"state\":\"set_aside_size\"}");
+    assert_contains(json, "{\"kind\":\"email\",\"value\":\"big@feed.de\","
+                          "\"state\":\"set_aside_size\"}");
     free(json);
     scv_engine_free(e);
 
@@ -442,7 +451,8 @@ static void traits_carry_their_provenance_and_missing_ones_are_left_out(void **s
 {
     (void)state;
     scv_engine *e = test_engine();
-    test_upsert(e, "crm", "C-1", "email=a@web.de", "trait:city=Köln", "trait:name=Ann", "ts=100", NULL);
+    test_upsert(e, "crm", "C-1", "email=a@web.de", "trait:city=Köln", "trait:name=Ann", "ts=100",
+                NULL);
     scv_profile_id p = test_upsert(e, "web", "W-1", "email=a@web.de", "trait:city=Berlin",
                                    "trait:name=", "ts=200", NULL);
     scv_profile_id q = test_upsert(e, "pos", "P-9", "email=other@web.de", "trait:store=Mitte",
@@ -620,7 +630,8 @@ static void large_profiles_use_the_engine_allocator(void **state)
     c.fail_at = 0;
     assert_int_equal(len, n);
     assert_memory_equal(buf, ref, n);
-    assert_contains(ref, "\"tier\":{\"value\":\"platinum\",\"source\":\"crm\",\"record_id\":\"C-1\"}");
+    assert_contains(ref, "\"tier\":{\"value\":\"platinum\",\"source\":\"crm\","
+                         "\"record_id\":\"C-1\"}");
     free(buf);
     free(ref);
     scv_engine_free(e);
@@ -660,7 +671,7 @@ int main(void)
         cmocka_unit_test(exact_buffer_fits_and_one_byte_short_does_not),
         cmocka_unit_test(bad_arguments_and_dead_profiles),
         cmocka_unit_test(strings_are_escaped),
-        cmocka_unit_test(numbers_print_as_integers_or_with_17_digits),
+        cmocka_unit_test(numbers_print_as_integers_or_with_the_shortest_exact_digits),
         cmocka_unit_test(hashes_stand_in_for_values_that_are_not_retained),
         cmocka_unit_test(blocked_identifiers_are_listed_with_their_state),
         cmocka_unit_test(set_aside_identifiers_are_listed_with_their_state),

@@ -341,7 +341,7 @@ static const char *cities[] = {"Berlin", "Bonn", "Kiel", "Köln"};
 
 static int ref_match(const person *p, int clause, int64_t now)
 {
-    double sum = 0, sum90 = 0;
+    double sum90 = 0;
     int count = 0, seen_pos = 0, seen_web = 0;
     int64_t last = INT64_MIN;
     for (int i = 0; i < p->n; i++) {
@@ -350,7 +350,6 @@ static int ref_match(const person *p, int clause, int64_t now)
         seen_web |= p->source[i] == 1;
         if (!p->has_total[i]) continue;
         count++;
-        sum += p->total[i];
         if (p->ts[i] > now - 90 * DAY && p->ts[i] <= now) sum90 += p->total[i];
     }
     switch (clause) {
@@ -370,7 +369,6 @@ static void compiled_queries_agree_with_a_naive_reference(void **state)
     const char *clauses[] = {"sum(order_total, 90d) > 100", "not seen(pos)",
                              "(count(order_total) >= 2 or seen(web))", "days_since_last_seen < 30",
                              "trait(city) >= \"Kiel\"", "records > 3"};
-    const char *srcnames[] = {"crm", "web", "email", "pos"};
     scv_engine *e = test_engine();
     scv_record *r;
     char id[32], key[32];
@@ -396,7 +394,6 @@ static void compiled_queries_agree_with_a_naive_reference(void **state)
         }
     }
     scv_record_free(r);
-    (void)srcnames;
     /* Every conjunction and disjunction of two clauses, and each clause negated. */
     char query[512];
     for (int a = 0; a < 6; a++) {

@@ -30,13 +30,15 @@ enum role {
     ROLE_TIMESTAMP,  /* `timestamp` */
     ROLE_IDENTIFIER, /* named after a registered identifier kind */
     ROLE_MEASURE,    /* named with --measure */
+    ROLE_CONSENT,    /* consent_CHANNEL or CHANNEL_consent */
     ROLE_TRAIT       /* anything else */
 };
 
 struct column {
     enum role role;
     scv_kind kind;    /* ROLE_IDENTIFIER */
-    const char *name; /* identifier: the kind's name; measure: as given; trait: the header */
+    const char *name; /* identifier: the kind's name; measure: as given; consent: the channel,
+                         lower-cased; trait: the header */
     size_t name_len;
 };
 
@@ -263,6 +265,28 @@ ingest_totals ingest_get_totals(const ingest *in) {
 /* Header                                                                                    */
 /* ---------------------------------------------------------------------------------------- */
 
+/* Is the lower-cased header lname[0..len) a consent column, "consent_CHANNEL" or
+ * "CHANNEL_consent"? Then set the channel. */
+static int consent_column(const char *lname, size_t len, const char **channel, size_t *ch_len) {
+    static const char prefix[] = "consent_";
+    static const char suffix[] = "_consent";
+    const size_t affix = sizeof prefix - 1;
+    if (len <= affix) {
+        return 0;
+    }
+    if (memcmp(lname, prefix, affix) == 0) {
+        *channel = lname + affix;
+        *ch_len = len - affix;
+        return 1;
+    }
+    if (memcmp(lname + len - affix, suffix, affix) == 0) {
+        *channel = lname;
+        *ch_len = len - affix;
+        return 1;
+    }
+    return 0;
+}
+
 /* Give column i (name s[0..len), trimmed; lname its lower-cased copy) its role. */
 static int classify_column(ingest *in, size_t i, const char *s, const char *lname, size_t len,
                            unsigned long line) {
@@ -309,6 +333,9 @@ static int classify_column(ingest *in, size_t i, const char *s, const char *lnam
             col->name_len = strlen(in->measures[m]);
             return 0;
         }
+    }
+    if (consent_column(lname, len, &col->name, &col->name_len)) {
+        col->role = ROLE_CONSENT;
     }
     return 0;
 }
@@ -510,6 +537,56 @@ static enum row_result add_measure(ingest *in, const struct column *col, char *c
     return ROW_OK;
 }
 
+/* Words of a consent cell (compared ignoring case). */
+static const char *const consent_granted[] = {"granted", "yes", "true", "1", "opt-in",
+                                              "opted_in"};
+static const char *const consent_denied[] = {"denied", "no", "false", "0", "opt-out",
+                                             "opted_out", "revoked"};
+
+/* Is s[0..len) one of the n words? */
+static int one_of(const char *s, size_t len, const char *const *words, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (equals_nocase(s, len, words[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A consent cell: a grant, a denial, empty (no decision) or anything else (a warning). The
+ * decision is taken at the record's time. */
+static enum row_result add_consent(ingest *in, const struct column *col, char *cell,
+                                   size_t len, unsigned long line) {
+    char *s = trim(cell, &len);
+    int granted;
+    scv_status st;
+    shown v;
+    if (len == 0) {
+        return ROW_OK;
+    }
+    if (one_of(s, len, consent_granted, sizeof consent_granted / sizeof *consent_granted)) {
+        granted = 1;
+    } else if (one_of(s, len, consent_denied, sizeof consent_denied / sizeof *consent_denied)) {
+        granted = 0;
+    } else {
+        message(in, line, "warning: consent %.*s '%s' is neither granted nor denied; ignored",
+                (int)col->name_len, col->name, show(&v, s, len));
+        in->totals.dropped++;
+        return ROW_OK;
+    }
+    st = scv_record_add_consent(in->rec, col->name, col->name_len, granted, SCV_NO_TIMESTAMP);
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st != SCV_OK) {
+        message(in, line, "consent %.*s: %s", (int)col->name_len, col->name,
+                record_reason(in, st));
+        return ROW_BAD;
+    }
+    return ROW_OK;
+}
+
 static enum row_result add_trait(ingest *in, const struct column *col, const char *cell,
                                  size_t len, unsigned long line) {
     scv_status st;
@@ -546,6 +623,9 @@ static enum row_result ingest_row(ingest *in, const csv_row *row) {
             break;
         case ROLE_MEASURE:
             r = add_measure(in, col, row->fields[i], row->lengths[i], row->line);
+            break;
+        case ROLE_CONSENT:
+            r = add_consent(in, col, row->fields[i], row->lengths[i], row->line);
             break;
         case ROLE_TRAIT:
             r = add_trait(in, col, row->fields[i], row->lengths[i], row->line);

@@ -4,14 +4,19 @@
  * A file's header row decides what each column is: `source`, `record_id` and `timestamp`
  * (names compared case-insensitively after trimming white space), a registered identifier
  * kind (the lower-cased name is looked up with scv_engine_kind), one of the measure names
- * given (case-insensitively), or else a trait named as written (trimmed). Rows are then
- * upserted in file order through one reused record builder.
+ * given (case-insensitively), a consent column (`consent_CHANNEL` or `CHANNEL_consent`, e.g.
+ * `email_consent`; the channel is the lower-cased rest of the name), or else a trait named as
+ * written (trimmed). Rows are then upserted in file order through one reused record builder.
+ *
+ * A consent cell (trimmed, case ignored) grants with `granted`, `yes`, `true`, `1`, `opt-in`,
+ * `opted_in`, denies with `denied`, `no`, `false`, `0`, `opt-out`, `opted_out`, `revoked`, and
+ * makes no decision when empty; the decision is taken at the record's timestamp.
  *
  * Problems go to stderr as "FILE:LINE: reason" (at most INGEST_MAX_MESSAGES per file, then a
  * count): a bad row (CSV syntax, wrong number of fields, missing or invalid source or
  * record_id, bad timestamp, invalid UTF-8 or an over-long value) is skipped; an identifier
- * value the normalizer rejects, or a measure that is not a number, is a warning and only that
- * value is dropped.
+ * value the normalizer rejects, a measure that is not a number, or a consent cell that is
+ * none of the words above, is a warning and only that value is dropped.
  */
 #ifndef SCV_CLI_INGEST_H
 #define SCV_CLI_INGEST_H
@@ -31,7 +36,7 @@ typedef struct ingest_totals {
     unsigned long long rows;   /**< rows upserted */
     unsigned long long bad;    /**< rows skipped */
     unsigned long long dropped; /**< values dropped with a warning (rejected identifiers,
-                                     measures that are not numbers) */
+                                     measures that are not numbers, unknown consent words) */
 } ingest_totals;
 
 /**

@@ -2,6 +2,7 @@
  * main.c — the scv program: command line, engine setup and the commands
  *   scv resolve [--region CC] [--measure NAME]... [--out FILE] [rule options] FILE...
  *   scv profiles [same options] FILE...
+ *   scv segment --query EXPR [--now T] [same options] FILE...
  *   scv normalize KIND [--region CC]
  *   scv --version | --help
  * Reading CSV into the engine is ingest.c; printing results is output.c.
@@ -12,7 +13,8 @@
  * depend on the key.
  *
  * Exit status: 0 on success, 1 when nothing could be read (no file opened, no row ingested)
- * or the program failed (out of memory, output not written), 2 on a usage error.
+ * or the program failed (out of memory, output not written), 2 on a usage error (a query that
+ * does not compile included).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 #include "output.h"
 #include "rules.h"
 #include "scv.h"
+#include "timeparse.h"
 
 #define CLI_DEFAULT_HASH_KEY "scv command-line program: built-in, public hash key"
 #define CLI_OUTPUT_BUFFER ((size_t)1 << 20)
@@ -32,15 +35,29 @@ enum { EXIT_USAGE = 2 };
 static const char usage_text[] =
     "usage: scv resolve [OPTIONS] FILE...\n"
     "       scv profiles [OPTIONS] FILE...\n"
+    "       scv segment --query EXPR [--now T] [OPTIONS] FILE...\n"
     "       scv normalize KIND [--region CC]\n"
     "       scv --version | --help\n"
     "\n"
     "  resolve    read CSV files of records, resolve them into profiles, print\n"
     "             source,record_id,profile_id per record (first-seen order)\n"
-    "  profiles   resolve the same way, print one JSON object per profile\n"
+    "  profiles   resolve the same way, print one JSON object per profile (JSON Lines:\n"
+    "             records, identifiers, traits with their source, measures, consent)\n"
+    "  segment    resolve the same way, print the ids of the profiles matching the\n"
+    "             query EXPR, one per line ascending; the count goes to standard error\n"
     "  normalize  normalize one value per line of standard input as identifier KIND\n"
     "             (email, phone, customer_id, ...); an empty line where it is rejected\n"
     "\n"
+    "  --query EXPR    (segment) e.g. 'sum(order_total, 90d) > 100 and consent(email)\n"
+    "                  and not seen(pos)'; terms: count|sum|avg|min|max(MEASURE[, Nd]),\n"
+    "                  records, trait(NAME), days_since_first_seen, days_since_last_seen,\n"
+    "                  rfm_r, rfm_f, rfm_m compared with = != < <= > >= to a number or\n"
+    "                  \"string\"; tests has(KIND), seen(SOURCE), consent(CHANNEL);\n"
+    "                  and, or, not, parentheses\n"
+    "  --now T         (segment) the time the query is evaluated at, unix seconds or\n"
+    "                  ISO 8601 (2025-06-30T12:00:00Z); default: the latest record\n"
+    "                  timestamp in the input (0 if none is dated), not the clock, so\n"
+    "                  the same input always gives the same result\n"
     "  --region CC     default phone region, ISO 3166 alpha-2 (e.g. DE)\n"
     "  --measure NAME  read column NAME as a number (repeatable)\n"
     "  --out FILE      write to FILE instead of standard output\n"
@@ -57,12 +74,21 @@ static const char usage_text[] =
     "\n"
     "Input: CSV with a header row. Columns source and record_id are required, timestamp\n"
     "(unix seconds or ISO 8601) is optional; a column named after an identifier kind holds\n"
-    "identifiers, several in one cell separated by '|'; every other column is a trait.\n"
+    "identifiers, several in one cell separated by '|'; a column consent_CHANNEL or\n"
+    "CHANNEL_consent (e.g. email_consent) holds consent decisions for CHANNEL (granted,\n"
+    "yes, true, 1, opt-in, opted_in; denied, no, false, 0, opt-out, opted_out, revoked;\n"
+    "empty: none) taken at the record's time; every other column is a trait.\n"
     "FILE '-' is standard input. Bad rows are reported as FILE:LINE on standard error and\n"
     "skipped. Identifiers are hashed under $SCV_HASH_KEY (default: a built-in key).\n";
 
-/* Options of resolve and profiles. */
+/* What run_resolve() prints. */
+enum command { CMD_RESOLVE, CMD_PROFILES, CMD_SEGMENT };
+
+/* Options of resolve, profiles and segment. */
 struct resolve_args {
+    enum command command;
+    const char *query;  /* segment: --query */
+    const char *now;    /* segment: --now as given, or NULL */
     const char *region;
     const char **measures; /* points into argv */
     size_t nmeasures;
@@ -127,10 +153,37 @@ static int is_help(const char *a) {
 /* parse_resolve_args() result for --help. */
 #define ARGS_HELP (-1)
 
+/* A segment-only option (--query, --now) at argv[*i]; as take_option(). */
+static int take_segment_option(int argc, char **argv, int *i, struct resolve_args *args) {
+    int got;
+    if (args->command != CMD_SEGMENT) {
+        return 0;
+    }
+    if ((got = take_option(argc, argv, i, "query", &args->query)) != 0) {
+        return got;
+    }
+    return take_option(argc, argv, i, "now", &args->now);
+}
+
+/* Arguments that go together: segment needs a query and a --now it can read. */
+static int check_segment_args(const struct resolve_args *args) {
+    int64_t t;
+    if (args->command != CMD_SEGMENT) {
+        return 0;
+    }
+    if (args->query == NULL) {
+        return usage_error("segment needs --query EXPR", NULL);
+    }
+    if (args->now != NULL && !timeparse(args->now, strlen(args->now), &t)) {
+        return usage_error("--now is neither unix seconds nor ISO 8601:", args->now);
+    }
+    return 0;
+}
+
 /*
- * Parse resolve/profiles arguments (argv[0] is the command). Options and files may mix;
- * "--" ends the options. @return 0, ARGS_HELP, 1 when out of memory or EXIT_USAGE (both
- * reported).
+ * Parse resolve/profiles/segment arguments (argv[0] is the command; args->command set).
+ * Options and files may mix; "--" ends the options. @return 0, ARGS_HELP, 1 when out of
+ * memory or EXIT_USAGE (both reported).
  */
 static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) {
     int options_done = 0;
@@ -168,6 +221,8 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
             args->measures[args->nmeasures++] = value;
         } else if ((got = take_rule(argc, argv, &i, &args->rules[args->nrules])) != 0) {
             if (got > 0) args->nrules++;
+        } else if ((got = take_segment_option(argc, argv, &i, args)) != 0) {
+            /* set */
         } else {
             return usage_error("unknown option", a);
         }
@@ -178,7 +233,7 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     if (args->nfiles == 0) {
         return usage_error("no input files", NULL);
     }
-    return 0;
+    return check_segment_args(args);
 }
 
 /* An engine that keeps normalized values, with the region (may be NULL) and hash key. */
@@ -295,13 +350,138 @@ static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
     return 0;
 }
 
-/* scv resolve / scv profiles */
-static int run_resolve(int argc, char **argv, int profiles) {
+/* Print why a query did not compile: the reason, the query's line holding the offset, and a
+ * caret under the offending byte (tabs kept, UTF-8 sequences counted as one column). */
+static void report_query_error(const scv_engine *engine, scv_status st, const char *query,
+                               size_t offset) {
+    size_t len = strlen(query);
+    const char *msg = scv_engine_errmsg(engine);
+    size_t start;
+    size_t end;
+    size_t i;
+    if (offset > len) {
+        offset = len;
+    }
+    fprintf(stderr, "scv: query error at offset %lu: %s\n", (unsigned long)offset,
+            msg[0] != '\0' ? msg : scv_status_str(st));
+    start = offset;
+    while (start > 0 && query[start - 1] != '\n') {
+        start--;
+    }
+    end = offset;
+    while (end < len && query[end] != '\n' && query[end] != '\r') {
+        end++;
+    }
+    fprintf(stderr, "  %.*s\n  ", (int)(end - start), query + start);
+    for (i = start; i < offset; i++) {
+        unsigned char c = (unsigned char)query[i];
+        if (c == '\t') {
+            fputc('\t', stderr);
+        } else if ((c & 0xC0) != 0x80) {
+            fputc(' ', stderr);
+        }
+    }
+    fputs("^\n", stderr);
+}
+
+/*
+ * Compile the segment query. With `defer_unknown`, a kind or source the engine does not know
+ * yet (it may come with the data) is not an error: *out is then NULL.
+ * @return 0, 1 when out of memory, EXIT_USAGE when the query does not compile (reported).
+ */
+static int compile_query(scv_engine *engine, const char *text, int defer_unknown,
+                         scv_query **out) {
+    size_t offset = 0;
+    scv_status st = scv_query_compile(engine, text, strlen(text), out, &offset);
+    if (st == SCV_OK) {
+        return 0;
+    }
+    *out = NULL;
+    if (st == SCV_ENOMEM) {
+        fputs("scv: out of memory\n", stderr);
+        return 1;
+    }
+    if (st == SCV_ENOTFOUND && defer_unknown) {
+        return 0;
+    }
+    report_query_error(engine, st, text, offset);
+    return EXIT_USAGE;
+}
+
+/* The latest record timestamp, or 0 when no record is dated: the default --now. */
+static int64_t latest_timestamp(const scv_engine *engine) {
+    int64_t latest = SCV_NO_TIMESTAMP;
+    scv_record_ref ref = 0;
+    while (scv_engine_record_next(engine, ref, &ref) == SCV_OK) {
+        int64_t ts = SCV_NO_TIMESTAMP;
+        if (scv_engine_record_info(engine, ref, NULL, NULL, NULL, &ts) == SCV_OK &&
+            ts != SCV_NO_TIMESTAMP && (latest == SCV_NO_TIMESTAMP || ts > latest)) {
+            latest = ts;
+        }
+    }
+    return latest == SCV_NO_TIMESTAMP ? 0 : latest;
+}
+
+/* scv segment: compile, evaluate at --now (or the latest record), print the ids.
+ * @return 0, 1 on failure, EXIT_USAGE when the query does not compile (all reported). */
+static int output_segment(FILE *out, scv_engine *engine, const struct resolve_args *args) {
+    scv_query *query = NULL;
+    scv_result *result = NULL;
+    int64_t now = 0;
+    size_t n;
+    scv_status st;
+    int rc = compile_query(engine, args->query, 0, &query);
+    if (rc != 0) {
+        return rc;
+    }
+    if (args->now == NULL || !timeparse(args->now, strlen(args->now), &now)) {
+        now = latest_timestamp(engine);
+    }
+    st = scv_query_eval(query, now, &result);
+    scv_query_free(query);
+    if (st != SCV_OK) {
+        fprintf(stderr, "scv: the query cannot be evaluated: %s\n", scv_status_str(st));
+        return 1;
+    }
+    n = output_result(out, result);
+    scv_result_free(result);
+    fprintf(stderr, "scv: %lu profiles match\n", (unsigned long)n);
+    return 0;
+}
+
+/* What the command prints once the files are read. @return 0, 1, EXIT_USAGE. */
+static int output_command(FILE *out, scv_engine *engine, const struct resolve_args *args) {
+    switch (args->command) {
+    case CMD_PROFILES:
+        return output_profiles(out, engine) != 0 ? 1 : 0;
+    case CMD_SEGMENT:
+        return output_segment(out, engine, args);
+    case CMD_RESOLVE:
+    default:
+        return output_assignments(out, engine) != 0 ? 1 : 0;
+    }
+}
+
+/* Before reading anything: a segment query that cannot compile ends the program at once. */
+static int precheck_query(scv_engine *engine, const struct resolve_args *args) {
+    scv_query *query = NULL;
+    int rc;
+    if (args->command != CMD_SEGMENT) {
+        return 0;
+    }
+    rc = compile_query(engine, args->query, 1, &query);
+    scv_query_free(query);
+    return rc;
+}
+
+/* scv resolve / scv profiles / scv segment */
+static int run_resolve(int argc, char **argv, enum command command) {
     struct resolve_args args;
     scv_engine *engine = NULL;
     FILE *out = NULL;
     int result;
     memset(&args, 0, sizeof args);
+    args.command = command;
     result = parse_resolve_args(argc, argv, &args);
     if (result == ARGS_HELP) {
         fputs(usage_text, stdout);
@@ -312,10 +492,12 @@ static int run_resolve(int argc, char **argv, int profiles) {
         goto done;
     }
     result = make_engine(args.region, &engine);
-    if (result != 0) {
-        goto done;
+    if (result == 0) {
+        result = rules_apply(engine, args.rules, args.nrules);
     }
-    result = rules_apply(engine, args.rules, args.nrules);
+    if (result == 0) {
+        result = precheck_query(engine, &args);
+    }
     if (result != 0) {
         goto done;
     }
@@ -326,8 +508,7 @@ static int run_resolve(int argc, char **argv, int profiles) {
     }
     result = read_inputs(engine, &args);
     if (result == 0) {
-        result = profiles ? output_profiles(out, engine) : output_assignments(out, engine);
-        result = result != 0 ? 1 : 0;
+        result = output_command(out, engine, &args);
     }
     if (close_output(out, args.out_path) != 0) {
         result = 1;
@@ -437,10 +618,13 @@ int main(int argc, char **argv) {
         return usage_error("no command given", NULL);
     }
     if (strcmp(cmd, "resolve") == 0) {
-        return run_resolve(argc - 1, argv + 1, 0);
+        return run_resolve(argc - 1, argv + 1, CMD_RESOLVE);
     }
     if (strcmp(cmd, "profiles") == 0) {
-        return run_resolve(argc - 1, argv + 1, 1);
+        return run_resolve(argc - 1, argv + 1, CMD_PROFILES);
+    }
+    if (strcmp(cmd, "segment") == 0) {
+        return run_resolve(argc - 1, argv + 1, CMD_SEGMENT);
     }
     if (strcmp(cmd, "normalize") == 0) {
         return run_normalize(argc - 1, argv + 1);

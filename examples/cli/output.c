@@ -1,5 +1,6 @@
 /*
- * output.c — the scv program's CSV and JSON Lines writers (output.h).
+ * output.c — the scv program's CSV and JSON Lines writers (output.h). The JSON of a profile
+ * is the library's (scv_profile_json); this file only sizes the buffer and adds line ends.
  */
 #include "output.h"
 
@@ -82,175 +83,67 @@ int output_assignments(FILE *out, const scv_engine *engine) {
     return 0;
 }
 
-void output_json_string(FILE *out, const char *s, size_t len) {
-    static const char hex[] = "0123456789abcdef";
-    size_t run = 0; /* start of the bytes not written yet */
-    size_t i;
-    fputc('"', out);
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        fwrite(s + run, 1, i - run, out);
-        run = i + 1;
-        if (c == '"' || c == '\\') {
-            fputc('\\', out);
-            fputc((int)c, out);
-        } else {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            fwrite(esc, 1, sizeof esc, out);
-        }
+/* Grow *buf to at least `need` bytes. @return 0, or -1 when out of memory. */
+static int grow(char **buf, size_t *cap, size_t need) {
+    char *grown;
+    size_t n = *cap > 0 ? *cap : 4096;
+    while (n < need) {
+        n = n > ((size_t)-1) / 2 ? need : n * 2;
     }
-    fwrite(s + run, 1, len - run, out);
-    fputc('"', out);
-}
-
-/* A growable array of 32-bit references. */
-struct refs {
-    uint32_t *items;
-    size_t cap;
-};
-
-static int refs_reserve(struct refs *r, size_t n) {
-    uint32_t *grown;
-    if (n <= r->cap) {
-        return 0;
-    }
-    grown = realloc(r->items, n * sizeof *grown);
+    grown = realloc(*buf, n);
     if (grown == NULL) {
         return -1;
     }
-    r->items = grown;
-    r->cap = n;
+    *buf = grown;
+    *cap = n;
     return 0;
 }
 
-static void write_records(FILE *out, const scv_engine *engine, const uint32_t *refs, size_t n) {
-    size_t i;
-    fputs("\"records\":[", out);
-    for (i = 0; i < n; i++) {
-        scv_source source = 0;
-        const char *id = NULL;
-        size_t id_len = 0;
-        const char *name;
-        size_t name_len = 0;
-        scv_engine_record_info(engine, refs[i], &source, &id, &id_len, NULL);
-        name = scv_engine_source_name(engine, source, &name_len);
-        fputs(i > 0 ? ",{\"source\":" : "{\"source\":", out);
-        output_json_string(out, name, name != NULL ? name_len : 0);
-        fputs(",\"record_id\":", out);
-        output_json_string(out, id, id != NULL ? id_len : 0);
-        fputc('}', out);
-    }
-    fputc(']', out);
-}
-
-static void write_identifiers(FILE *out, const scv_engine *engine, const uint32_t *refs,
-                              size_t n) {
-    size_t i;
-    fputs("\"identifiers\":[", out);
-    for (i = 0; i < n; i++) {
-        scv_kind kind = 0;
-        const char *value = NULL;
-        size_t value_len = 0;
-        const char *name;
-        size_t name_len = 0;
-        scv_engine_identifier_info(engine, refs[i], &kind, NULL, &value, &value_len);
-        name = scv_engine_kind_name(engine, kind, &name_len);
-        fputs(i > 0 ? ",{\"kind\":" : "{\"kind\":", out);
-        output_json_string(out, name, name != NULL ? name_len : 0);
-        fputs(",\"value\":", out);
-        if (value != NULL) {
-            output_json_string(out, value, value_len);
-        } else {
-            fputs("null", out);
-        }
-        fputc('}', out);
-    }
-    fputc(']', out);
-}
-
-static void write_traits(FILE *out, const scv_engine *engine, scv_profile_id profile) {
-    size_t index;
-    const char *name;
-    size_t name_len;
-    int first = 1;
-    fputs("\"traits\":{", out);
-    for (index = 0; scv_engine_trait_name(engine, index, &name, &name_len) == SCV_OK; index++) {
-        const char *value;
-        size_t value_len;
-        if (scv_profile_trait(engine, profile, name, name_len, &value, &value_len, NULL) !=
-            SCV_OK) {
-            continue;
-        }
-        if (!first) {
-            fputc(',', out);
-        }
-        first = 0;
-        output_json_string(out, name, name_len);
-        fputc(':', out);
-        output_json_string(out, value, value_len);
-    }
-    fputc('}', out);
-}
-
-/* Fill r with a profile's records (identifiers = 0) or identifiers (1); *n their count.
- * @return 0, or -1 (reported). */
-static int profile_list(const scv_engine *engine, scv_profile_id profile, int identifiers,
-                        struct refs *r, size_t *n) {
+/* Print profile's JSON and a line feed, growing buf as needed. @return 0, or -1 (reported). */
+static int print_profile(FILE *out, scv_engine *engine, scv_profile_id profile, char **buf,
+                         size_t *cap) {
     for (;;) {
-        scv_status st = identifiers
-                            ? scv_profile_identifiers(engine, profile, r->items, r->cap, n)
-                            : scv_profile_records(engine, profile, r->items, r->cap, n);
+        size_t len = 0;
+        scv_status st = scv_profile_json(engine, profile, *buf, *cap, &len);
         if (st == SCV_OK) {
+            fwrite(*buf, 1, len, out);
+            fputc('\n', out);
             return 0;
         }
-        if (st != SCV_EBUFFER) {
-            fprintf(stderr, "scv: profile %lu cannot be read back: %s\n", (unsigned long)profile,
-                    scv_status_str(st));
-            return -1;
+        if (st == SCV_EBUFFER && grow(buf, cap, len) == 0) {
+            continue;
         }
-        if (refs_reserve(r, *n) != 0) {
+        if (st == SCV_EBUFFER || st == SCV_ENOMEM) {
             fputs("scv: out of memory\n", stderr);
-            return -1;
+        } else {
+            fprintf(stderr, "scv: profile %lu cannot be read back: %s\n",
+                    (unsigned long)profile, scv_status_str(st));
         }
+        return -1;
     }
 }
 
-int output_profiles(FILE *out, const scv_engine *engine) {
-    struct refs records = {NULL, 0};
-    struct refs idents = {NULL, 0};
+int output_profiles(FILE *out, scv_engine *engine) {
+    char *buf = NULL;
+    size_t cap = 0;
     scv_profile_id profile = 0;
     int result = 0;
-    char digits[16];
-    /* Never pass a NULL array, even for a size query: the library sorts what it writes. */
-    if (refs_reserve(&records, 64) != 0 || refs_reserve(&idents, 64) != 0) {
-        fputs("scv: out of memory\n", stderr);
-        result = -1;
-    }
     while (result == 0 && scv_engine_profile_next(engine, profile, &profile) == SCV_OK) {
-        size_t nrec = 0;
-        size_t nid = 0;
-        char *num;
-        if (profile_list(engine, profile, 0, &records, &nrec) != 0 ||
-            profile_list(engine, profile, 1, &idents, &nid) != 0) {
-            result = -1;
-            break;
-        }
-        num = format_u32(digits + sizeof digits - 1, profile);
-        digits[sizeof digits - 1] = '\0';
-        fputs("{\"profile_id\":", out);
-        fputs(num, out);
-        fputc(',', out);
-        write_records(out, engine, records.items, nrec);
-        fputc(',', out);
-        write_identifiers(out, engine, idents.items, nid);
-        fputc(',', out);
-        write_traits(out, engine, profile);
-        fputs("}\n", out);
+        result = print_profile(out, engine, profile, &buf, &cap);
     }
-    free(records.items);
-    free(idents.items);
+    free(buf);
     return result;
+}
+
+size_t output_result(FILE *out, const scv_result *result) {
+    scv_profile_id profile = 0;
+    size_t n = 0;
+    char digits[16];
+    while (scv_result_next(result, profile, &profile) == SCV_OK) {
+        char *num = format_u32(digits + sizeof digits - 1, profile);
+        digits[sizeof digits - 1] = '\n';
+        fwrite(num, 1, (size_t)(digits + sizeof digits - num), out);
+        n++;
+    }
+    return n;
 }

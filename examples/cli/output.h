@@ -1,6 +1,6 @@
 /*
  * output.h — what the scv program prints about a resolved engine: the record-to-profile
- * assignment as CSV, and the profiles as JSON Lines.
+ * assignment as CSV, the profiles as JSON Lines, and the profile ids a segment matches.
  */
 #ifndef SCV_CLI_OUTPUT_H
 #define SCV_CLI_OUTPUT_H
@@ -17,15 +17,18 @@
 int output_assignments(FILE *out, const scv_engine *engine);
 
 /**
- * Write one JSON object per live profile, ascending by id, one per line:
- * {"profile_id":N,"records":[{"source":S,"record_id":R},...],
- *  "identifiers":[{"kind":K,"value":V},...],"traits":{NAME:VALUE,...}}
- * (value is null when the engine keeps no identifier values).
+ * Write one JSON object per live profile, ascending by id, one per line: what
+ * scv_profile_json() gives (profile id, first/last seen, sources, records, identifiers with
+ * their link state, traits with the record they came from, measures, consent).
+ * Takes a non-const engine because the profile views are brought up to date on the way.
  * @return 0, or -1 when out of memory or the engine could not be read (reported on stderr).
  */
-int output_profiles(FILE *out, const scv_engine *engine);
+int output_profiles(FILE *out, scv_engine *engine);
 
-/** Write s[0..len) as a JSON string: quotes, backslashes and control bytes escaped. */
-void output_json_string(FILE *out, const char *s, size_t len);
+/**
+ * Write the ids of the profiles in `result` ascending, one per line.
+ * @return the number written.
+ */
+size_t output_result(FILE *out, const scv_result *result);
 
 #endif

@@ -266,7 +266,7 @@ static void resolve_warns_about_a_measure_that_is_not_a_number(void **state) {
     run_free(&r);
     /* Without --measure the column is a trait. */
     r = run_scv(NULL, "profiles '%s'", in);
-    assert_contains(r.out, "\"Order_Total\":\"twelve\"");
+    assert_contains(r.out, "\"Order_Total\":{\"value\":\"twelve\",\"source\":\"pos\"");
     run_free(&r);
     free(in);
 }
@@ -423,11 +423,12 @@ static void resolve_usage_errors_exit_2(void **state) {
     free(in);
 }
 
-/* Two CRM customers sharing a landline, and a third record through the shared e-mail. */
+/* Two customer numbers sharing a phone (one person entered twice, or two people: only a
+ * limit can say), and a third record through C-1's e-mail. */
 static const char household_csv[] =
     "source,record_id,customer_id,phone,email\n"
     "crm,C-1,100,030 4455667,anna@web.de\n"
-    "crm,C-2,200,+49 30 4455667,ben@web.de\n"
+    "crm,C-2,200,+49 30 4455667,\n"
     "pos,P-1,,,anna@web.de\n";
 
 static void resolve_limit_keeps_two_customers_apart(void **state) {
@@ -493,6 +494,11 @@ static void version_and_help_exit_0(void **state) {
     assert_int_equal(r.status, 0);
     assert_contains(r.out, "--measure NAME");
     run_free(&r);
+    r = run_scv(NULL, "segment --help");
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "scv segment --query EXPR [--now T]");
+    assert_contains(r.out, "default: the latest record");
+    run_free(&r);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -550,21 +556,30 @@ static void profiles_prints_one_json_object_per_profile(void **state) {
         n++;
         assert_true(strncmp(line, "{\"profile_id\":", 14) == 0);
         assert_int_equal(line[strlen(line) - 1], '}');
-        assert_contains(line, "\"records\":[{\"source\":");
-        assert_contains(line, "\"identifiers\":[");
-        assert_contains(line, "\"traits\":{");
+        assert_contains(line, ",\"records\":[{\"source\":");
+        assert_contains(line, ",\"identifiers\":[");
+        assert_contains(line, ",\"traits\":{");
+        assert_contains(line, ",\"measures\":{");
+        assert_contains(line, ",\"consent\":{");
     }
     assert_int_equal(n, 3);
     run_free(&r);
     r = run_scv(NULL, "profiles --region DE --measure order_total '%s'", in);
-    assert_contains(r.out, "{\"profile_id\":1,\"records\":[{\"source\":\"crm\",\"record_id\":"
-                           "\"C-1\"},{\"source\":\"web\",\"record_id\":\"W-1\"},");
-    assert_contains(r.out, "{\"kind\":\"email\",\"value\":\"jane.doe@web.de\"}");
-    assert_contains(r.out, "{\"kind\":\"phone\",\"value\":\"+49301234567\"}");
-    assert_contains(r.out, "\"traits\":{\"first_name\":\"Jane\"}");
-    assert_contains(r.out, "{\"source\":\"web\",\"record_id\":\"W,2\"}");
-    /* order_total is a measure, not a trait */
-    assert_lacks(r.out, "order_total");
+    assert_contains(r.out, "{\"profile_id\":1,\"first_seen\":1704103200,\"last_seen\":1704153600,"
+                           "\"sources\":[\"crm\",\"web\",\"pos\"],"
+                           "\"records\":[{\"source\":\"crm\",\"record_id\":\"C-1\","
+                           "\"timestamp\":1704103200},{\"source\":\"web\",\"record_id\":\"W-1\",");
+    assert_contains(r.out,
+                    "{\"kind\":\"email\",\"value\":\"jane.doe@web.de\",\"state\":\"linked\"}");
+    assert_contains(r.out, "{\"kind\":\"phone\",\"value\":\"+49301234567\",\"state\":\"linked\"}");
+    /* traits carry the record they came from */
+    assert_contains(r.out, "\"traits\":{\"first_name\":{\"value\":\"Jane\",\"source\":\"crm\","
+                           "\"record_id\":\"C-1\"}}");
+    assert_contains(r.out, "{\"source\":\"web\",\"record_id\":\"W,2\",\"timestamp\":null}");
+    /* order_total is a measure, not a trait: 10.5 on C-1 and 20 on P-1 */
+    assert_contains(r.out, "\"measures\":{\"order_total\":{\"count\":2,\"sum\":30.5,\"avg\":15.25,"
+                           "\"min\":10.5,\"max\":20,\"first\":1704103200,\"last\":1704153600}}");
+    assert_lacks(r.out, "\"order_total\":{\"value\"");
     run_free(&r);
     free(in);
 }
@@ -576,7 +591,192 @@ static void profiles_escapes_json_strings(void **state) {
     struct run r = run_scv(NULL, "profiles '%s'", in);
     assert_int_equal(r.status, 0);
     assert_contains(r.out, "\"record_id\":\"q\\\"1\"");
-    assert_contains(r.out, "\"note\":\"back\\\\slash\\u0009tab\\u000anewline \xC3\xBC\"");
+    assert_contains(r.out,
+                    "\"note\":{\"value\":\"back\\\\slash\\u0009tab\\u000anewline \xC3\xBC\"");
+    run_free(&r);
+    free(in);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* segment and consent columns                                                               */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Four customers (profiles 1..4 in this order: a, b, c, d). Consent in two column spellings;
+ * the latest timestamp is 2025-03-01T00:00:00Z = 1740787200. */
+static const char shop_csv[] =
+    "source,record_id,timestamp,email,order_total,email_consent,city,Consent_SMS\n"
+    "crm,C-1,2025-01-01T00:00:00Z,a@web.de,,granted,Berlin, Opted_In \n"
+    "pos,P-1,2025-01-10T00:00:00Z,a@web.de,120,,,\n"
+    "pos,P-2,2025-03-01T00:00:00Z,a@web.de,30,,,\n"
+    "crm,C-2,2025-01-05T00:00:00Z,b@web.de,,denied,Hamburg,maybe\n"
+    "pos,P-3,2025-02-20T00:00:00Z,b@web.de,200,,,\n"
+    "web,W-1,1740787200,c@web.de,,YES,,\n"
+    "pos,P-4,2024-06-01T00:00:00Z,c@web.de,500,,,\n"
+    "email,E-1,2025-02-01T00:00:00Z,d@web.de,,opt-out,,\n";
+
+/* `scv segment --measure order_total --query 'QUERY' EXTRA shop.csv` */
+static struct run run_segment(const char *in, const char *query, const char *extra) {
+    return run_scv(NULL, "segment --measure order_total --query '%s' %s '%s'", query, extra, in);
+}
+
+static void segment_prints_matching_profile_ids_ascending(void **state) {
+    (void)state;
+    char *in = write_file("shop.csv", shop_csv);
+    struct run r = run_segment(in, "sum(order_total) > 100", "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n2\n3\n");
+    assert_contains(r.err, "scv: 8 records, 4 profiles, ");
+    assert_contains(r.err, "scv: 3 profiles match\n");
+    run_free(&r);
+    r = run_segment(in, "sum(order_total) > 100 AND not seen(web) and trait(city) != \"Hamburg\"",
+                    "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n");
+    assert_contains(r.err, "scv: 1 profiles match\n");
+    run_free(&r);
+    r = run_segment(in,
+                    "records >= 2 and (max(order_total) >= 500 or has(email) and "
+                    "count(order_total) = 2)",
+                    "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n3\n");
+    run_free(&r);
+    /* nothing matches: no lines, still success */
+    r = run_segment(in, "sum(order_total) > 100000", "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "scv: 0 profiles match\n");
+    run_free(&r);
+    free(in);
+}
+
+static void segment_now_accepts_unix_seconds_and_iso_8601(void **state) {
+    (void)state;
+    char *in = write_file("shop.csv", shop_csv);
+    /* default now = the latest record (2025-03-01): P-2 and P-3 are within 30 days */
+    struct run r = run_segment(in, "sum(order_total, 30d) > 0", "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n2\n");
+    run_free(&r);
+    /* 2025-01-15: only P-1 (2025-01-10) is within 30 days */
+    r = run_segment(in, "sum(order_total, 30d) > 0", "--now 2025-01-15");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n");
+    run_free(&r);
+    r = run_segment(in, "sum(order_total, 30d) > 0", "--now=1736899200");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n");
+    run_free(&r);
+    r = run_segment(in, "days_since_last_seen > 300", "--now 2026-01-01T00:00:00+01:00");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n2\n3\n4\n");
+    run_free(&r);
+    r = run_segment(in, "days_since_last_seen < 1", "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n3\n");
+    run_free(&r);
+    r = run_segment(in, "records > 0", "--now yesterday");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--now is neither unix seconds nor ISO 8601: yesterday");
+    run_free(&r);
+    free(in);
+}
+
+static void segment_query_errors_exit_2_with_the_offset(void **state) {
+    (void)state;
+    char *in = write_file("shop.csv", shop_csv);
+    struct run r = run_segment(in, "sum(order_total > 100", "");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "scv: query error at offset 16: ");
+    assert_contains(r.err, "\n  sum(order_total > 100\n                  ^\n");
+    /* a syntax error is found before any file is read */
+    assert_lacks(r.err, "records,");
+    run_free(&r);
+    r = run_segment(in, "records >> 1", "");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "scv: query error at offset 9: ");
+    run_free(&r);
+    /* a source is known only once the data is read: checked then */
+    r = run_segment(in, "seen(shop)", "");
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "scv: query error at offset ");
+    assert_contains(r.err, "\n  seen(shop)\n  ");
+    assert_contains(r.err, "scv: 8 records, 4 profiles, ");
+    run_free(&r);
+    r = run_segment(in, "seen(pos) and not seen(crm)", "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "3\n");
+    run_free(&r);
+    r = run_scv(NULL, "segment '%s'", in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "segment needs --query EXPR");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --query 'records > 1' '%s'", in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "unknown option --query");
+    run_free(&r);
+    free(in);
+}
+
+static void consent_columns_give_consent_per_channel(void **state) {
+    (void)state;
+    char *in = write_file("shop.csv", shop_csv);
+    struct run r = run_segment(in, "consent(email)", "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n3\n"); /* granted, YES; denied and opt-out are not */
+    assert_contains(r.err, "shop.csv:5: warning: consent sms 'maybe' is neither granted nor "
+                           "denied; ignored");
+    assert_contains(r.err, "1 rejected values");
+    run_free(&r);
+    r = run_segment(in, "consent(sms) or not consent(email) and seen(email)", "");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n4\n");
+    run_free(&r);
+    r = run_scv(NULL, "profiles --measure order_total '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 4);
+    assert_contains(r.out, "\"consent\":{\"email\":{\"granted\":true,\"timestamp\":1735689600},"
+                           "\"sms\":{\"granted\":true,\"timestamp\":1735689600}}}\n");
+    assert_contains(r.out,
+                    "\"consent\":{\"email\":{\"granted\":false,\"timestamp\":1736035200}}}\n");
+    /* consent columns are not traits */
+    assert_lacks(r.out, "\"email_consent\"");
+    assert_lacks(r.out, "\"Consent_SMS\"");
+    assert_contains(r.out, "\"measures\":{\"order_total\":{\"count\":2,\"sum\":150,\"avg\":75,"
+                           "\"min\":30,\"max\":120,\"first\":1736467200,\"last\":1740787200}}");
+    run_free(&r);
+    free(in);
+}
+
+static void consent_values_are_read_in_every_spelling(void **state) {
+    (void)state;
+    static const char *const granted[] = {"granted", "YES", " true ", "1", "Opt-In", "opted_in"};
+    static const char *const denied[] = {"denied", "no", "FALSE", "0", "opt-out", "Opted_Out",
+                                         "revoked"};
+    char csv[2048] = "source,record_id,consent_push\n";
+    char line[64];
+    int n = 0;
+    for (size_t i = 0; i < sizeof granted / sizeof *granted; i++) {
+        snprintf(line, sizeof line, "app,G%zu,%s\n", i, granted[i]);
+        strcat(csv, line);
+    }
+    for (size_t i = 0; i < sizeof denied / sizeof *denied; i++) {
+        snprintf(line, sizeof line, "app,D%zu,%s\n", i, denied[i]);
+        strcat(csv, line);
+    }
+    strcat(csv, "app,N0,\napp,N1,perhaps\n");
+    char *in = write_file("push.csv", csv);
+    struct run r = run_scv(NULL, "segment --query 'consent(push)' '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n2\n3\n4\n5\n6\n");
+    assert_contains(r.err, "push.csv:16: warning: consent push 'perhaps'");
+    run_free(&r);
+    r = run_scv(NULL, "profiles '%s'", in);
+    for (const char *p = r.out; (p = strstr(p, "\"push\":{\"granted\":false")) != NULL; p++) {
+        n++;
+    }
+    assert_int_equal(n, 7);
     run_free(&r);
     free(in);
 }
@@ -589,6 +789,9 @@ static const char *const sample_files[] = {"crm.csv", "web.csv", "email.csv", "p
 #define NSAMPLES (sizeof sample_files / sizeof sample_files[0])
 #define SAMPLE_OPTIONS                                                                        \
     "--region DE --measure order_total --measure opens --measure clicks --measure page_views"
+/* The segment the `demo` target shows (examples/CMakeLists.txt): 5 profiles. */
+#define EXAMPLES_QUERY                                                                        \
+    "sum(order_total, 90d) > 150 and consent(email) and (count(opens) >= 3 or not seen(web))"
 
 static char *sample_path(size_t i) {
     const char *dir = SCV_SOURCE_DIR "/examples/data/";
@@ -987,6 +1190,30 @@ static void examples_partition_does_not_depend_on_row_order(void **state) {
     free_table(&t);
 }
 
+static void examples_segment_finds_some_profiles(void **state) {
+    (void)state;
+    char *p[NSAMPLES];
+    struct run r;
+    if (!samples_present()) {
+        skip();
+    }
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        p[i] = sample_path(i);
+    }
+    r = run_scv(NULL, "segment " SAMPLE_OPTIONS " --query '" EXAMPLES_QUERY "' '%s' '%s' '%s' '%s'",
+                p[0], p[1], p[2], p[3]);
+    assert_int_equal(r.status, 0);
+    assert_true(count_lines(r.out) >= 2);
+    assert_true(count_lines(r.out) <= 20);
+    assert_contains(r.err, " profiles match\n");
+    /* the e-mail consent comes from the email_consent columns of crm.csv and email.csv */
+    assert_lacks(r.err, "consent email");
+    run_free(&r);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        free(p[i]);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static int make_tmpdir(void **state) {
@@ -1028,8 +1255,14 @@ int main(void) {
         cmocka_unit_test(normalize_unknown_kind_exits_2),
         cmocka_unit_test(profiles_prints_one_json_object_per_profile),
         cmocka_unit_test(profiles_escapes_json_strings),
+        cmocka_unit_test(segment_prints_matching_profile_ids_ascending),
+        cmocka_unit_test(segment_now_accepts_unix_seconds_and_iso_8601),
+        cmocka_unit_test(segment_query_errors_exit_2_with_the_offset),
+        cmocka_unit_test(consent_columns_give_consent_per_channel),
+        cmocka_unit_test(consent_values_are_read_in_every_spelling),
         cmocka_unit_test(examples_output_has_one_row_per_distinct_record),
         cmocka_unit_test(examples_partition_does_not_depend_on_row_order),
+        cmocka_unit_test(examples_segment_finds_some_profiles),
     };
     return cmocka_run_group_tests_name("cli_e2e", tests, make_tmpdir, remove_tmpdir);
 }
