@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "ingest.h"
+#include "lifecycle.h"
 #include "output.h"
 #include "rules.h"
 #include "scv.h"
@@ -36,6 +37,7 @@ static const char usage_text[] =
     "usage: scv resolve [OPTIONS] FILE...\n"
     "       scv profiles [OPTIONS] FILE...\n"
     "       scv segment --query EXPR [--now T] [OPTIONS] FILE...\n"
+    "       scv explain [OPTIONS] SOURCE:RECORD_ID SOURCE:RECORD_ID FILE...\n"
     "       scv normalize KIND [--region CC]\n"
     "       scv --version | --help\n"
     "\n"
@@ -45,6 +47,8 @@ static const char usage_text[] =
     "             records, identifiers, traits with their source, measures, consent)\n"
     "  segment    resolve the same way, print the ids of the profiles matching the\n"
     "             query EXPR, one per line ascending; the count goes to standard error\n"
+    "  explain    resolve the same way, print the chain of records and identifiers\n"
+    "             that joins the two records, or the rule that keeps them apart\n"
     "  normalize  normalize one value per line of standard input as identifier KIND\n"
     "             (email, phone, customer_id, ...); an empty line where it is rejected\n"
     "\n"
@@ -71,6 +75,11 @@ static const char usage_text[] =
     "  --generic-threshold N | KIND=N\n"
     "                  a value shared by more than N customers stops linking (default 10;\n"
     "                  0 turns the rule off)\n"
+    "  --delete FILE   after the input, delete the records listed in FILE (CSV with a\n"
+    "                  header and columns source,record_id; repeatable)\n"
+    "  --erase FILE    then erase every person carrying an identifier listed in FILE (CSV\n"
+    "                  kind,value): their records are deleted and their identifiers put\n"
+    "                  on the suppression list, so later input cannot bring them back\n"
     "\n"
     "Input: CSV with a header row. Columns source and record_id are required, timestamp\n"
     "(unix seconds or ISO 8601) is optional; a column named after an identifier kind holds\n"
@@ -82,7 +91,7 @@ static const char usage_text[] =
     "skipped. Identifiers are hashed under $SCV_HASH_KEY (default: a built-in key).\n";
 
 /* What run_resolve() prints. */
-enum command { CMD_RESOLVE, CMD_PROFILES, CMD_SEGMENT };
+enum command { CMD_RESOLVE, CMD_PROFILES, CMD_SEGMENT, CMD_EXPLAIN };
 
 /* Options of resolve, profiles and segment. */
 struct resolve_args {
@@ -97,6 +106,11 @@ struct resolve_args {
     size_t nfiles;
     rule_option *rules; /* --limit, --priority, --block, --generic-threshold in order */
     size_t nrules;
+    const char **deletes; /* --delete FILE, applied after the input */
+    size_t ndeletes;
+    const char **erases;  /* --erase FILE, applied after the deletes */
+    size_t nerases;
+    const char *explain[2]; /* explain: the two SOURCE:RECORD_ID keys */
 };
 
 static int usage_error(const char *problem, const char *detail) {
@@ -191,7 +205,10 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     args->measures = calloc((size_t)argc, sizeof *args->measures);
     args->files = calloc((size_t)argc, sizeof *args->files);
     args->rules = calloc((size_t)argc, sizeof *args->rules);
-    if (args->measures == NULL || args->files == NULL || args->rules == NULL) {
+    args->deletes = calloc((size_t)argc, sizeof *args->deletes);
+    args->erases = calloc((size_t)argc, sizeof *args->erases);
+    if (args->measures == NULL || args->files == NULL || args->rules == NULL || args->deletes == NULL ||
+        args->erases == NULL) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
@@ -200,6 +217,11 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
         const char *value = NULL;
         int got;
         if (options_done || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (args->command == CMD_EXPLAIN && args->explain[1] == NULL) {
+                if (!lifecycle_is_record_key(a)) return usage_error("expected SOURCE:RECORD_ID, got", a);
+                args->explain[args->explain[0] == NULL ? 0 : 1] = a;
+                continue;
+            }
             args->files[args->nfiles++] = a;
             continue;
         }
@@ -221,6 +243,10 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
             args->measures[args->nmeasures++] = value;
         } else if ((got = take_rule(argc, argv, &i, &args->rules[args->nrules])) != 0) {
             if (got > 0) args->nrules++;
+        } else if ((got = take_option(argc, argv, &i, "delete", &value)) != 0) {
+            if (got > 0) args->deletes[args->ndeletes++] = value;
+        } else if ((got = take_option(argc, argv, &i, "erase", &value)) != 0) {
+            if (got > 0) args->erases[args->nerases++] = value;
         } else if ((got = take_segment_option(argc, argv, &i, args)) != 0) {
             /* set */
         } else {
@@ -229,6 +255,9 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
         if (got < 0) {
             return usage_error("missing value for", a);
         }
+    }
+    if (args->command == CMD_EXPLAIN && args->explain[1] == NULL) {
+        return usage_error("explain needs two records, SOURCE:RECORD_ID SOURCE:RECORD_ID", NULL);
     }
     if (args->nfiles == 0) {
         return usage_error("no input files", NULL);
@@ -507,8 +536,11 @@ static int run_resolve(int argc, char **argv, enum command command) {
         goto done;
     }
     result = read_inputs(engine, &args);
+    for (size_t i = 0; result == 0 && i < args.ndeletes; i++) result = lifecycle_delete(engine, args.deletes[i]);
+    for (size_t i = 0; result == 0 && i < args.nerases; i++) result = lifecycle_erase(engine, args.erases[i]);
     if (result == 0) {
-        result = output_command(out, engine, &args);
+        result = args.command == CMD_EXPLAIN ? lifecycle_explain(out, engine, args.explain[0], args.explain[1])
+                                             : output_command(out, engine, &args);
     }
     if (close_output(out, args.out_path) != 0) {
         result = 1;
@@ -518,6 +550,8 @@ done:
     free(args.measures);
     free(args.rules);
     free(args.files);
+    free(args.deletes);
+    free(args.erases);
     return result;
 }
 
@@ -625,6 +659,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "segment") == 0) {
         return run_resolve(argc - 1, argv + 1, CMD_SEGMENT);
+    }
+    if (strcmp(cmd, "explain") == 0) {
+        return run_resolve(argc - 1, argv + 1, CMD_EXPLAIN);
     }
     if (strcmp(cmd, "normalize") == 0) {
         return run_normalize(argc - 1, argv + 1);

@@ -480,6 +480,63 @@ static void resolve_generic_threshold_option_sets_the_rule(void **state) {
     free(in);
 }
 
+static const char chain_csv[] =
+    "source,record_id,email,loyalty_id,phone\n"
+    "crm,C-1,ann@web.de,,\n"
+    "web,W-1,ann@web.de,L7,\n"
+    "pos,P-1,,L7,030 5556677\n"
+    "pos,P-2,,,030 5556677\n";
+
+static void delete_option_removes_records_and_splits(void **state) {
+    (void)state;
+    char *in = write_file("chain.csv", chain_csv);
+    char *del = write_file("delete.csv", "source,record_id\nweb,W-1\nweb,nope\n");
+    struct run r = run_scv(NULL, "resolve --region DE --delete '%s' '%s'", del, in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,C-1,1\npos,P-1,2\npos,P-2,2\n");
+    assert_contains(r.err, "no record web:nope");
+    assert_contains(r.err, "1 records deleted, 1 not found");
+    run_free(&r);
+    free(in);
+    free(del);
+}
+
+static void erase_option_removes_the_person_and_suppresses_replays(void **state) {
+    (void)state;
+    char *in = write_file("chain.csv", chain_csv);
+    char *er = write_file("erase.csv", "kind,value\nemail,ANN@web.de\n");
+    /* The whole chain is one person: every record goes. */
+    struct run r = run_scv(NULL, "profiles --region DE --erase '%s' '%s'", er, in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "4 records erased");
+    run_free(&r);
+    free(in);
+    free(er);
+}
+
+static void explain_prints_the_chain_or_the_reason(void **state) {
+    (void)state;
+    char *in = write_file("chain.csv", chain_csv);
+    struct run r = run_scv(NULL, "explain --region DE crm:C-1 pos:P-2 '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "crm:C-1 and pos:P-2 are in profile 1, joined by:\n  crm:C-1\n    -- email ann@web.de (links) -->\n"
+                           "  web:W-1\n    -- loyalty_id l7 (links) -->\n  pos:P-1\n    -- phone +49305556677 (links) -->\n  pos:P-2\n");
+    run_free(&r);
+    r = run_scv(NULL, "explain --region DE --block phone=0305556677 pos:P-1 pos:P-2 '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "are not in one profile: the chain goes through a blocked value:");
+    run_free(&r);
+    r = run_scv(NULL, "explain --region DE crm:C-1 pos:nope '%s'", in);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "no record pos:nope");
+    run_free(&r);
+    r = run_scv(NULL, "explain --region DE crm:C-1 '%s'", in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    free(in);
+}
+
 static void version_and_help_exit_0(void **state) {
     (void)state;
     struct run r = run_scv(NULL, "--version");
@@ -1249,6 +1306,9 @@ int main(void) {
         cmocka_unit_test(resolve_limit_keeps_two_customers_apart),
         cmocka_unit_test(resolve_block_and_priority_options_apply),
         cmocka_unit_test(resolve_generic_threshold_option_sets_the_rule),
+        cmocka_unit_test(delete_option_removes_records_and_splits),
+        cmocka_unit_test(erase_option_removes_the_person_and_suppresses_replays),
+        cmocka_unit_test(explain_prints_the_chain_or_the_reason),
         cmocka_unit_test(version_and_help_exit_0),
         cmocka_unit_test(normalize_email_prints_one_line_per_value),
         cmocka_unit_test(normalize_phone_uses_the_region),
