@@ -457,6 +457,63 @@ typedef enum scv_stat {
 SCV_API scv_status scv_engine_stat(const scv_engine *engine, scv_stat which, uint64_t *value);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Audit statistics                                                                          */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * What a data team looks at before trusting resolution (the scv program renders them as an
+ * HTML report). All take a const engine, allocate only scratch memory, and cost one pass
+ * over the records.
+ */
+
+/**
+ * Profile sizes (records per live profile) as a log2 histogram: counts[i] = profiles with
+ * 2^i .. 2^(i+1)-1 records for i < n - 1; counts[n - 1] = all larger ones.
+ * @return SCV_OK, SCV_EINVAL (NULL, n 0), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_profile_size_histogram(const scv_engine *engine, uint64_t *counts,
+                                                     size_t n);
+
+/**
+ * The profile size (records) at percentile p (0..100, nearest rank) over live profiles;
+ * 0 when there is none. @return SCV_OK, SCV_EINVAL, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_profile_size_percentile(const scv_engine *engine, double p,
+                                                      uint32_t *records);
+
+/**
+ * The largest live profiles by records, largest first (equal sizes: lower id first).
+ * Fills up to cap ids; *count receives how many were written.
+ * @return SCV_OK, SCV_EINVAL, SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_largest_profiles(const scv_engine *engine, scv_profile_id *out,
+                                               size_t cap, size_t *count);
+
+/**
+ * Iterate the identifiers whose own state is `state` (SCV_LINK, SCV_LINK_BLOCKED,
+ * SCV_LINK_GENERIC or SCV_LINK_SUPPRESSED) and that at least one record carries, ascending:
+ * pass 0 first, then the previous ref. scv_engine_identifier_state() gives the number of
+ * records carrying each. @return SCV_OK, SCV_ENOTFOUND at the end, SCV_EINVAL.
+ */
+SCV_API scv_status scv_engine_identifier_next(const scv_engine *engine, scv_identifier_ref after,
+                                              uint8_t state, scv_identifier_ref *next);
+
+/**
+ * Source overlap: matrix[i * n + j] = live profiles with records from both source i and
+ * source j (the diagonal: profiles seen in source i). n is the matrix side, usually
+ * scv_engine_source_count(); sources from the 64th on are not counted.
+ * @return SCV_OK, SCV_EINVAL (NULL, n 0 or over 64), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_source_overlap(const scv_engine *engine, uint64_t *matrix, size_t n);
+
+/**
+ * Identifier-kind coverage: counts[k] = live profiles holding a linking identifier of kind k,
+ * for k < n (n usually scv_engine_kind_count()).
+ * @return SCV_OK, SCV_EINVAL (NULL, n 0 or over SCV_MAX_KINDS), SCV_ENOMEM.
+ */
+SCV_API scv_status scv_engine_kind_coverage(const scv_engine *engine, uint64_t *counts, size_t n);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Normalization and hashing                                                                 */
 /* ---------------------------------------------------------------------------------------- */
 
