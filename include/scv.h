@@ -633,6 +633,15 @@ SCV_API int64_t scv_record_erroffset(const scv_record *rec);
 SCV_API scv_status scv_engine_upsert(scv_engine *engine, const scv_record *rec,
                                      scv_profile_id *profile);
 
+/**
+ * Make room ahead of a bulk load: for `records` more records carrying `identifiers` more
+ * distinct identifiers (estimates are fine). Nothing observable changes; it only saves the
+ * repeated growth of tables and arrays (rehashing, copying, page faults) during the load.
+ * @return SCV_OK, SCV_EINVAL, SCV_ELIMIT (more than the engine can hold), SCV_ENOMEM (nothing
+ *         reserved beyond what succeeded; the engine works as before).
+ */
+SCV_API scv_status scv_engine_reserve(scv_engine *engine, size_t records, size_t identifiers);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Lookups and iteration                                                                     */
 /* ---------------------------------------------------------------------------------------- */
@@ -1134,6 +1143,97 @@ SCV_API uint64_t scv_engine_sequence(const scv_engine *engine);
  */
 SCV_API scv_status scv_engine_changes_since(const scv_engine *engine, uint64_t after,
                                             scv_change_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Snapshots and absorb                                                                      */
+/* ---------------------------------------------------------------------------------------- */
+
+/*
+ * A snapshot is the whole engine serialised into a caller buffer: its configuration (region,
+ * retention, e-mail rules, kinds, sources, resolution and survivorship rules, source priority,
+ * RFM measure), records (deleted ones as empty slots, so record refs stay valid), identifiers,
+ * profile ids with their merge history, the suppression list, counters and the change-feed
+ * sequence number. It is logical, versioned and checksummed (docs/snapshot-format.md): the
+ * same engine can be loaded by any build of this library that reads its format version, on
+ * any platform. Every public query answers the same on the loaded engine as on the original,
+ * and both resolve later records identically.
+ *
+ * What a snapshot does not hold: the hash key (only a 64-bit fingerprint of the secret derived
+ * from it, to refuse a load under another key; with the fingerprint a weak key can be guessed
+ * offline, as it can from any hash of a known value, so keep snapshots as secret as the data),
+ * the change events (after a load the sequence continues from scv_engine_sequence() of the
+ * original, and asking for changes from before the load gives SCV_EEXPIRED), the bytes of
+ * erased persons and deleted records, and the derived views (rebuilt on first use).
+ */
+
+/**
+ * The exact size in bytes scv_engine_snapshot_write() needs for the engine as it is now.
+ * O(records + identifiers): it walks the engine without writing.
+ * @param size  receives the size. Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL (NULL argument).
+ * Reads only: may run concurrently with other calls taking a const engine.
+ */
+SCV_API scv_status scv_engine_snapshot_size(const scv_engine *engine, size_t *size);
+
+/**
+ * Serialise the whole engine into buf[0..cap). Exactly the size scv_engine_snapshot_size()
+ * reports is written. The engine is not changed; the call allocates 12 bytes per record of
+ * scratch (with the engine's allocator) and frees it before returning.
+ * @param buf, cap  caller buffer; buf may be NULL only when cap is 0 (a size query).
+ * @param written   receives the snapshot's size, also on SCV_EBUFFER. Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL (engine or written NULL, buf NULL with cap > 0), SCV_EBUFFER
+ *         (cap too small: nothing written), SCV_ENOMEM (scratch: nothing written).
+ */
+SCV_API scv_status scv_engine_snapshot_write(const scv_engine *engine, void *buf, size_t cap,
+                                             size_t *written);
+
+/**
+ * Create an engine from a snapshot. From `opts` only the allocator, the hash key and the
+ * change-feed capacity are used; everything else comes from the snapshot. The hash key must
+ * be the key the snapshot was made under. The input is never trusted: it is fully validated
+ * (lengths, counts, indexes, names, UTF-8, checksums, and that its profiles agree with its
+ * identifiers) in O(len) time, and memory is only allocated in proportion to len, so a
+ * corrupt or hostile buffer gets a status, never a crash or a huge allocation. buf is not
+ * kept.
+ * @param opts      allocator, hash key, change capacity; NULL = defaults (no key).
+ * @param buf, len  the snapshot.
+ * @param out       receives the engine (free it with scv_engine_free()); NULL on failure.
+ *                  Must not be NULL.
+ * @return SCV_OK, SCV_EINVAL (out NULL, buf NULL with len > 0, or a different hash key),
+ *         SCV_ECORRUPT (truncated, corrupted or not a snapshot), SCV_EVERSION (a format
+ *         version this library cannot read), SCV_ENOMEM. On failure nothing is left allocated.
+ * Thread-safe (touches no shared state).
+ */
+SCV_API scv_status scv_engine_load(const scv_options *opts, const void *buf, size_t len,
+                                   scv_engine **out);
+
+/**
+ * Add every live record of `src` to `dst` as if it were upserted there, in src's record order
+ * (a record whose (source name, record id) dst already holds is replaced). Use it to combine
+ * partitions resolved on separate engines: without kind limits, absorbing engines fed parts of
+ * a data set gives the partition one engine fed all of it would.
+ * - Both engines must use the same hash key: identifiers travel as hashes, with the
+ *   normalized and raw values src kept (dst keeps what its own retention asks for, of what
+ *   src kept). Values are taken as src normalized them: give both engines the same region and
+ *   e-mail rules.
+ * - Kinds and sources are matched by name; those missing in dst are registered (same names
+ *   and normalizers). A kind with another normalizer in dst is SCV_EINVAL.
+ * - dst's own rules (limits, priority, thresholds, survivorship) govern; src's are not copied.
+ * - src's suppression list, and the values src's host blocked (scv_engine_block), are added
+ *   to dst's first, so the absorbed records never link through them. A value blocked by src's
+ *   default list arrives as a placeholder and is blocked when dst's default list is on. When
+ *   src keeps no values it cannot tell the two apart: its blocked values still carried by
+ *   records are then all blocked in dst.
+ * - Not atomic: each record is one upsert and is either fully absorbed or not at all, but a
+ *   failure part-way (SCV_ENOMEM, SCV_ELIMIT) leaves dst with the lists and the records
+ *   absorbed so far. Calling it again is safe: upserts replace, so the result is the same
+ *   as one successful call.
+ * src is only read; it must not be used concurrently with a call that changes it.
+ * @return SCV_OK, SCV_EINVAL (NULL, dst == src, different hash keys, normalizer mismatch),
+ *         SCV_ELIMIT (kinds, sources or records), SCV_ENOMEM. The reason is in
+ *         scv_engine_errmsg(dst).
+ */
+SCV_API scv_status scv_engine_absorb(scv_engine *dst, const scv_engine *src);
 
 #ifdef __cplusplus
 }

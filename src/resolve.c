@@ -380,13 +380,14 @@ static uint32_t saturate(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/* v's stored upper bounds, raised by a carrier with `added` partners. */
-static partner_counts bounds_plus(const scv_engine *e, uint32_t v, uint32_t added)
+/* v's stored upper bounds, raised by a carrier bringing `added` new partner values, and one
+ * more record without partners when `solo`. */
+static partner_counts bounds_plus(const scv_engine *e, uint32_t v, uint32_t added, int solo)
 {
     partner_counts c;
     c.best = (uint64_t)e->ids.bound.data[v] + added;
     c.second = (uint64_t)e->ids.second.data[v] + added;
-    c.solo = (uint64_t)e->ids.solo.data[v] + (added == 0);
+    c.solo = (uint64_t)e->ids.solo.data[v] + (solo != 0);
     return c;
 }
 
@@ -399,17 +400,50 @@ static void store_bounds(scv_engine *e, uint32_t v, partner_counts c)
 
 int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
 {
+    /* A bound of what check_generic_gain() can see: every partner new, and a solo record. */
     return e->ids.state.data[v] == SCV_LINK &&
-           over_threshold(threshold(e, v), bounds_plus(e, v, added_partners));
+           over_threshold(threshold(e, v), bounds_plus(e, v, added_partners, 1));
+}
+
+/* Has w been seen with v on a record other than x? Scans the carriers of the rarer value. */
+static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w)
+{
+    uint32_t scan = e->ids.refs.data[v] <= e->ids.refs.data[w] ? v : w, other = scan == v ? w : v;
+    for (uint32_t s = e->ids.head.data[scan]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+        uint32_t c = e->recs.slot_rec.data[s];
+        if (c == x) continue;
+        size_t k;
+        const uint32_t *slots = scv__records_ids(&e->recs, c, &k);
+        for (size_t i = 0; i < k; i++)
+            if (SCV__SLOT_ID(slots[i]) == other) return 1;
+    }
+    return 0;
+}
+
+/* Partners of v on record x that no other record carried with v: what x can add to v's
+ * distinct partner counts. Values seen together before (one person's phone, e-mail and
+ * customer number, again and again) add nothing, so no recount is needed for them. */
+static uint32_t new_partners_on(const scv_engine *e, uint32_t x, uint32_t v)
+{
+    uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
+    uint32_t n = 0;
+    size_t k;
+    const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t w = SCV__SLOT_ID(slots[i]);
+        if (w != v && is_partner(e, w, rank) && !seen_together(e, x, v, w)) n++;
+    }
+    return n;
 }
 
 /* x now carries v: raise v's bounds and decide. Returns 1 when v became generic. */
 static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 {
     uint32_t g = threshold(e, v);
-    partner_counts bound = bounds_plus(e, v, partners_on(e, x, v));
+    if (g == 0 || e->ids.state.data[v] != SCV_LINK) return 0;
+    partner_counts bound = bounds_plus(e, v, new_partners_on(e, x, v), partners_on(e, x, v) == 0);
     store_bounds(e, v, bound);
-    if (e->ids.state.data[v] != SCV_LINK || !over_threshold(g, bound)) return 0;
+    if (!over_threshold(g, bound)) return 0;
     partner_counts c = partner_count(e, v);
     store_bounds(e, v, c);
     if (!over_threshold(g, c)) return 0;
@@ -710,4 +744,17 @@ void scv__delete_record(scv_engine *e, uint32_t x, int wipe)
 void scv__relink_value(scv_engine *e, uint32_t v)
 {
     relink_value(e, v);
+}
+
+scv_status scv_engine_reserve(scv_engine *e, size_t records, size_t identifiers)
+{
+    scv_status st;
+    if (e == NULL) return SCV_EINVAL;
+    /* Per record: about two identifier slots, three fields and 24 bytes of id and values. */
+    if ((st = scv__idtable_reserve(&e->mem, &e->ids, identifiers, e->ids.retain ? identifiers * 16 : 0)) != SCV_OK ||
+        (st = scv__records_reserve(&e->mem, &e->recs, records, 2 * records, 3 * records, 24 * records)) != SCV_OK ||
+        (st = scv__reserve_resolution(e, records, 1)) != SCV_OK ||
+        (st = scv__profiles_reserve(&e->mem, &e->prof, records, 0)) != SCV_OK)
+        return scv__engine_error(e, st, st == SCV_ELIMIT ? "more than the engine can hold" : "out of memory", -1);
+    return scv__engine_error(e, SCV_OK, "", -1);
 }

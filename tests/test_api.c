@@ -205,6 +205,22 @@ static void allocation_failure_under_rules_leaves_engine_unchanged(void **state)
     }
 }
 
+static void reserve_changes_nothing_observable(void **state)
+{
+    (void)state;
+    static char before[8192], after[8192];
+    scv_engine *e = test_engine();
+    for (size_t i = 0; i < 3; i++) assert_ok(apply(e, &scenario[i]));
+    fingerprint(e, before, sizeof before);
+    assert_ok(scv_engine_reserve(e, 10000, 30000));
+    fingerprint(e, after, sizeof after);
+    assert_string_equal(before, after);
+    assert_status(scv_engine_reserve(e, (size_t)SCV_MAX_RECORDS + 1, 0), SCV_ELIMIT);
+    assert_status(scv_engine_reserve(NULL, 1, 1), SCV_EINVAL);
+    for (size_t i = 3; i < sizeof scenario / sizeof scenario[0]; i++) assert_ok(apply(e, &scenario[i]));
+    scv_engine_free(e);
+}
+
 static void failed_engine_and_options_creation_report_enomem(void **state)
 {
     (void)state;
@@ -563,6 +579,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(allocation_failure_at_every_call_leaves_engine_unchanged),
         cmocka_unit_test(allocation_failure_under_rules_leaves_engine_unchanged),
+        cmocka_unit_test(reserve_changes_nothing_observable),
         cmocka_unit_test(failed_engine_and_options_creation_report_enomem),
         cmocka_unit_test(incomplete_allocator_is_rejected),
         cmocka_unit_test(free_functions_accept_null),

@@ -104,6 +104,7 @@ int main(int argc, char **argv)
     size_t base = live_bytes;
 
     double t0 = now_s();
+    if (getenv("NO_RESERVE") == NULL) scv_engine_reserve(e, n, 3 * people);
     for (size_t i = 0; i < n; i++) {
         scv_record_reset(r, (scv_source)(i & 3), rows[i].id, strlen(rows[i].id));
         scv_record_add_identifier(r, SCV_KIND_EMAIL, rows[i].email, strlen(rows[i].email));
