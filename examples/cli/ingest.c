@@ -1,6 +1,7 @@
 /*
- * ingest.c — reading record CSV files into an scv engine (ingest.h): the header's columns,
- * one row at a time into a reused record builder, and the messages about what went wrong.
+ * ingest.c — reading record files into an scv engine (ingest.h): the CSV header's columns,
+ * one row at a time into a reused record builder, the record-building calls other formats
+ * share (segment.c), and the messages about what went wrong.
  */
 #include "ingest.h"
 
@@ -12,16 +13,8 @@
 #include <string.h>
 
 #include "csv.h"
+#include "segment.h"
 #include "timeparse.h"
-
-#if defined(__GNUC__)
-#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define PRINTF_LIKE(fmt, args)
-#endif
-
-/* Bytes of a value shown in a message before it is cut with "...". */
-#define SHOW_MAX 60
 
 enum role {
     ROLE_IGNORED,    /* a column without a usable name */
@@ -42,14 +35,14 @@ struct column {
     size_t name_len;
 };
 
-enum row_result { ROW_OK, ROW_BAD, ROW_FATAL };
-
 struct ingest {
     scv_engine *engine;
     scv_record *rec;
     const char *const *measures;
     size_t nmeasures;
     ingest_totals totals;
+    ingest_format format;
+    scv_source segment_source; /* INGEST_SEGMENT: every event's source */
     /* the source of the previous row, to skip the lookup when it repeats */
     char source_name[SCV_MAX_NAME_LEN];
     size_t source_len;
@@ -65,11 +58,6 @@ struct ingest {
     size_t timestamp_col; /* ncolumns when there is none */
     char *names;          /* storage for the columns' names */
 };
-
-/* A value as a message shows it: control bytes as \xNN, at most SHOW_MAX bytes. */
-typedef struct shown {
-    char text[SHOW_MAX * 4 + 4];
-} shown;
 
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers                                                                             */
@@ -166,14 +154,12 @@ static int utf8_valid(const char *s, size_t len) {
     return 1;
 }
 
-/* s[0..len) for a message: control bytes and bytes that are not UTF-8 as \xNN, at most
- * SHOW_MAX bytes of it (then "..."). */
-static const char *show(shown *out, const char *s, size_t len) {
+const char *ingest_show(ingest_shown *out, const char *s, size_t len) {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     char *w = out->text;
-    while (i < len && i < SHOW_MAX) {
+    while (i < len && i < INGEST_SHOW_MAX) {
         size_t k = utf8_sequence(p + i, len - i);
         if (k == 0 || p[i] < 0x20 || p[i] == 0x7F) {
             *w++ = '\\';
@@ -181,7 +167,7 @@ static const char *show(shown *out, const char *s, size_t len) {
             *w++ = hex[p[i] >> 4];
             *w++ = hex[p[i] & 15];
             i++;
-        } else if (i + k <= SHOW_MAX) {
+        } else if (i + k <= INGEST_SHOW_MAX) {
             memcpy(w, p + i, k);
             w += k;
             i += k;
@@ -197,9 +183,11 @@ static const char *show(shown *out, const char *s, size_t len) {
     return out->text;
 }
 
-/* Print "FILE:LINE: message" unless this file has had its share of messages. */
-PRINTF_LIKE(3, 4)
-static void message(ingest *in, unsigned long line, const char *fmt, ...) {
+const char *ingest_path(const ingest *in) {
+    return in->path;
+}
+
+void ingest_message(ingest *in, unsigned long line, const char *fmt, ...) {
     va_list ap;
     in->messages++;
     if (in->messages > INGEST_MAX_MESSAGES) {
@@ -212,9 +200,9 @@ static void message(ingest *in, unsigned long line, const char *fmt, ...) {
     fputc('\n', stderr);
 }
 
-static enum row_result out_of_memory(void) {
+static ingest_status out_of_memory(void) {
     fputs("scv: out of memory\n", stderr);
-    return ROW_FATAL;
+    return INGEST_FATAL;
 }
 
 /* Why the builder's last call failed. */
@@ -255,6 +243,11 @@ void ingest_free(ingest *in) {
     free(in->columns);
     free(in->names);
     free(in);
+}
+
+void ingest_set_format(ingest *in, ingest_format format, scv_source source) {
+    in->format = format;
+    in->segment_source = source;
 }
 
 ingest_totals ingest_get_totals(const ingest *in) {
@@ -308,16 +301,16 @@ static int classify_column(ingest *in, size_t i, const char *s, const char *lnam
     }
     if (special != NULL) {
         if (*special != in->ncolumns) {
-            message(in, line, "column '%s' appears twice; file skipped", lname);
+            ingest_message(in, line, "column '%s' appears twice; file skipped", lname);
             return -1;
         }
         *special = i;
         return 0;
     }
     if (len == 0 || len > SCV_MAX_NAME_LEN || !utf8_valid(s, len)) {
-        shown v;
-        message(in, line, "warning: column %zu has no usable name ('%s'); ignored", i + 1,
-                show(&v, s, len));
+        ingest_shown v;
+        ingest_message(in, line, "warning: column %zu has no usable name ('%s'); ignored",
+                       i + 1, ingest_show(&v, s, len));
         col->role = ROLE_IGNORED;
         return 0;
     }
@@ -377,8 +370,8 @@ static int read_header(ingest *in, const csv_row *row) {
         }
     }
     if (in->source_col == row->count || in->id_col == row->count) {
-        message(in, row->line, "no '%s' column; file skipped",
-                in->source_col == row->count ? "source" : "record_id");
+        ingest_message(in, row->line, "no '%s' column; file skipped",
+                       in->source_col == row->count ? "source" : "record_id");
         return 1;
     }
     return 0;
@@ -389,18 +382,18 @@ static int read_header(ingest *in, const csv_row *row) {
 /* ---------------------------------------------------------------------------------------- */
 
 /* The source named s[0..len) (lower-cased), registered if new. */
-static enum row_result find_source(ingest *in, char *s, size_t len, unsigned long line,
-                                   scv_source *out) {
+static ingest_status find_source(ingest *in, char *s, size_t len, unsigned long line,
+                                 scv_source *out) {
     scv_status st;
-    shown v;
+    ingest_shown v;
     if (len == 0) {
-        message(in, line, "empty source");
-        return ROW_BAD;
+        ingest_message(in, line, "empty source");
+        return INGEST_BAD;
     }
     lower_in_place(s, len);
     if (in->source_cached && len == in->source_len && memcmp(s, in->source_name, len) == 0) {
         *out = in->source;
-        return ROW_OK;
+        return INGEST_OK;
     }
     st = scv_engine_source(in->engine, s, len, out);
     if (st != SCV_OK) {
@@ -413,8 +406,9 @@ static enum row_result find_source(ingest *in, char *s, size_t len, unsigned lon
         return out_of_memory();
     }
     if (st != SCV_OK) {
-        message(in, line, "source '%s': %s", show(&v, s, len), engine_reason(in, st));
-        return ROW_BAD;
+        ingest_message(in, line, "source '%s': %s", ingest_show(&v, s, len),
+                       engine_reason(in, st));
+        return INGEST_BAD;
     }
     if (len <= sizeof in->source_name) {
         memcpy(in->source_name, s, len);
@@ -422,119 +416,140 @@ static enum row_result find_source(ingest *in, char *s, size_t len, unsigned lon
         in->source = *out;
         in->source_cached = 1;
     }
-    return ROW_OK;
+    return INGEST_OK;
 }
 
-/* Reset the builder to the row's (source, record_id) and time. */
-static enum row_result start_record(ingest *in, const csv_row *row) {
-    size_t src_len = row->lengths[in->source_col];
-    char *src = trim(row->fields[in->source_col], &src_len);
-    const char *id = row->fields[in->id_col];
-    size_t id_len = row->lengths[in->id_col];
-    scv_source source;
-    enum row_result r = find_source(in, src, src_len, row->line, &source);
+ingest_status ingest_begin(ingest *in, unsigned long line, scv_source source, const char *label,
+                           const char *id, size_t len) {
     scv_status st;
-    shown v;
-    if (r != ROW_OK) {
-        return r;
+    ingest_shown v;
+    if (len == 0) {
+        ingest_message(in, line, "empty %s", label);
+        return INGEST_BAD;
     }
-    if (id_len == 0) {
-        message(in, row->line, "empty record_id");
-        return ROW_BAD;
-    }
-    st = scv_record_reset(in->rec, source, id, id_len);
+    st = scv_record_reset(in->rec, source, id, len);
     if (st == SCV_ENOMEM) {
         return out_of_memory();
     }
     if (st != SCV_OK) {
-        message(in, row->line, "record_id '%s': %s", show(&v, id, id_len),
-                record_reason(in, st));
-        return ROW_BAD;
+        ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, id, len),
+                       record_reason(in, st));
+        return INGEST_BAD;
     }
-    if (in->timestamp_col < in->ncolumns) {
+    return INGEST_OK;
+}
+
+ingest_status ingest_timestamp(ingest *in, unsigned long line, const char *label,
+                               const char *text, size_t len) {
+    int64_t t;
+    scv_status st;
+    ingest_shown v;
+    if (!timeparse(text, len, &t)) {
+        ingest_message(in, line, "bad %s '%s'", label, ingest_show(&v, text, len));
+        return INGEST_BAD;
+    }
+    st = scv_record_set_timestamp(in->rec, t);
+    if (st != SCV_OK) {
+        ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, text, len),
+                       record_reason(in, st));
+        return INGEST_BAD;
+    }
+    return INGEST_OK;
+}
+
+/* Reset the builder to the row's (source, record_id) and time. */
+static ingest_status start_record(ingest *in, const csv_row *row) {
+    size_t src_len = row->lengths[in->source_col];
+    char *src = trim(row->fields[in->source_col], &src_len);
+    scv_source source;
+    ingest_status r = find_source(in, src, src_len, row->line, &source);
+    if (r == INGEST_OK) {
+        r = ingest_begin(in, row->line, source, "record_id", row->fields[in->id_col],
+                         row->lengths[in->id_col]);
+    }
+    if (r == INGEST_OK && in->timestamp_col < in->ncolumns) {
         size_t len = row->lengths[in->timestamp_col];
         const char *s = trim(row->fields[in->timestamp_col], &len);
-        int64_t t;
         if (len > 0) {
-            if (!timeparse(s, len, &t)) {
-                message(in, row->line, "bad timestamp '%s'", show(&v, s, len));
-                return ROW_BAD;
-            }
-            st = scv_record_set_timestamp(in->rec, t);
-            if (st != SCV_OK) {
-                message(in, row->line, "timestamp '%s': %s", show(&v, s, len),
-                        record_reason(in, st));
-                return ROW_BAD;
-            }
+            r = ingest_timestamp(in, row->line, "timestamp", s, len);
         }
     }
-    return ROW_OK;
+    return r;
+}
+
+ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, const char *label,
+                                const char *value, size_t len) {
+    scv_status st = scv_record_add_identifier(in->rec, kind, value, len);
+    ingest_shown v;
+    if (st == SCV_OK) {
+        return INGEST_OK;
+    }
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st == SCV_EREJECTED) {
+        ingest_message(in, line, "warning: %s '%s': %s", label, ingest_show(&v, value, len),
+                       record_reason(in, st));
+        in->totals.dropped++;
+        return INGEST_OK;
+    }
+    ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, value, len),
+                   record_reason(in, st));
+    return INGEST_BAD;
 }
 
 /* Add each '|'-separated value of an identifier cell. */
-static enum row_result add_identifiers(ingest *in, const struct column *col, char *cell,
-                                       size_t len, unsigned long line) {
+static ingest_status add_identifiers(ingest *in, const struct column *col, char *cell,
+                                     size_t len, unsigned long line) {
     size_t start = 0;
-    while (start <= len) {
+    ingest_status r = INGEST_OK;
+    while (r == INGEST_OK && start <= len) {
         size_t end = start;
         size_t n;
         char *value;
-        scv_status st;
-        shown v;
         while (end < len && cell[end] != '|') {
             end++;
         }
         n = end - start;
         value = trim(cell + start, &n);
         start = end + 1;
-        if (n == 0) {
-            continue;
+        if (n > 0) {
+            r = ingest_identifier(in, line, col->kind, col->name, value, n);
         }
-        st = scv_record_add_identifier(in->rec, col->kind, value, n);
-        if (st == SCV_OK) {
-            continue;
-        }
-        if (st == SCV_ENOMEM) {
-            return out_of_memory();
-        }
-        if (st == SCV_EREJECTED) {
-            message(in, line, "warning: %s '%s': %s", col->name, show(&v, value, n),
-                    record_reason(in, st));
-            in->totals.dropped++;
-            continue;
-        }
-        message(in, line, "%s '%s': %s", col->name, show(&v, value, n), record_reason(in, st));
-        return ROW_BAD;
     }
-    return ROW_OK;
+    return r;
 }
 
-static enum row_result add_measure(ingest *in, const struct column *col, char *cell,
-                                   size_t len, unsigned long line) {
-    char *s = trim(cell, &len);
-    char *end;
-    double value;
-    scv_status st;
-    shown v;
-    if (len == 0) {
-        return ROW_OK;
-    }
-    value = strtod(s, &end);
-    if (end != s + len || !isfinite(value)) {
-        message(in, line, "warning: measure %s '%s' is not a number; ignored", col->name,
-                show(&v, s, len));
-        in->totals.dropped++;
-        return ROW_OK;
-    }
-    st = scv_record_add_measure(in->rec, col->name, col->name_len, value);
+ingest_status ingest_measure(ingest *in, unsigned long line, const char *name, size_t name_len,
+                             double value) {
+    scv_status st = scv_record_add_measure(in->rec, name, name_len, value);
     if (st == SCV_ENOMEM) {
         return out_of_memory();
     }
     if (st != SCV_OK) {
-        message(in, line, "measure %s: %s", col->name, record_reason(in, st));
-        return ROW_BAD;
+        ingest_message(in, line, "measure %.*s: %s", (int)name_len, name, record_reason(in, st));
+        return INGEST_BAD;
     }
-    return ROW_OK;
+    return INGEST_OK;
+}
+
+static ingest_status add_measure(ingest *in, const struct column *col, char *cell,
+                                 size_t len, unsigned long line) {
+    char *s = trim(cell, &len);
+    char *end;
+    double value;
+    ingest_shown v;
+    if (len == 0) {
+        return INGEST_OK;
+    }
+    value = strtod(s, &end);
+    if (end != s + len || !isfinite(value)) {
+        ingest_message(in, line, "warning: measure %s '%s' is not a number; ignored", col->name,
+                       ingest_show(&v, s, len));
+        in->totals.dropped++;
+        return INGEST_OK;
+    }
+    return ingest_measure(in, line, col->name, col->name_len, value);
 }
 
 /* Words of a consent cell (compared ignoring case). */
@@ -554,68 +569,98 @@ static int one_of(const char *s, size_t len, const char *const *words, size_t n)
     return 0;
 }
 
-/* A consent cell: a grant, a denial, empty (no decision) or anything else (a warning). The
- * decision is taken at the record's time. */
-static enum row_result add_consent(ingest *in, const struct column *col, char *cell,
-                                   size_t len, unsigned long line) {
-    char *s = trim(cell, &len);
-    int granted;
-    scv_status st;
-    shown v;
-    if (len == 0) {
-        return ROW_OK;
-    }
-    if (one_of(s, len, consent_granted, sizeof consent_granted / sizeof *consent_granted)) {
-        granted = 1;
-    } else if (one_of(s, len, consent_denied, sizeof consent_denied / sizeof *consent_denied)) {
-        granted = 0;
-    } else {
-        message(in, line, "warning: consent %.*s '%s' is neither granted nor denied; ignored",
-                (int)col->name_len, col->name, show(&v, s, len));
-        in->totals.dropped++;
-        return ROW_OK;
-    }
-    st = scv_record_add_consent(in->rec, col->name, col->name_len, granted, SCV_NO_TIMESTAMP);
+ingest_status ingest_consent(ingest *in, unsigned long line, const char *channel, size_t len,
+                             int granted) {
+    scv_status st = scv_record_add_consent(in->rec, channel, len, granted, SCV_NO_TIMESTAMP);
     if (st == SCV_ENOMEM) {
         return out_of_memory();
     }
     if (st != SCV_OK) {
-        message(in, line, "consent %.*s: %s", (int)col->name_len, col->name,
-                record_reason(in, st));
-        return ROW_BAD;
+        ingest_message(in, line, "consent %.*s: %s", (int)len, channel, record_reason(in, st));
+        return INGEST_BAD;
     }
-    return ROW_OK;
+    return INGEST_OK;
 }
 
-static enum row_result add_trait(ingest *in, const struct column *col, const char *cell,
+/* A consent cell: a grant, a denial, empty (no decision) or anything else (a warning). The
+ * decision is taken at the record's time. */
+static ingest_status add_consent(ingest *in, const struct column *col, char *cell,
                                  size_t len, unsigned long line) {
-    scv_status st;
-    shown v;
+    char *s = trim(cell, &len);
+    ingest_shown v;
     if (len == 0) {
-        return ROW_OK;
+        return INGEST_OK;
     }
-    st = scv_record_add_trait(in->rec, col->name, col->name_len, cell, len);
+    if (one_of(s, len, consent_granted, sizeof consent_granted / sizeof *consent_granted)) {
+        return ingest_consent(in, line, col->name, col->name_len, 1);
+    }
+    if (one_of(s, len, consent_denied, sizeof consent_denied / sizeof *consent_denied)) {
+        return ingest_consent(in, line, col->name, col->name_len, 0);
+    }
+    ingest_message(in, line, "warning: consent %.*s '%s' is neither granted nor denied; ignored",
+                   (int)col->name_len, col->name, ingest_show(&v, s, len));
+    in->totals.dropped++;
+    return INGEST_OK;
+}
+
+ingest_status ingest_trait(ingest *in, unsigned long line, const char *name, size_t name_len,
+                           const char *value, size_t len) {
+    scv_status st;
+    ingest_shown v;
+    if (len == 0) {
+        return INGEST_OK;
+    }
+    st = scv_record_add_trait(in->rec, name, name_len, value, len);
     if (st == SCV_ENOMEM) {
         return out_of_memory();
     }
     if (st != SCV_OK) {
-        message(in, line, "%s '%s': %s", col->name, show(&v, cell, len), record_reason(in, st));
-        return ROW_BAD;
+        ingest_message(in, line, "%.*s '%s': %s", (int)name_len, name,
+                       ingest_show(&v, value, len), record_reason(in, st));
+        return INGEST_BAD;
     }
-    return ROW_OK;
+    return INGEST_OK;
+}
+
+ingest_status ingest_commit(ingest *in, unsigned long line) {
+    scv_status st = scv_engine_upsert(in->engine, in->rec, NULL);
+    if (st == SCV_ENOMEM) {
+        return out_of_memory();
+    }
+    if (st == SCV_ELIMIT) {
+        fprintf(stderr, "%s:%lu: %s\n", in->path, line, engine_reason(in, st));
+        return INGEST_FATAL;
+    }
+    if (st != SCV_OK) {
+        ingest_message(in, line, "%s", engine_reason(in, st));
+        return INGEST_BAD;
+    }
+    return INGEST_OK;
+}
+
+void ingest_dropped(ingest *in) {
+    in->totals.dropped++;
+}
+
+void ingest_tally(ingest *in, ingest_status status) {
+    if (status == INGEST_OK) {
+        in->totals.rows++;
+    } else if (status == INGEST_BAD) {
+        in->totals.bad++;
+    }
 }
 
 /* Build the row's record and upsert it. */
-static enum row_result ingest_row(ingest *in, const csv_row *row) {
-    enum row_result r;
-    scv_status st;
+static ingest_status ingest_row(ingest *in, const csv_row *row) {
+    ingest_status r;
     size_t i;
     if (row->count != in->ncolumns) {
-        message(in, row->line, "expected %zu fields, found %zu", in->ncolumns, row->count);
-        return ROW_BAD;
+        ingest_message(in, row->line, "expected %zu fields, found %zu", in->ncolumns,
+                       row->count);
+        return INGEST_BAD;
     }
     r = start_record(in, row);
-    for (i = 0; r == ROW_OK && i < in->ncolumns; i++) {
+    for (i = 0; r == INGEST_OK && i < in->ncolumns; i++) {
         const struct column *col = &in->columns[i];
         switch (col->role) {
         case ROLE_IDENTIFIER:
@@ -628,28 +673,14 @@ static enum row_result ingest_row(ingest *in, const csv_row *row) {
             r = add_consent(in, col, row->fields[i], row->lengths[i], row->line);
             break;
         case ROLE_TRAIT:
-            r = add_trait(in, col, row->fields[i], row->lengths[i], row->line);
+            r = ingest_trait(in, row->line, col->name, col->name_len, row->fields[i],
+                             row->lengths[i]);
             break;
         default:
             break;
         }
     }
-    if (r != ROW_OK) {
-        return r;
-    }
-    st = scv_engine_upsert(in->engine, in->rec, NULL);
-    if (st == SCV_ENOMEM) {
-        return out_of_memory();
-    }
-    if (st == SCV_ELIMIT) {
-        fprintf(stderr, "%s:%lu: %s\n", in->path, row->line, engine_reason(in, st));
-        return ROW_FATAL;
-    }
-    if (st != SCV_OK) {
-        message(in, row->line, "%s", engine_reason(in, st));
-        return ROW_BAD;
-    }
-    return ROW_OK;
+    return r == INGEST_OK ? ingest_commit(in, row->line) : r;
 }
 
 /* A CSV_FATAL from the reader: out of memory ends the program, a read error the file. */
@@ -670,11 +701,11 @@ static int read_rows(ingest *in, csv_reader *reader) {
     case CSV_OK:
         break;
     case CSV_EOF:
-        message(in, 1, "empty file: no header row");
+        ingest_message(in, 1, "empty file: no header row");
         return 0;
     case CSV_ERROR:
-        message(in, row.line, "bad header: %s (byte %llu)", row.error,
-                (unsigned long long)row.offset);
+        ingest_message(in, row.line, "bad header: %s (byte %llu)", row.error,
+                       (unsigned long long)row.offset);
         return 0;
     case CSV_FATAL:
         return reader_failed(in, &row);
@@ -688,21 +719,18 @@ static int read_rows(ingest *in, csv_reader *reader) {
         return 0;
     }
     for (;;) {
+        ingest_status r;
         switch (csv_next_row(reader, &row)) {
         case CSV_OK:
-            switch (ingest_row(in, &row)) {
-            case ROW_OK:
-                in->totals.rows++;
-                break;
-            case ROW_BAD:
-                in->totals.bad++;
-                break;
-            case ROW_FATAL:
+            r = ingest_row(in, &row);
+            if (r == INGEST_FATAL) {
                 return -1;
             }
+            ingest_tally(in, r);
             break;
         case CSV_ERROR:
-            message(in, row.line, "%s (byte %llu)", row.error, (unsigned long long)row.offset);
+            ingest_message(in, row.line, "%s (byte %llu)", row.error,
+                           (unsigned long long)row.offset);
             in->totals.bad++;
             break;
         case CSV_FATAL:
@@ -714,10 +742,36 @@ static int read_rows(ingest *in, csv_reader *reader) {
     }
 }
 
+/* Read a CSV file. @return as ingest_file(). */
+static int read_csv(ingest *in, FILE *fp) {
+    csv_reader *reader = csv_reader_open(fp, 0);
+    int result;
+    if (reader == NULL) {
+        out_of_memory();
+        return -1;
+    }
+    result = read_rows(in, reader);
+    csv_reader_close(reader);
+    return result;
+}
+
+/* Read a file of Segment events. @return as ingest_file(). */
+static int read_segment(ingest *in, FILE *fp) {
+    switch (segment_read(in, fp, in->segment_source, in->measures, in->nmeasures)) {
+    case SEGMENT_DONE:
+        in->totals.files_read++;
+        return 0;
+    case SEGMENT_STOPPED:
+        return 0;
+    case SEGMENT_FATAL:
+    default:
+        return -1;
+    }
+}
+
 int ingest_file(ingest *in, const char *path) {
     int is_stdin = strcmp(path, "-") == 0;
     FILE *fp = is_stdin ? stdin : fopen(path, "rb");
-    csv_reader *reader;
     int result;
     if (fp == NULL) {
         fprintf(stderr, "scv: %s: %s\n", path, strerror(errno));
@@ -725,14 +779,7 @@ int ingest_file(ingest *in, const char *path) {
     }
     in->path = is_stdin ? "<stdin>" : path;
     in->messages = 0;
-    reader = csv_reader_open(fp, 0);
-    if (reader == NULL) {
-        out_of_memory();
-        result = -1;
-    } else {
-        result = read_rows(in, reader);
-        csv_reader_close(reader);
-    }
+    result = in->format == INGEST_SEGMENT ? read_segment(in, fp) : read_csv(in, fp);
     if (!is_stdin) {
         fclose(fp);
     }

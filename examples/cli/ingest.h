@@ -1,5 +1,7 @@
 /*
- * ingest.h — reading record CSV files into an scv engine, for the scv program.
+ * ingest.h — reading record files into an scv engine, for the scv program: CSV (here) and,
+ * through segment.h, JSON Lines of Segment events. The second half of this header is what
+ * readers of formats other than CSV build their records with.
  *
  * A file's header row decides what each column is: `source`, `record_id` and `timestamp`
  * (names compared case-insensitively after trimming white space), a registered identifier
@@ -25,8 +27,20 @@
 
 #include "scv.h"
 
+#if defined(__GNUC__)
+#define INGEST_PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define INGEST_PRINTF_LIKE(fmt, args)
+#endif
+
 /** Messages printed per file before the rest are only counted. */
 #define INGEST_MAX_MESSAGES 20
+
+/** What the files given to ingest_file() hold. */
+typedef enum ingest_format {
+    INGEST_CSV = 0,    /**< RFC 4180 CSV with a header row (the default) */
+    INGEST_SEGMENT = 1 /**< JSON Lines of Segment Tracking API events (segment.h) */
+} ingest_format;
 
 typedef struct ingest ingest;
 
@@ -46,11 +60,17 @@ typedef struct ingest_totals {
  */
 ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeasures);
 
+/**
+ * Read the files that follow as `format`. Segment events all get the record source `source`
+ * (ignored for CSV, whose rows name their own). The default is INGEST_CSV.
+ */
+void ingest_set_format(ingest *in, ingest_format format, scv_source source);
+
 /** Free an ingest. NULL is a no-op. */
 void ingest_free(ingest *in);
 
 /**
- * Read one CSV file ("-" = standard input) and upsert its rows.
+ * Read one file ("-" = standard input) in the current format and upsert its records.
  * @return 0 when reading may go on (including when the file could not be opened, or all of
  *         its rows were bad: that was reported), -1 on a failure that should end the program
  *         (out of memory, the engine is full; reported too).
@@ -59,5 +79,75 @@ int ingest_file(ingest *in, const char *path);
 
 /** Totals so far. */
 ingest_totals ingest_get_totals(const ingest *in);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Building records, for readers of other formats                                            */
+/*                                                                                           */
+/* A reader calls ingest_begin(), then any of ingest_timestamp(), ingest_identifier(),        */
+/* ingest_trait(), ingest_measure() and ingest_consent(), then ingest_commit(), stopping at   */
+/* the first result that is not INGEST_OK, and finally ingest_tally() with the last result.   */
+/* Every problem is reported as "FILE:LINE: ..." the way the CSV path reports it: a value the */
+/* normalizer rejects is a warning (INGEST_OK, the value dropped), an invalid or over-long    */
+/* value makes the record bad.                                                                */
+/* ---------------------------------------------------------------------------------------- */
+
+/** How building a record goes on. */
+typedef enum ingest_status {
+    INGEST_OK = 0,   /**< go on */
+    INGEST_BAD = 1,  /**< the record is bad (reported): skip it */
+    INGEST_FATAL = 2 /**< out of memory or the engine is full (reported): stop reading */
+} ingest_status;
+
+/** Bytes of a value a message shows before it is cut with "...". */
+#define INGEST_SHOW_MAX 60
+
+/** A value as a message shows it: control bytes and bytes that are not UTF-8 as \xNN, at most
+ *  INGEST_SHOW_MAX bytes of it (then "..."). */
+typedef struct ingest_shown {
+    char text[INGEST_SHOW_MAX * 4 + 4];
+} ingest_shown;
+
+/** s[0..len) for a message, written into *out. */
+const char *ingest_show(ingest_shown *out, const char *s, size_t len);
+
+/** The name of the file being read, as messages give it ("<stdin>" for "-"). */
+const char *ingest_path(const ingest *in);
+
+/** Print "FILE:LINE: message" unless this file has had its share of messages. */
+void ingest_message(ingest *in, unsigned long line, const char *fmt, ...)
+    INGEST_PRINTF_LIKE(3, 4);
+
+/** Count one value dropped with a warning (the caller has printed it). */
+void ingest_dropped(ingest *in);
+
+/** Start the record (source, id) of line `line`; `label` names the id in messages. */
+ingest_status ingest_begin(ingest *in, unsigned long line, scv_source source, const char *label,
+                           const char *id, size_t len);
+
+/** Set the record's time from text (timeparse.h); `label` names it in messages. */
+ingest_status ingest_timestamp(ingest *in, unsigned long line, const char *label,
+                               const char *text, size_t len);
+
+/** Add an identifier of `kind`; `label` names where it came from in messages. */
+ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, const char *label,
+                                const char *value, size_t len);
+
+/** Add a trait (an empty value is no value). */
+ingest_status ingest_trait(ingest *in, unsigned long line, const char *name, size_t name_len,
+                           const char *value, size_t len);
+
+/** Add a numeric measure. */
+ingest_status ingest_measure(ingest *in, unsigned long line, const char *name, size_t name_len,
+                             double value);
+
+/** Add a consent decision for `channel`, taken at the record's time. */
+ingest_status ingest_consent(ingest *in, unsigned long line, const char *channel, size_t len,
+                             int granted);
+
+/** Upsert the record. */
+ingest_status ingest_commit(ingest *in, unsigned long line);
+
+/** Count a record read (INGEST_OK) or skipped (INGEST_BAD). */
+void ingest_tally(ingest *in, ingest_status status);
 
 #endif

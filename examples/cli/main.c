@@ -5,7 +5,8 @@
  *   scv segment --query EXPR [--now T] [same options] FILE...
  *   scv normalize KIND [--region CC]
  *   scv --version | --help
- * Reading CSV into the engine is ingest.c; printing results is output.c.
+ * Reading CSV into the engine is ingest.c (Segment events with --format segment: segment.c);
+ * printing results is output.c.
  *
  * Identifiers are hashed under the key in the environment variable SCV_HASH_KEY, or, when it
  * is unset or empty, under the fixed key CLI_DEFAULT_HASH_KEY below, which is public and so
@@ -26,12 +27,19 @@
 #include "output.h"
 #include "rules.h"
 #include "scv.h"
+#include "segment.h"
 #include "timeparse.h"
 
 #define CLI_DEFAULT_HASH_KEY "scv command-line program: built-in, public hash key"
 #define CLI_OUTPUT_BUFFER ((size_t)1 << 20)
 
 enum { EXIT_USAGE = 2 };
+
+#ifdef SCV_CLI_HAVE_JANSSON
+#define SEGMENT_NOTE ""
+#else
+#define SEGMENT_NOTE ";\n                  not available in this build (no jansson)"
+#endif
 
 static const char usage_text[] =
     "usage: scv resolve [OPTIONS] FILE...\n"
@@ -62,8 +70,11 @@ static const char usage_text[] =
     "                  ISO 8601 (2025-06-30T12:00:00Z); default: the latest record\n"
     "                  timestamp in the input (0 if none is dated), not the clock, so\n"
     "                  the same input always gives the same result\n"
+    "  --format F      input format: csv (the default) or segment: JSON Lines of Segment\n"
+    "                  events (identify, track, page, screen, alias, group)" SEGMENT_NOTE "\n"
+    "  --source NAME   (--format segment) the source of every event (default web)\n"
     "  --region CC     default phone region, ISO 3166 alpha-2 (e.g. DE)\n"
-    "  --measure NAME  read column NAME as a number (repeatable)\n"
+    "  --measure NAME  read column NAME (segment: property NAME) as a number (repeatable)\n"
     "  --out FILE      write to FILE instead of standard output\n"
     "  --limit KIND=N  at most N values of KIND per profile (repeatable; default none)\n"
     "  --priority KIND,KIND,...\n"
@@ -80,15 +91,34 @@ static const char usage_text[] =
     "  --erase FILE    then erase every person carrying an identifier listed in FILE (CSV\n"
     "                  kind,value): their records are deleted and their identifiers put\n"
     "                  on the suppression list, so later input cannot bring them back\n"
-    "\n"
+    "\n";
+
+/* The rest of the help: the input formats (one string would pass C99's 4095 bytes). */
+static const char input_text[] =
     "Input: CSV with a header row. Columns source and record_id are required, timestamp\n"
     "(unix seconds or ISO 8601) is optional; a column named after an identifier kind holds\n"
     "identifiers, several in one cell separated by '|'; a column consent_CHANNEL or\n"
     "CHANNEL_consent (e.g. email_consent) holds consent decisions for CHANNEL (granted,\n"
     "yes, true, 1, opt-in, opted_in; denied, no, false, 0, opt-out, opted_out, revoked;\n"
     "empty: none) taken at the record's time; every other column is a trait.\n"
+    "Segment input (--format segment; the table is in examples/cli/SEGMENT.md), one event\n"
+    "per line: messageId is the record id (required); timestamp, else sentAt, receivedAt,\n"
+    "originalTimestamp the time; userId a customer_id; anonymousId and previousId (alias)\n"
+    "anonymous_ids; email, phone, loyalty_id/loyaltyId in traits or context.traits are\n"
+    "identifiers; context.device.id and .advertisingId device_ids; other traits are traits\n"
+    "(nested: address.city; a group call's traits become group.NAME); properties revenue,\n"
+    "total, value and --measure names are measures; context.consent.categoryPreferences\n"
+    "gives consent per category; type, event (track), name (page, screen), groupId and\n"
+    "context.channel become the traits event_type, last_event, page, screen, group_id and\n"
+    "channel.\n"
     "FILE '-' is standard input. Bad rows are reported as FILE:LINE on standard error and\n"
     "skipped. Identifiers are hashed under $SCV_HASH_KEY (default: a built-in key).\n";
+
+/* Print the whole help text. */
+static void put_usage(FILE *out) {
+    fputs(usage_text, out);
+    fputs(input_text, out);
+}
 
 /* What run_resolve() prints. */
 enum command { CMD_RESOLVE, CMD_PROFILES, CMD_SEGMENT, CMD_EXPLAIN };
@@ -99,7 +129,11 @@ struct resolve_args {
     const char *query;  /* segment: --query */
     const char *now;    /* segment: --now as given, or NULL */
     const char *region;
-    const char **measures; /* points into argv */
+    const char *format;      /* --format as given, or NULL */
+    const char *source;      /* --source as given, or NULL */
+    ingest_format input;     /* what --format names */
+    scv_source event_source; /* INGEST_SEGMENT: --source, registered */
+    const char **measures;   /* points into argv */
     size_t nmeasures;
     const char *out_path;
     const char **files;
@@ -114,8 +148,8 @@ struct resolve_args {
 };
 
 static int usage_error(const char *problem, const char *detail) {
-    fprintf(stderr, "scv: %s%s%s\n\n%s", problem, detail ? " " : "", detail ? detail : "",
-            usage_text);
+    fprintf(stderr, "scv: %s%s%s\n\n", problem, detail ? " " : "", detail ? detail : "");
+    put_usage(stderr);
     return EXIT_USAGE;
 }
 
@@ -194,6 +228,27 @@ static int check_segment_args(const struct resolve_args *args) {
     return 0;
 }
 
+/* --format names a format this program reads; --source goes with --format segment. */
+static int check_format_args(struct resolve_args *args) {
+    args->input = INGEST_CSV;
+    if (args->format != NULL && strcmp(args->format, "segment") == 0) {
+        if (!segment_available()) {
+            fputs("scv: --format segment is not available: this scv was built without JSON "
+                  "support (jansson)\n",
+                  stderr);
+            return EXIT_USAGE;
+        }
+        args->input = INGEST_SEGMENT;
+    } else if (args->format != NULL && strcmp(args->format, "csv") != 0) {
+        return usage_error("unknown --format (csv or segment):", args->format);
+    }
+    if (args->source != NULL && args->input != INGEST_SEGMENT) {
+        return usage_error("--source goes with --format segment (CSV rows name their source)",
+                           NULL);
+    }
+    return 0;
+}
+
 /*
  * Parse resolve/profiles/segment arguments (argv[0] is the command; args->command set).
  * Options and files may mix; "--" ends the options. @return 0, ARGS_HELP, 1 when out of
@@ -234,6 +289,10 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
         }
         if ((got = take_option(argc, argv, &i, "region", &value)) != 0) {
             args->region = value;
+        } else if ((got = take_option(argc, argv, &i, "format", &value)) != 0) {
+            args->format = value;
+        } else if ((got = take_option(argc, argv, &i, "source", &value)) != 0) {
+            args->source = value;
         } else if ((got = take_option(argc, argv, &i, "out", &value)) != 0) {
             args->out_path = value;
         } else if ((got = take_option(argc, argv, &i, "measure", &value)) != 0) {
@@ -261,6 +320,9 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     }
     if (args->nfiles == 0) {
         return usage_error("no input files", NULL);
+    }
+    if ((i = check_format_args(args)) != 0) {
+        return i;
     }
     return check_segment_args(args);
 }
@@ -353,6 +415,42 @@ static void print_summary(const scv_engine *engine, const ingest_totals *t, doub
     fputc('\n', stderr);
 }
 
+/*
+ * The source of Segment events: --source lower-cased (default web), registered if new.
+ * @return 0, 1 when out of memory, EXIT_USAGE for a name the engine does not accept.
+ */
+static int event_source(scv_engine *engine, const char *given, scv_source *out) {
+    char name[SCV_MAX_NAME_LEN];
+    size_t len = given != NULL ? strlen(given) : 0;
+    size_t i;
+    scv_status st;
+    if (given == NULL) {
+        *out = SCV_SOURCE_WEB;
+        return 0;
+    }
+    if (len == 0 || len > sizeof name) {
+        return usage_error("bad --source name:", given);
+    }
+    for (i = 0; i < len; i++) {
+        char c = given[i];
+        name[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    st = scv_engine_source(engine, name, len, out);
+    if (st != SCV_OK) {
+        st = scv_engine_register_source(engine, name, len, out);
+    }
+    if (st == SCV_ENOMEM) {
+        fputs("scv: out of memory\n", stderr);
+        return 1;
+    }
+    if (st != SCV_OK) {
+        fprintf(stderr, "scv: --source %s: %s\n\n", given, scv_engine_errmsg(engine));
+        put_usage(stderr);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Read every file into the engine. @return 0, 1 when nothing was read or on failure. */
 static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
     ingest *in = ingest_new(engine, args->measures, args->nmeasures);
@@ -363,6 +461,7 @@ static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
+    ingest_set_format(in, args->input, args->event_source);
     for (i = 0; i < args->nfiles; i++) {
         if (ingest_file(in, args->files[i]) != 0) {
             ingest_free(in);
@@ -513,7 +612,7 @@ static int run_resolve(int argc, char **argv, enum command command) {
     args.command = command;
     result = parse_resolve_args(argc, argv, &args);
     if (result == ARGS_HELP) {
-        fputs(usage_text, stdout);
+        put_usage(stdout);
         result = 0;
         goto done;
     }
@@ -523,6 +622,9 @@ static int run_resolve(int argc, char **argv, enum command command) {
     result = make_engine(args.region, &engine);
     if (result == 0) {
         result = rules_apply(engine, args.rules, args.nrules);
+    }
+    if (result == 0 && args.input == INGEST_SEGMENT) {
+        result = event_source(engine, args.source, &args.event_source);
     }
     if (result == 0) {
         result = precheck_query(engine, &args);
@@ -607,7 +709,7 @@ static int run_normalize(int argc, char **argv) {
     for (k = 1; k < argc; k++) {
         int got;
         if (is_help(argv[k])) {
-            fputs(usage_text, stdout);
+            put_usage(stdout);
             return 0;
         }
         if ((got = take_option(argc, argv, &k, "region", &region)) != 0) {
@@ -671,7 +773,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (is_help(cmd) || strcmp(cmd, "help") == 0) {
-        fputs(usage_text, stdout);
+        put_usage(stdout);
         return 0;
     }
     return usage_error("unknown command", cmd);

@@ -1,6 +1,7 @@
 /*
- * test_cli_e2e.c — runs the built scv program (path in SCV_CLI) on small CSV fixtures it
- * writes into a temporary directory, and on examples/data, and checks what it prints.
+ * test_cli_e2e.c — runs the built scv program (path in SCV_CLI) on small CSV and Segment
+ * JSON Lines fixtures it writes into a temporary directory, and on examples/data, and checks
+ * what it prints. Tests of --format segment are skipped when SCV_CLI_HAS_SEGMENT is 0.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -839,6 +840,338 @@ static void consent_values_are_read_in_every_spelling(void **state) {
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* --format segment                                                                          */
+/* ---------------------------------------------------------------------------------------- */
+
+#ifndef SCV_CLI_HAS_SEGMENT
+#error "SCV_CLI_HAS_SEGMENT must say whether the program reads --format segment (0 or 1)"
+#endif
+
+/* A test of --format segment is skipped when the program was built without jansson. */
+#define REQUIRE_SEGMENT()                                                                      \
+    do {                                                                                       \
+        if (!SCV_CLI_HAS_SEGMENT) {                                                            \
+            skip();                                                                            \
+        }                                                                                      \
+    } while (0)
+
+/* Jane: m1 (identify: userId u-1, anonymousId anon-1, traits.email, consent), m2 (an
+ * anonymous order, alone until) m3 (alias anon-2 -> u-1), m4 (context.traits.email in
+ * another spelling). Bob: m5 (screen with device DEV-1) and m6 (device dev-1, userId u-2,
+ * dated by sentAt), m7 (group: the group's e-mail is Jane's, and must not link). m10: the
+ * rejected e-mail is a warning, the all-zero advertising id is blocked. Lines 8, 9, 12 and 13
+ * are bad; line 11 is blank. */
+static const char events_jsonl[] =
+    "{\"type\":\"identify\",\"messageId\":\"m1\",\"timestamp\":\"2025-03-01T10:00:00Z\","
+    "\"anonymousId\":\"anon-1\",\"userId\":\"u-1\",\"traits\":{\"email\":\"Jane.Doe@Web.de\","
+    "\"firstName\":\"Jane\",\"address\":{\"city\":\"K\xC3\xB6ln\",\"zip\":50667},"
+    "\"tags\":[\"a\",\"b\"]},\"context\":{\"channel\":\"browser\",\"consent\":"
+    "{\"categoryPreferences\":{\"Email\":true,\"Advertising\":false}}}}\n"
+    "{\"type\":\"track\",\"messageId\":\"m2\",\"timestamp\":\"2025-03-02T10:00:00Z\","
+    "\"anonymousId\":\"anon-2\",\"event\":\"Order Completed\",\"properties\":{\"revenue\":120.5,"
+    "\"total\":\"130\",\"items\":2,\"currency\":\"EUR\"}}\n"
+    "{\"type\":\"alias\",\"messageId\":\"m3\",\"timestamp\":\"2025-03-03T10:00:00Z\","
+    "\"previousId\":\"anon-2\",\"userId\":\"u-1\"}\n"
+    "{\"type\":\"page\",\"messageId\":\"m4\",\"timestamp\":\"2025-03-04T10:00:00Z\","
+    "\"anonymousId\":\"anon-3\",\"name\":\"Home\",\"context\":{\"traits\":"
+    "{\"email\":\"jane.doe@web.de\"}}}\n"
+    "{\"type\":\"screen\",\"messageId\":\"m5\",\"timestamp\":\"2025-03-04T11:00:00Z\","
+    "\"anonymousId\":\"anon-4\",\"name\":\"Cart\",\"context\":{\"device\":{\"id\":\"DEV-1\","
+    "\"advertisingId\":\"00000000-0000-0000-0000-000000000000\"}}}\n"
+    "{\"type\":\"track\",\"messageId\":\"m6\",\"sentAt\":\"2025-03-05T10:00:00Z\","
+    "\"userId\":\"u-2\",\"event\":\"Order Completed\",\"properties\":{\"revenue\":40},"
+    "\"context\":{\"device\":{\"id\":\"dev-1\"}}}\n"
+    "{\"type\":\"group\",\"messageId\":\"m7\",\"timestamp\":\"2025-03-05T11:00:00Z\","
+    "\"userId\":\"u-2\",\"groupId\":\"g-1\",\"traits\":{\"name\":\"ACME\","
+    "\"email\":\"jane.doe@web.de\"}}\n"
+    "{\"type\":\"track\",\"messageId\":\"m8\",\"event\":\n"
+    "{\"type\":\"identify\",\"anonymousId\":\"anon-1\",\"traits\":{\"email\":\"x@web.de\"}}\n"
+    "{\"type\":\"identify\",\"messageId\":\"m10\",\"timestamp\":\"2025-03-06T10:00:00Z\","
+    "\"anonymousId\":\"anon-5\",\"traits\":{\"email\":\"jane@\"},\"context\":{\"device\":"
+    "{\"advertisingId\":\"00000000-0000-0000-0000-000000000000\"}}}\n"
+    "  \n"
+    "{\"type\":\"batch\",\"messageId\":\"m12\"}\n"
+    "[1,2]\n";
+
+static const char events_expected[] = "source,record_id,profile_id\n"
+                                      "web,m1,1\n"
+                                      "web,m2,1\n"
+                                      "web,m3,1\n"
+                                      "web,m4,1\n"
+                                      "web,m5,3\n"
+                                      "web,m6,3\n"
+                                      "web,m7,3\n"
+                                      "web,m10,4\n";
+
+static void segment_format_joins_aliases_emails_and_devices(void **state) {
+    (void)state;
+    char *in;
+    struct run r;
+    REQUIRE_SEGMENT();
+    in = write_file("events.jsonl", events_jsonl);
+    r = run_scv(NULL, "resolve --format segment '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, events_expected);
+    assert_contains(r.err, "scv: 8 records, 3 profiles, ");
+    assert_contains(r.err, "events.jsonl:8: invalid JSON: ");
+    assert_contains(r.err, "events.jsonl:9: no messageId\n");
+    assert_contains(r.err, "events.jsonl:10: warning: traits.email 'jane@': ");
+    assert_contains(r.err, "events.jsonl:12: unknown type 'batch'");
+    assert_contains(r.err, "events.jsonl:13: not a JSON object\n");
+    assert_lacks(r.err, "events.jsonl:11:");
+    assert_contains(r.err, ", 4 bad rows, 1 rejected values\n");
+    run_free(&r);
+    /* the same from standard input, and with --format=segment */
+    r = run_scv(in, "resolve --format=segment -");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, events_expected);
+    assert_contains(r.err, "<stdin>:9: no messageId\n");
+    run_free(&r);
+    free(in);
+}
+
+static void segment_format_profiles_show_traits_measures_and_consent(void **state) {
+    (void)state;
+    char *in;
+    struct run r;
+    REQUIRE_SEGMENT();
+    in = write_file("events.jsonl", events_jsonl);
+    r = run_scv(NULL, "profiles --format segment --measure items '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 3);
+    /* Jane: revenue, total (a numeric string) and --measure items from m2 */
+    assert_contains(r.out, "\"revenue\":{\"count\":1,\"sum\":120.5,");
+    assert_contains(r.out, "\"total\":{\"count\":1,\"sum\":130,");
+    assert_contains(r.out, "\"items\":{\"count\":1,\"sum\":2,");
+    assert_lacks(r.out, "\"currency\"");
+    /* consent per category, lower-cased, at m1's time (2025-03-01T10:00:00Z) */
+    assert_contains(r.out, "\"email\":{\"granted\":true,\"timestamp\":1740823200}");
+    assert_contains(r.out, "\"advertising\":{\"granted\":false,\"timestamp\":1740823200}");
+    /* traits: nested names dotted, numbers as text, arrays skipped, identifiers not traits */
+    assert_contains(r.out, "\"address.city\":{\"value\":\"K\xC3\xB6ln\",\"source\":\"web\","
+                           "\"record_id\":\"m1\"}");
+    assert_contains(r.out, "\"address.zip\":{\"value\":\"50667\"");
+    assert_contains(r.out, "\"firstName\":{\"value\":\"Jane\"");
+    assert_contains(r.out, "\"channel\":{\"value\":\"browser\"");
+    assert_contains(r.out, "\"last_event\":{\"value\":\"Order Completed\"");
+    assert_contains(r.out, "\"page\":{\"value\":\"Home\"");
+    assert_contains(r.out, "\"event_type\":{\"value\":\"page\",\"source\":\"web\","
+                           "\"record_id\":\"m4\"}");
+    assert_lacks(r.out, "\"tags");
+    assert_lacks(r.out, "\"email\":{\"value\"");
+    assert_contains(r.out, "{\"kind\":\"anonymous_id\",\"value\":\"anon-2\",\"state\":\"linked\"}");
+    /* Bob: the device id case-folded, the group's traits under group., no group e-mail */
+    assert_contains(r.out, "{\"kind\":\"device_id\",\"value\":\"dev-1\",\"state\":\"linked\"}");
+    assert_contains(r.out, "{\"kind\":\"device_id\",\"value\":\"00000000-0000-0000-0000-"
+                           "000000000000\",\"state\":\"blocked\"}");
+    assert_contains(r.out, "\"group.name\":{\"value\":\"ACME\"");
+    assert_contains(r.out, "\"group_id\":{\"value\":\"g-1\"");
+    assert_contains(r.out, "\"screen\":{\"value\":\"Cart\"");
+    /* the group's e-mail is a trait of the group, not an identifier of Bob */
+    assert_contains(r.out, "\"group.email\":{\"value\":\"jane.doe@web.de\"");
+    /* m6 is dated by sentAt (2025-03-05T10:00:00Z) */
+    assert_contains(r.out, "{\"source\":\"web\",\"record_id\":\"m6\",\"timestamp\":1741168800}");
+    run_free(&r);
+    free(in);
+}
+
+static void segment_format_segment_query_over_revenue(void **state) {
+    (void)state;
+    char *in;
+    struct run r;
+    REQUIRE_SEGMENT();
+    in = write_file("events.jsonl", events_jsonl);
+    r = run_scv(NULL, "segment --format segment --query 'sum(revenue) > 100' '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n");
+    assert_contains(r.err, "scv: 1 profiles match\n");
+    run_free(&r);
+    r = run_scv(NULL, "segment --format segment --query 'sum(revenue) >= 40' '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n3\n");
+    run_free(&r);
+    r = run_scv(NULL,
+                "segment --format segment --query 'sum(revenue, 7d) > 0 and consent(email) and "
+                "not consent(advertising)' --now 2025-03-08 '%s'",
+                in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n");
+    run_free(&r);
+    r = run_scv(NULL,
+                "segment --format segment --query 'trait(group_id) = \"g-1\" and has(device_id)' "
+                "'%s'",
+                in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "3\n");
+    run_free(&r);
+    free(in);
+}
+
+static void segment_format_bad_values_behave_as_in_csv(void **state) {
+    (void)state;
+    char jsonl[4096];
+    char long_id[300];
+    char long_email[1100];
+    char *in;
+    struct run r;
+    REQUIRE_SEGMENT();
+    memset(long_id, 'X', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    memset(long_email, 'y', sizeof long_email - 1);
+    long_email[sizeof long_email - 1] = '\0';
+    snprintf(jsonl, sizeof jsonl,
+             "\xEF\xBB\xBF{\"type\":\"identify\",\"messageId\":\"b1\",\"userId\":\"k1\"}\r\n"
+             "{\"type\":\"identify\",\"messageId\":\"b2\",\"userId\":\"k1\",\"traits\":"
+             "{\"note\":\"bad \xff\"}}\n"
+             "{\"type\":\"identify\",\"messageId\":\"%s\",\"userId\":\"k1\"}\n"
+             "{\"type\":\"identify\",\"messageId\":\"b4\",\"traits\":{\"email\":\"%s@web.de\"}}\n"
+             "{\"type\":\"identify\",\"messageId\":\"b5\",\"traits\":{\"note\":\"a\\u0000b\"}}\n"
+             "{\"type\":\"track\",\"messageId\":\"b6\",\"userId\":\"k1\",\"timestamp\":"
+             "\"yesterday\"}\n"
+             "{\"type\":\"track\",\"messageId\":\"b7\",\"userId\":\"k1\",\"properties\":"
+             "{\"revenue\":\"lots\"},\"context\":{\"consent\":{\"categoryPreferences\":"
+             "{\"Email\":\"yes\"}}}}\n"
+             "{\"type\":\"track\",\"messageId\":\"b8\",\"userId\":\"k1\",\"timestamp\":1740823200,"
+             "\"properties\":{\"Revenue\":\"12.5\"}}\n"
+             "{\"type\":\"identify\",\"messageId\":\"b1\",\"userId\":\"k1\",\"traits\":"
+             "{\"plan\":\"gold\"}}\n",
+             long_id, long_email);
+    in = write_file("bad.jsonl", jsonl);
+    r = run_scv(NULL, "profiles --format segment '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 1);
+    /* b1 came twice (a retry replaces it): 4 records, 3 distinct */
+    assert_contains(r.err, "scv: 4 records (3 distinct), 1 profiles, ");
+    assert_contains(r.err, "bad.jsonl:2: invalid JSON: unable to decode byte 0xff");
+    assert_contains(r.err, "bad.jsonl:3: messageId 'XXXX");
+    assert_contains(r.err, "bad.jsonl:4: traits.email 'yyyy");
+    assert_contains(r.err, "bad.jsonl:5: invalid JSON: ");
+    assert_contains(r.err, "bad.jsonl:6: bad timestamp 'yesterday'\n");
+    assert_contains(r.err, "bad.jsonl:7: warning: measure revenue 'lots' is not a number; "
+                           "ignored\n");
+    assert_contains(r.err, "bad.jsonl:7: warning: consent email 'yes' is neither true nor "
+                           "false; ignored\n");
+    assert_contains(r.err, ", 5 bad rows, 2 rejected values\n");
+    assert_lacks(r.err, "bad.jsonl:1:");
+    assert_lacks(r.err, "bad.jsonl:8:");
+    assert_contains(r.out, "\"revenue\":{\"count\":1,\"sum\":12.5,");
+    assert_contains(r.out, "\"plan\":{\"value\":\"gold\"");
+    run_free(&r);
+    free(in);
+}
+
+static void segment_format_source_option(void **state) {
+    (void)state;
+    char *in;
+    char *csv;
+    struct run r;
+    REQUIRE_SEGMENT();
+    in = write_file("events.jsonl", events_jsonl);
+    csv = write_file("people.csv", people_csv);
+    r = run_scv(NULL, "resolve --format segment --source App '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "source,record_id,profile_id\napp,m1,1\napp,m2,1\n");
+    run_free(&r);
+    r = run_scv(NULL, "segment --format segment --source email --query 'seen(email)' '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "1\n3\n4\n");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --format segment --source 'Bad Name!' '%s'", in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "scv: --source Bad Name!: ");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --source app '%s'", csv);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--source goes with --format segment");
+    run_free(&r);
+    free(in);
+    free(csv);
+}
+
+static void format_option_rejects_unknown_values(void **state) {
+    (void)state;
+    char *csv = write_file("people.csv", people_csv);
+    struct run r = run_scv(NULL, "resolve --format xml '%s'", csv);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "scv: unknown --format (csv or segment): xml\n");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+    r = run_scv(NULL, "profiles --format JSON '%s'", csv);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "resolve '%s' --format", csv);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "missing value for --format");
+    run_free(&r);
+    /* csv is the default, and may be named */
+    r = run_scv(NULL, "resolve --region DE --format csv '%s'", csv);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, people_expected);
+    run_free(&r);
+    r = run_scv(NULL, "resolve --help");
+    assert_contains(r.out, "--format F");
+    assert_contains(r.out, "context.consent.categoryPreferences");
+    run_free(&r);
+    free(csv);
+}
+
+static void segment_format_without_json_support_exits_2(void **state) {
+    (void)state;
+    char *in;
+    struct run r;
+    if (SCV_CLI_HAS_SEGMENT) {
+        skip();
+    }
+    in = write_file("events.jsonl", events_jsonl);
+    r = run_scv(NULL, "resolve --format segment '%s'", in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--format segment is not available: this scv was built without "
+                           "JSON support (jansson)");
+    assert_string_equal(r.out, "");
+    run_free(&r);
+    free(in);
+}
+
+/* examples/data/segment/events.jsonl: 61 lines, two of them bad, one event sent twice; 12
+ * people (examples/data/segment/README.md). */
+static void segment_sample_data_resolves(void **state) {
+    (void)state;
+    const char *path = SCV_SOURCE_DIR "/examples/data/segment/events.jsonl";
+    FILE *fp = fopen(path, "rb");
+    struct run r;
+    REQUIRE_SEGMENT();
+    if (fp == NULL) {
+        skip();
+    }
+    fclose(fp);
+    r = run_scv(NULL, "resolve --format segment --region DE '%s'", path);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 1 + 58);
+    assert_contains(r.err, "scv: 59 records (58 distinct), 12 profiles, ");
+    assert_contains(r.err, "events.jsonl:34: invalid JSON: ");
+    assert_contains(r.err, "events.jsonl:50: no messageId\n");
+    assert_contains(r.err, ", 2 bad rows, 1 rejected values\n");
+    run_free(&r);
+    /* the hotel's two buyers share the group's e-mail, which is not theirs: two profiles */
+    r = run_scv(NULL,
+                "segment --format segment --region DE --query 'trait(group_id) = "
+                "\"grp_hotel_alster\"' '%s'",
+                path);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 2);
+    run_free(&r);
+    /* net buyers in the last 90 days (to 2025-06-14) with e-mail consent: Lukas only. Mira
+     * has consent but never bought, Charlotte revoked it in May, Emre's order was refunded */
+    r = run_scv(NULL,
+                "segment --format segment --region DE --query 'sum(revenue, 90d) > 0 and "
+                "consent(email)' '%s'",
+                path);
+    assert_int_equal(r.status, 0);
+    assert_int_equal(count_lines(r.out), 1);
+    run_free(&r);
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* examples/data                                                                             */
 /* ---------------------------------------------------------------------------------------- */
 
@@ -1320,6 +1653,14 @@ int main(void) {
         cmocka_unit_test(segment_query_errors_exit_2_with_the_offset),
         cmocka_unit_test(consent_columns_give_consent_per_channel),
         cmocka_unit_test(consent_values_are_read_in_every_spelling),
+        cmocka_unit_test(segment_format_joins_aliases_emails_and_devices),
+        cmocka_unit_test(segment_format_profiles_show_traits_measures_and_consent),
+        cmocka_unit_test(segment_format_segment_query_over_revenue),
+        cmocka_unit_test(segment_format_bad_values_behave_as_in_csv),
+        cmocka_unit_test(segment_format_source_option),
+        cmocka_unit_test(format_option_rejects_unknown_values),
+        cmocka_unit_test(segment_format_without_json_support_exits_2),
+        cmocka_unit_test(segment_sample_data_resolves),
         cmocka_unit_test(examples_output_has_one_row_per_distinct_record),
         cmocka_unit_test(examples_partition_does_not_depend_on_row_order),
         cmocka_unit_test(examples_segment_finds_some_profiles),
