@@ -903,8 +903,9 @@ typedef struct scv_result scv_result;
  * @param out         receives the query; NULL on failure. Must not be NULL.
  * @param err_offset  receives the byte offset of a syntax error (may be NULL); the reason is
  *                    in scv_engine_errmsg().
- * @return SCV_OK, SCV_EINVAL, SCV_ESYNTAX, SCV_ENOTFOUND (unknown kind or source; offset
- *         set), SCV_ETOOLONG, SCV_ENOMEM.
+ * @return SCV_OK, SCV_EINVAL, SCV_EUTF8 (offset of the bad byte), SCV_ESYNTAX, SCV_ENOTFOUND
+ *         (unknown kind or source; the offset is that of the has()/seen() test), SCV_ETOOLONG,
+ *         SCV_ENOMEM.
  */
 SCV_API scv_status scv_query_compile(scv_engine *engine, const char *text, size_t len,
                                      scv_query **out, size_t *err_offset);

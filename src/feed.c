@@ -5,6 +5,7 @@ scv_status scv__feed_init(const scv__mem *m, scv__feed *f, size_t cap)
 {
     f->cap = cap;
     f->last_seq = 0;
+    f->first_seq = 1;
     f->ring = NULL;
     if (cap == 0) return SCV_OK;
     f->ring = scv__alloc(m, cap * sizeof *f->ring);
@@ -29,7 +30,14 @@ void scv__feed_emit(scv__feed *f, uint8_t kind, uint32_t profile, uint32_t other
     ev->trigger = trigger;
 }
 
+void scv__feed_restart(scv__feed *f, uint64_t seq)
+{
+    f->last_seq = seq;
+    f->first_seq = seq + 1;
+}
+
 uint64_t scv__feed_oldest(const scv__feed *f)
 {
-    return f->last_seq >= f->cap ? f->last_seq - f->cap + 1 : 1;
+    uint64_t ring_start = f->last_seq >= f->cap ? f->last_seq - f->cap + 1 : 1;
+    return ring_start > f->first_seq ? ring_start : f->first_seq;
 }

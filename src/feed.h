@@ -21,12 +21,17 @@ typedef struct scv__event {
 typedef struct scv__feed {
     scv__event *ring;
     size_t cap;
-    uint64_t last_seq; /* sequence of the newest event; 0 before any */
+    uint64_t last_seq;  /* sequence of the newest event; 0 before any */
+    uint64_t first_seq; /* the first sequence emitted into this ring (after a restart, the
+                           earlier ones exist only in history) */
 } scv__feed;
 
 scv_status scv__feed_init(const scv__mem *m, scv__feed *f, size_t cap);
 void scv__feed_free(const scv__mem *m, scv__feed *f);
 void scv__feed_emit(scv__feed *f, uint8_t kind, uint32_t profile, uint32_t other, uint32_t trigger);
+
+/* Continue numbering after `seq` (a loaded snapshot's sequence) with no event held. */
+void scv__feed_restart(scv__feed *f, uint64_t seq);
 
 /* The oldest sequence still held (last_seq + 1 when empty). */
 uint64_t scv__feed_oldest(const scv__feed *f);

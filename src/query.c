@@ -41,6 +41,11 @@ scv_status scv_query_compile(scv_engine *e, const char *text, size_t len, scv_qu
     scv_status st;
     if (out != NULL) *out = NULL;
     if (e == NULL || out == NULL || (text == NULL && len > 0)) return SCV_EINVAL;
+    int64_t bad;
+    if (scv__check_text(text, len, SIZE_MAX, &bad) == SCV_EUTF8) {
+        if (err_offset != NULL) *err_offset = (size_t)bad;
+        return scv__engine_error(e, SCV_EUTF8, "query is not valid UTF-8 or holds a NUL byte", bad);
+    }
     q = scv__alloc(&e->mem, sizeof *q);
     if (q == NULL) return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
     memset(q, 0, sizeof *q);

@@ -172,6 +172,8 @@ static void compile_errors_report_offsets(void **state)
     assert_status(scv_query_compile(e, S("records > 1 and seen(shop)"), &q, &off), SCV_ENOTFOUND);
     assert_int_equal(off, 16);
     assert_status(scv_query_compile(e, NULL, 3, &q, &off), SCV_EINVAL);
+    assert_status(scv_query_compile(e, "trait(\"\xff\") = \"x\"", 16, &q, &off), SCV_EUTF8);
+    assert_int_equal(off, 7);
     scv_engine_free(e);
 }
 
