@@ -1,0 +1,1115 @@
+"""Engine: one scv_engine, with records in, rules, lookups, queries and the lifecycle calls."""
+
+import ctypes
+import json
+import threading
+import weakref
+from ctypes import (
+    byref,
+    c_double,
+    c_int,
+    c_int64,
+    c_size_t,
+    c_uint8,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+
+from . import _lib
+from ._native import (
+    EBUFFER,
+    EEXISTS,
+    ENOTFOUND,
+    EREJECTED,
+    OK,
+    fail,
+    from_timestamp,
+    lib,
+    show,
+    to_bytes,
+    to_now,
+    to_size,
+    to_str,
+    to_timestamp,
+    to_u32,
+)
+from .allocator import Allocator
+from .errors import NotFoundError
+from .query import Personas, Query, Segment
+from .record import Record
+
+RETAIN = {"none": 0, "normalized": 1, "raw": 2}
+NORMALIZERS = {"email": 0, "phone": 1, "exact": 2, "casefold": 3}
+SURVIVORSHIP = {"most_recent": 0, "source_priority": 1, "most_frequent": 2, "first_seen": 3}
+AGGREGATES = {"count": 0, "sum": 1, "avg": 2, "min": 3, "max": 4, "first_time": 5,
+              "last_time": 6}
+LINK_STATES = ("linked", "set_aside_limit", "set_aside_size", "blocked", "generic",
+               "suppressed")
+APART = ("none", "unrelated", "limit", "size", "blocked", "generic", "suppressed")
+CHANGES = ("created", "merged", "split", "updated", "deleted")
+STATS = tuple(name[len("SCV_STAT_"):].lower()
+              for name, _ in sorted(_lib.ENUMS["scv_stat"].items(), key=lambda kv: kv[1]))
+
+_HashArray = c_uint8 * _lib.HASH_SIZE
+
+
+class Rejected(tuple):
+    """An identifier value the library refused on upsert: (kind, value, reason, offset)."""
+
+    __slots__ = ()
+    _fields = ("kind", "value", "reason", "offset")
+
+    def __new__(cls, kind, value, reason, offset):
+        return tuple.__new__(cls, (kind, value, reason, offset))
+
+    kind = property(lambda self: self[0])
+    value = property(lambda self: self[1])
+    reason = property(lambda self: self[2])
+    offset = property(lambda self: self[3])
+
+    def __repr__(self):
+        return "Rejected(kind=%r, value=%r, reason=%r, offset=%d)" % self
+
+
+class Upserted(int):
+    """What Engine.upsert returns: the record's profile id (an int), plus ``rejected``, the
+    list of identifier values the normalizers refused (they were left off the record)."""
+
+    def __new__(cls, profile, rejected=()):
+        obj = int.__new__(cls, profile)
+        obj.rejected = list(rejected)
+        return obj
+
+    @property
+    def profile(self):
+        return int(self)
+
+    def __repr__(self):
+        return "Upserted(%d, rejected=%r)" % (int(self), self.rejected)
+
+
+def _options(region, hash_key, retain, email_provider_rules, change_capacity, allocator):
+    """Make an scv_options handle from keyword arguments; the caller frees it."""
+    out = c_void_p()
+    alloc_ptr = byref(allocator._as_struct()) if allocator is not None else None
+    status = lib.scv_options_new(alloc_ptr, byref(out))
+    if status != OK:
+        raise fail(status, "cannot create engine options")
+    opts = out.value
+    try:
+        if hash_key is not None:
+            key = to_bytes(hash_key, "hash_key")
+            status = lib.scv_options_set_hash_key(opts, key, len(key))
+            if status != OK:
+                raise fail(status, "hash_key must be at most 4096 bytes", field="hash_key")
+        if region is not None:
+            code = to_bytes(region, "region")
+            status = lib.scv_options_set_region(opts, code, len(code))
+            if status != OK:
+                raise fail(status, "unknown phone region %r (an ISO 3166 alpha-2 code such "
+                                   "as 'DE')" % show(region), field="region")
+        if retain is not None:
+            if isinstance(retain, str):
+                if retain not in RETAIN:
+                    raise ValueError("retain must be one of %s, not %r"
+                                     % (", ".join(RETAIN), retain))
+                retain = RETAIN[retain]
+            status = lib.scv_options_set_retain(opts, to_u32(retain, "retain"))
+            if status != OK:
+                raise fail(status, "bad retain value", field="retain")
+        status = lib.scv_options_set_email_provider_rules(opts, 1 if email_provider_rules else 0)
+        if status != OK:
+            raise fail(status)
+        if change_capacity is not None:
+            status = lib.scv_options_set_change_capacity(
+                opts, to_size(change_capacity, "change_capacity"))
+            if status != OK:
+                raise fail(status, "change_capacity must be at most 2^28",
+                           field="change_capacity")
+    except BaseException:
+        lib.scv_options_free(opts)
+        raise
+    return opts
+
+
+def _check_allocator(allocator):
+    if allocator is not None and not isinstance(allocator, Allocator):
+        raise TypeError("allocator must be a scv.Allocator, not %s" % type(allocator).__name__)
+
+
+class Engine:
+    """An identity-resolution engine (one scv_engine).
+
+    Engine(region=None, hash_key=None, retain="normalized", email_provider_rules=False,
+           change_capacity=None, allocator=None)
+
+    region                default phone region, ISO 3166 alpha-2 ("DE"); None: numbers must
+                          carry their country code.
+    hash_key              str or bytes: the secret identifiers are hashed under. None (the
+                          library's default) uses XXH3's public default secret: fine for
+                          tests, not for pseudonymisation.
+    retain                "normalized" (keep normalized identifier values: profiles show
+                          them), "raw" (also the raw values) or "none" (hashes only).
+    email_provider_rules  fold Gmail dots and +tags.
+    change_capacity       how many change events to keep (default 65536).
+    allocator             a scv.Allocator to allocate with (default: libc).
+
+    Use it as a context manager or call close(); every query, segment and persona list made
+    from it is closed with it. Calls on one engine are serialised by a lock, so an engine
+    may be shared between threads.
+    """
+
+    def __init__(self, region=None, hash_key=None, retain="normalized",
+                 email_provider_rules=False, change_capacity=None, allocator=None):
+        self._h = None
+        self._init_state(allocator)
+        opts = _options(region, hash_key, retain, email_provider_rules, change_capacity,
+                        allocator)
+        try:
+            out = c_void_p()
+            status = lib.scv_engine_new(opts, byref(out))
+            if status != OK:
+                raise fail(status, "cannot create the engine")
+            self._h = out.value
+        finally:
+            lib.scv_options_free(opts)
+
+    def _init_state(self, allocator):
+        _check_allocator(allocator)
+        self._lock = threading.RLock()
+        self._children = weakref.WeakSet()
+        self._builder_h = None
+        self._keep = allocator
+        self._kinds = {}
+        self._sources = {}
+
+    @classmethod
+    def _adopt(cls, handle, allocator):
+        engine = cls.__new__(cls)
+        engine._h = None
+        engine._init_state(allocator)
+        engine._h = handle
+        return engine
+
+    # ---- lifetime ------------------------------------------------------------------------
+
+    def close(self):
+        """Free the engine and everything made from it (queries, segments, personas; results
+        stay usable). Idempotent; also done on garbage collection."""
+        lock = getattr(self, "_lock", None)
+        if lock is None or self._h is None:
+            return
+        with lock:
+            if self._h is None:
+                return
+            for child in list(self._children):
+                child._release()
+            self._children.clear()
+            if self._builder_h is not None:
+                lib.scv_record_free(self._builder_h)
+                self._builder_h = None
+            handle, self._h = self._h, None
+            lib.scv_engine_free(handle)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def closed(self):
+        return self._h is None
+
+    def _handle(self):
+        if self._h is None:
+            raise ValueError("this scv.Engine is closed")
+        return self._h
+
+    def _errmsg(self):
+        if self._h is None:
+            return ""
+        raw = lib.scv_engine_errmsg(self._h)
+        return raw.decode("utf-8", "replace") if raw else ""
+
+    def _erroffset(self):
+        return -1 if self._h is None else lib.scv_engine_erroffset(self._h)
+
+    def _error(self, status, field=None):
+        """The error of a failed non-const call, with the engine's reason and offset."""
+        return fail(status, self._errmsg(), self._erroffset(), field)
+
+    def _builder(self):
+        if self._builder_h is None:
+            out = c_void_p()
+            status = lib.scv_record_new(self._handle(), byref(out))
+            if status != OK:
+                raise fail(status, "cannot create a record builder")
+            self._builder_h = out.value
+        return self._builder_h
+
+    def _record_error(self, status, field):
+        builder = self._builder_h
+        raw = lib.scv_record_errmsg(builder)
+        reason = raw.decode("utf-8", "replace") if raw else ""
+        return fail(status, reason, lib.scv_record_erroffset(builder), field)
+
+    def __len__(self):
+        """The number of stored records."""
+        with self._lock:
+            return lib.scv_engine_record_count(self._handle())
+
+    def __bool__(self):
+        return True
+
+    def __repr__(self):
+        if self._h is None:
+            return "<scv.Engine closed>"
+        return "<scv.Engine records=%d profiles=%d>" % (len(self), self.profile_count)
+
+    @property
+    def profile_count(self):
+        """Live profiles."""
+        with self._lock:
+            return lib.scv_engine_profile_count(self._handle())
+
+    @property
+    def identifier_count(self):
+        """Distinct identifiers held."""
+        with self._lock:
+            return lib.scv_engine_identifier_count(self._handle())
+
+    # ---- names: kinds and sources --------------------------------------------------------
+
+    def _name_of(self, fn, number):
+        length = c_size_t(0)
+        pointer = fn(self._handle(), number, byref(length))
+        return None if not pointer else to_str(pointer, length.value)
+
+    def _lookup(self, cache, what, find, count, name, register=None):
+        """A kind or source number from a name (str/bytes, matched exactly, then trimmed and
+        lower-cased) or a number."""
+        if isinstance(name, int) and not isinstance(name, bool):
+            if 0 <= name < count(self._handle()):
+                return name
+            raise NotFoundError(6, "no %s number %d" % (what, name), field=what)
+        raw = to_bytes(name, what)
+        number = cache.get(raw)
+        if number is not None:
+            return number
+        out = c_uint32(0)
+        handle = self._handle()
+        status = find(handle, raw, len(raw), byref(out))
+        if status != OK:
+            folded = raw.strip().lower()
+            if folded != raw:
+                status = find(handle, folded, len(folded), byref(out))
+            if status != OK and register is not None:
+                status = register(handle, folded, len(folded), byref(out))
+                if status == EEXISTS:
+                    status = OK
+                if status != OK:
+                    raise self._error(status, what)
+        if status == ENOTFOUND:
+            raise NotFoundError(status, "unknown %s %r" % (what, show(name)), field=what)
+        if status != OK:
+            raise fail(status, field=what)
+        cache[raw] = out.value
+        return out.value
+
+    def _kind(self, kind):
+        return self._lookup(self._kinds, "kind", lib.scv_engine_kind, lib.scv_engine_kind_count,
+                            kind)
+
+    def _source(self, source, register=False):
+        return self._lookup(self._sources, "source", lib.scv_engine_source,
+                            lib.scv_engine_source_count, source,
+                            lib.scv_engine_register_source if register else None)
+
+    def _source_or_none(self, source):
+        try:
+            return self._source(source)
+        except NotFoundError:
+            return None
+
+    def kinds(self):
+        """Registered identifier kinds, by number."""
+        with self._lock:
+            handle = self._handle()
+            return [self._name_of(lib.scv_engine_kind_name, k)
+                    for k in range(lib.scv_engine_kind_count(handle))]
+
+    def sources(self):
+        """Registered sources, by number."""
+        with self._lock:
+            handle = self._handle()
+            return [self._name_of(lib.scv_engine_source_name, s)
+                    for s in range(lib.scv_engine_source_count(handle))]
+
+    def kind_name(self, kind):
+        with self._lock:
+            return self._name_of(lib.scv_engine_kind_name, self._kind(kind))
+
+    def source_name(self, source):
+        with self._lock:
+            return self._name_of(lib.scv_engine_source_name, self._source(source))
+
+    def register_kind(self, name, normalizer="exact", exist_ok=False):
+        """Register an identifier kind with a normalizer ("email", "phone", "exact",
+        "casefold"); returns its number. With exist_ok, an existing kind's number is
+        returned instead of raising ExistsError."""
+        if isinstance(normalizer, str):
+            if normalizer not in NORMALIZERS:
+                raise ValueError("normalizer must be one of %s, not %r"
+                                 % (", ".join(NORMALIZERS), normalizer))
+            normalizer = NORMALIZERS[normalizer]
+        normalizer = to_u32(normalizer, "normalizer")
+        raw = to_bytes(name, "kind name")
+        out = c_uint32(0)
+        with self._lock:
+            status = lib.scv_engine_register_kind(self._handle(), raw, len(raw), normalizer,
+                                                  byref(out))
+            if status == EEXISTS and exist_ok:
+                return out.value
+            if status != OK:
+                raise self._error(status, "kind name")
+            return out.value
+
+    def register_source(self, name, exist_ok=False):
+        """Register a source (upsert does this by itself for unknown sources); returns its
+        number."""
+        raw = to_bytes(name, "source name")
+        out = c_uint32(0)
+        with self._lock:
+            status = lib.scv_engine_register_source(self._handle(), raw, len(raw), byref(out))
+            if status == EEXISTS and exist_ok:
+                return out.value
+            if status != OK:
+                raise self._error(status, "source name")
+            return out.value
+
+    # ---- rules ----------------------------------------------------------------------------
+
+    def _call(self, fn, *args, field=None):
+        status = fn(self._handle(), *args)
+        if status != OK:
+            raise self._error(status, field)
+
+    def set_limit(self, kind, max_values):
+        """At most max_values distinct linking values of a kind per profile (0: no limit).
+        Rules may only be set before the first record (StateError afterwards)."""
+        with self._lock:
+            self._call(lib.scv_engine_set_limit, self._kind(kind),
+                       to_u32(max_values, "max_values"))
+
+    def set_priority(self, kinds):
+        """Kind priority, highest first (kinds not listed follow)."""
+        with self._lock:
+            numbers = [self._kind(k) for k in kinds]
+            array = (c_uint32 * max(len(numbers), 1))(*numbers)
+            self._call(lib.scv_engine_set_priority, array, len(numbers))
+
+    def set_generic_threshold(self, kind, threshold):
+        """The generic-value threshold G for a kind (0 turns the rule off for it)."""
+        with self._lock:
+            self._call(lib.scv_engine_set_generic_threshold, self._kind(kind),
+                       to_u32(threshold, "threshold"))
+
+    def set_profile_limits(self, max_records=0, max_identifiers=0):
+        """Size guards per profile (0 = unlimited)."""
+        with self._lock:
+            self._call(lib.scv_engine_set_profile_limits, to_u32(max_records, "max_records"),
+                       to_u32(max_identifiers, "max_identifiers"))
+
+    def set_default_blocklist(self, on):
+        """Use the built-in placeholder list (the default) or not."""
+        with self._lock:
+            self._call(lib.scv_engine_set_default_blocklist, 1 if on else 0)
+
+    def block(self, kind, value):
+        """Block a value (normalized as on ingest): it stops linking at once."""
+        raw = to_bytes(value, "value", numbers=int)
+        with self._lock:
+            self._call(lib.scv_engine_block, self._kind(kind), raw, len(raw), field="value")
+
+    def set_trait_rule(self, name, rule):
+        """Survivorship rule ("most_recent", "source_priority", "most_frequent",
+        "first_seen") for a trait, or the default for all traits when name is None."""
+        if isinstance(rule, str):
+            if rule not in SURVIVORSHIP:
+                raise ValueError("rule must be one of %s, not %r"
+                                 % (", ".join(SURVIVORSHIP), rule))
+            rule = SURVIVORSHIP[rule]
+        raw = b"" if name is None else to_bytes(name, "trait name")
+        with self._lock:
+            self._call(lib.scv_engine_set_trait_rule, raw if raw else None, len(raw),
+                       to_u32(rule, "rule"), field="trait name")
+
+    def set_source_priority(self, sources):
+        """Source priority for the "source_priority" survivorship rule, highest first."""
+        with self._lock:
+            numbers = [self._source(s) for s in sources]
+            array = (c_uint32 * max(len(numbers), 1))(*numbers)
+            self._call(lib.scv_engine_set_source_priority, array, len(numbers))
+
+    def set_rfm_measure(self, name):
+        """The measure rfm_r/rfm_f/rfm_m use (default "order_total")."""
+        raw = to_bytes(name, "measure name")
+        with self._lock:
+            self._call(lib.scv_engine_set_rfm_measure, raw, len(raw), field="measure name")
+
+    # ---- normalization and hashing -------------------------------------------------------
+
+    def normalize(self, kind, value):
+        """The value as the engine normalizes it for a kind, or None when it is rejected."""
+        raw = to_bytes(value, "value", numbers=int)
+        buf = ctypes.create_string_buffer(_lib.MAX_NORMALIZED_LEN)
+        length = c_size_t(0)
+        with self._lock:
+            status = lib.scv_engine_normalize(self._handle(), self._kind(kind), raw, len(raw),
+                                              buf, len(buf), byref(length))
+            if status == EREJECTED:
+                return None
+            if status != OK:
+                raise self._error(status, "value")
+        return buf.raw[:length.value].decode("utf-8", "surrogateescape")
+
+    def hash(self, kind, value):
+        """The 16-byte hash of (kind, normalized value) under the engine's key."""
+        raw = to_bytes(value, "value", numbers=int)
+        out = _HashArray()
+        with self._lock:
+            status = lib.scv_engine_hash(self._handle(), self._kind(kind), raw, len(raw), out)
+            if status != OK:
+                raise self._error(status, "value")
+        return bytes(out)
+
+    # ---- records in -----------------------------------------------------------------------
+
+    def upsert(self, record):
+        """Insert or replace a record (a dict or a scv.Record; see README) and resolve it.
+
+        Returns an Upserted: the record's profile id as an int, with ``.rejected`` listing
+        identifier values the normalizers refused (not an e-mail, not a phone number...).
+        Those are left off the record; the upsert itself goes ahead. Any other bad input
+        (unknown kind, invalid UTF-8, over-long value, bad source name) raises ScvError and
+        stores nothing. Unknown sources are registered (names are trimmed and lower-cased).
+        """
+        rec = Record.from_dict(record)
+        record_id = to_bytes(rec.record_id, "record_id", numbers=int)
+        timestamp = to_timestamp(rec.timestamp)
+        identifiers = [
+            (kind, to_bytes(value, "identifier %s" % show(kind), numbers=int), value)
+            for kind, value in rec.identifiers]
+        traits = [
+            (to_bytes(n, "trait name"), to_bytes(v, "trait %s" % show(n), numbers=(int, float)))
+            for n, v in rec.traits.items()]
+        measures = [(to_bytes(n, "measure name"), float(v)) for n, v in rec.measures.items()]
+        consent = [(to_bytes(c, "consent channel"), g,
+                    _lib.NO_TIMESTAMP if t is None else to_timestamp(t, "consent timestamp"))
+                   for c, (g, t) in rec.consent.items()]
+        rejected = []
+        with self._lock:
+            handle = self._handle()
+            source = self._source(rec.source, register=True)
+            kinds = [self._kind(kind) for kind, _, _ in identifiers]
+            builder = self._builder()
+            status = lib.scv_record_reset(builder, source, record_id, len(record_id))
+            if status != OK:
+                raise self._record_error(status, "record_id")
+            if timestamp is not None:
+                status = lib.scv_record_set_timestamp(builder, timestamp)
+                if status != OK:
+                    raise self._record_error(status, "timestamp")
+            for number, (kind, raw, original) in zip(kinds, identifiers):
+                status = lib.scv_record_add_identifier(builder, number, raw, len(raw))
+                if status == EREJECTED:
+                    message = lib.scv_record_errmsg(builder)
+                    rejected.append(Rejected(self._name_of(lib.scv_engine_kind_name, number),
+                                             show(original),
+                                             message.decode("utf-8", "replace") if message
+                                             else "", lib.scv_record_erroffset(builder)))
+                elif status != OK:
+                    raise self._record_error(status, "identifier %s" % show(kind))
+            for name, value in traits:
+                status = lib.scv_record_add_trait(builder, name, len(name), value, len(value))
+                if status != OK:
+                    raise self._record_error(status, "trait %s" % show(name))
+            for name, value in measures:
+                status = lib.scv_record_add_measure(builder, name, len(name), value)
+                if status != OK:
+                    raise self._record_error(status, "measure %s" % show(name))
+            for channel, granted, when in consent:
+                status = lib.scv_record_add_consent(builder, channel, len(channel),
+                                                    1 if granted else 0, when)
+                if status != OK:
+                    raise self._record_error(status, "consent %s" % show(channel))
+            profile = c_uint32(0)
+            status = lib.scv_engine_upsert(handle, builder, byref(profile))
+            if status != OK:
+                raise self._error(status)
+            return Upserted(profile.value, rejected)
+
+    def upsert_many(self, records):
+        """Upsert each record of an iterable in order; returns the list of Upserted. Stops at
+        the first error (records before it stay upserted)."""
+        return [self.upsert(record) for record in records]
+
+    # ---- lookups --------------------------------------------------------------------------
+
+    def _record_ref(self, source, record_id):
+        """The ref of a stored record, or 0."""
+        number = self._source_or_none(source)
+        if number is None:
+            return 0
+        raw = to_bytes(record_id, "record_id", numbers=int)
+        ref = c_uint32(0)
+        status = lib.scv_engine_record_find(self._handle(), number, raw, len(raw), byref(ref))
+        if status == OK:
+            return ref.value
+        if status == ENOTFOUND:
+            return 0
+        raise fail(status, field="record_id")
+
+    def _record_key(self, ref):
+        source = c_uint32(0)
+        pointer = c_void_p()
+        length = c_size_t(0)
+        timestamp = c_int64(0)
+        status = lib.scv_engine_record_info(self._handle(), ref, byref(source), byref(pointer),
+                                            byref(length), byref(timestamp))
+        if status != OK:
+            raise fail(status)
+        return (self._name_of(lib.scv_engine_source_name, source.value),
+                to_str(pointer.value, length.value), from_timestamp(timestamp.value))
+
+    def profile_of(self, source, record_id):
+        """The profile of a stored record, or None when there is no such record."""
+        with self._lock:
+            ref = self._record_ref(source, record_id)
+            if not ref:
+                return None
+            profile = c_uint32(0)
+            status = lib.scv_engine_record_profile(self._handle(), ref, byref(profile))
+            if status != OK:
+                raise fail(status)
+            return profile.value
+
+    def profile_of_identifier(self, kind, value):
+        """The profile holding an identifier (raw value, normalized as on ingest), or None
+        when no record carries it or the value is rejected."""
+        raw = to_bytes(value, "value", numbers=int)
+        profile = c_uint32(0)
+        with self._lock:
+            status = lib.scv_engine_identifier_profile(self._handle(), self._kind(kind), raw,
+                                                       len(raw), byref(profile))
+            if status in (ENOTFOUND, EREJECTED):
+                return None
+            if status != OK:
+                raise self._error(status, "value")
+            return profile.value
+
+    def canonical(self, profile):
+        """The live profile an id stands for now (following merges), or None when the id
+        was never issued or its profile is gone."""
+        pid = to_u32(profile, "profile id")
+        out = c_uint32(0)
+        with self._lock:
+            status = lib.scv_profile_canonical(self._handle(), pid, byref(out))
+            if status == ENOTFOUND:
+                return None
+            if status != OK:
+                raise fail(status)
+            return out.value or None
+
+    def profiles(self):
+        """Iterate live profile ids, ascending."""
+        current = 0
+        out = c_uint32(0)
+        while True:
+            with self._lock:
+                status = lib.scv_engine_profile_next(self._handle(), current, byref(out))
+            if status == ENOTFOUND:
+                return
+            if status != OK:
+                raise fail(status)
+            current = out.value
+            yield current
+
+    def record_keys(self):
+        """Iterate stored records as (source, record_id), in first-seen order."""
+        current = 0
+        out = c_uint32(0)
+        while True:
+            with self._lock:
+                status = lib.scv_engine_record_next(self._handle(), current, byref(out))
+                if status == ENOTFOUND:
+                    return
+                if status != OK:
+                    raise fail(status)
+                current = out.value
+                source, record_id, _ = self._record_key(current)
+            yield source, record_id
+
+    def _ids(self, fn, profile, states=False):
+        """Size-query then fill one of the (engine, id, out, [states,] cap, count) calls."""
+        count = c_size_t(0)
+        handle = self._handle()
+        args = (None,) if states else ()
+        status = fn(handle, profile, None, *args, 0, byref(count))
+        while status == EBUFFER or (status == OK and count.value):
+            cap = count.value
+            out = (c_uint32 * max(cap, 1))()
+            extra = ((c_uint8 * max(cap, 1))(),) if states else ()
+            status = fn(handle, profile, out, *extra, cap, byref(count))
+            if status == OK:
+                items = list(out[:count.value])
+                return (items, list(extra[0][:count.value])) if states else items
+        if status == OK:
+            return ([], []) if states else []
+        if status == ENOTFOUND:
+            raise NotFoundError(status, "no live profile or record %d" % profile)
+        raise fail(status)
+
+    def records(self, profile):
+        """The records of a live profile as (source, record_id) pairs, oldest ref first."""
+        pid = to_u32(profile, "profile id")
+        with self._lock:
+            refs = self._ids(lib.scv_profile_records, pid)
+            return [self._record_key(ref)[:2] for ref in refs]
+
+    def _identifier(self, ref):
+        kind = c_uint32(0)
+        digest = _HashArray()
+        pointer = c_void_p()
+        length = c_size_t(0)
+        status = lib.scv_engine_identifier_info(self._handle(), ref, byref(kind), digest,
+                                                byref(pointer), byref(length))
+        if status != OK:
+            raise fail(status)
+        return {
+            "kind": self._name_of(lib.scv_engine_kind_name, kind.value),
+            "value": to_str(pointer.value, length.value) if pointer.value else None,
+            "hash": bytes(digest),
+        }
+
+    def identifiers(self, profile):
+        """The distinct identifiers of a live profile: dicts with kind, value (None when
+        values are not retained) and hash (bytes)."""
+        pid = to_u32(profile, "profile id")
+        with self._lock:
+            return [self._identifier(ref) for ref in self._ids(lib.scv_profile_identifiers, pid)]
+
+    def unlinked(self, profile):
+        """Identifiers on a live profile's records that do not link, with their "state"
+        ("set_aside_limit", "set_aside_size", "blocked", "generic", "suppressed")."""
+        pid = to_u32(profile, "profile id")
+        with self._lock:
+            refs, states = self._ids(lib.scv_profile_unlinked, pid, states=True)
+            result = []
+            for ref, state in zip(refs, states):
+                item = self._identifier(ref)
+                item["state"] = LINK_STATES[state] if state < len(LINK_STATES) else state
+                result.append(item)
+            return result
+
+    def record(self, source, record_id):
+        """A stored record: dict with source, record_id, timestamp, profile and identifiers
+        (each with its linking state), or None when there is no such record."""
+        with self._lock:
+            ref = self._record_ref(source, record_id)
+            if not ref:
+                return None
+            src, rid, timestamp = self._record_key(ref)
+            profile = c_uint32(0)
+            status = lib.scv_engine_record_profile(self._handle(), ref, byref(profile))
+            if status != OK:
+                raise fail(status)
+            refs, states = self._ids(lib.scv_record_identifiers, ref, states=True)
+            identifiers = []
+            for iref, state in zip(refs, states):
+                item = self._identifier(iref)
+                item["state"] = LINK_STATES[state] if state < len(LINK_STATES) else state
+                identifiers.append(item)
+            return {"source": src, "record_id": rid, "timestamp": timestamp,
+                    "profile": profile.value, "identifiers": identifiers}
+
+    def profile(self, profile):
+        """A live profile as a dict (the library's JSON single customer view: profile_id,
+        first_seen, last_seen, sources, records, identifiers, traits, measures, consent)."""
+        pid = to_u32(profile, "profile id")
+        length = c_size_t(0)
+        with self._lock:
+            handle = self._handle()
+            buf = ctypes.create_string_buffer(4096)
+            status = lib.scv_profile_json(handle, pid, buf, len(buf), byref(length))
+            if status == EBUFFER:
+                buf = ctypes.create_string_buffer(length.value)
+                status = lib.scv_profile_json(handle, pid, buf, len(buf), byref(length))
+            if status == ENOTFOUND:
+                raise NotFoundError(status, "no live profile %d" % pid)
+            if status != OK:
+                raise self._error(status)
+        return json.loads(buf.raw[:length.value].decode("utf-8", "surrogateescape"))
+
+    def _names(self, fn):
+        result = []
+        pointer = c_void_p()
+        length = c_size_t(0)
+        handle = self._handle()
+        index = 0
+        while fn(handle, index, byref(pointer), byref(length)) == OK:
+            result.append(to_str(pointer.value, length.value))
+            index += 1
+        return result
+
+    def trait_names(self):
+        with self._lock:
+            return self._names(lib.scv_engine_trait_name)
+
+    def measure_names(self):
+        with self._lock:
+            return self._names(lib.scv_engine_measure_name)
+
+    def consent_channels(self):
+        with self._lock:
+            return self._names(lib.scv_engine_consent_channel)
+
+    def trait(self, profile, name):
+        """A live profile's surviving value of a trait, or None."""
+        pid = to_u32(profile, "profile id")
+        raw = to_bytes(name, "trait name")
+        pointer = c_void_p()
+        length = c_size_t(0)
+        with self._lock:
+            status = lib.scv_profile_trait(self._handle(), pid, raw, len(raw), byref(pointer),
+                                           byref(length), None)
+            if status == ENOTFOUND:
+                return None
+            if status != OK:
+                raise self._error(status, "trait name")
+            return to_str(pointer.value, length.value)
+
+    def measure(self, profile, name, agg="sum", window_days=0, now=None):
+        """A measure aggregated over a live profile's records ("count", "sum", "avg",
+        "min", "max", "first_time", "last_time"); None when missing. With window_days, only
+        records dated in (now - window_days, now] count."""
+        pid = to_u32(profile, "profile id")
+        raw = to_bytes(name, "measure name")
+        if isinstance(agg, str):
+            if agg not in AGGREGATES:
+                raise ValueError("agg must be one of %s" % ", ".join(AGGREGATES))
+            agg = AGGREGATES[agg]
+        when = to_now(now) if window_days else (to_timestamp(now) or 0)
+        value = c_double(0)
+        with self._lock:
+            status = lib.scv_profile_measure(self._handle(), pid, raw, len(raw),
+                                             to_u32(agg, "agg"), to_u32(window_days, "window"),
+                                             when, byref(value))
+            if status == ENOTFOUND:
+                return None
+            if status != OK:
+                raise self._error(status, "measure name")
+            return value.value
+
+    def consent(self, profile, channel):
+        """A live profile's consent for a channel: (granted, timestamp or None), or None when
+        it has no decision."""
+        pid = to_u32(profile, "profile id")
+        raw = to_bytes(channel, "channel")
+        granted = c_int(0)
+        when = c_int64(0)
+        with self._lock:
+            status = lib.scv_profile_consent(self._handle(), pid, raw, len(raw), byref(granted),
+                                             byref(when))
+            if status == ENOTFOUND:
+                return None
+            if status != OK:
+                raise self._error(status, "channel")
+            return bool(granted.value), from_timestamp(when.value)
+
+    def seen(self, profile):
+        """(first_seen, last_seen) of a live profile in unix seconds (None when undated)."""
+        pid = to_u32(profile, "profile id")
+        first = c_int64(0)
+        last = c_int64(0)
+        with self._lock:
+            status = lib.scv_profile_seen(self._handle(), pid, byref(first), byref(last))
+            if status == ENOTFOUND:
+                raise NotFoundError(status, "no live profile %d" % pid)
+            if status != OK:
+                raise self._error(status)
+            return from_timestamp(first.value), from_timestamp(last.value)
+
+    def stats(self):
+        """Every engine statistic as a dict (records, profiles, identifiers, merges, splits,
+        aside_limit, aside_size, blocked_values, ..., bytes)."""
+        value = c_uint64(0)
+        result = {}
+        with self._lock:
+            handle = self._handle()
+            for number, name in enumerate(STATS):
+                status = lib.scv_engine_stat(handle, number, byref(value))
+                if status != OK:
+                    raise fail(status, field=name)
+                result[name] = value.value
+        return result
+
+    # ---- queries ---------------------------------------------------------------------------
+
+    def query(self, text):
+        """Compile a query (see the query language in README); returns a Query."""
+        return Query(self, text)
+
+    def segment(self, name, query):
+        """A saved segment; ``refresh(now)`` reports who entered and who left."""
+        return Segment(self, name, query)
+
+    def personas(self, personas=()):
+        """A persona list from (name, query) pairs, first match wins."""
+        return Personas(self, personas)
+
+    def select(self, text, now=None):
+        """Shortcut: the profile ids matching a query at ``now``, as a list."""
+        with self.query(text) as q, q.eval(now) as result:
+            return result.ids()
+
+    # ---- lifecycle and privacy -------------------------------------------------------------
+
+    def delete(self, source, record_id):
+        """Delete a stored record; False when there is no such record."""
+        number = None
+        raw = to_bytes(record_id, "record_id", numbers=int)
+        with self._lock:
+            number = self._source_or_none(source)
+            if number is None:
+                return False
+            status = lib.scv_engine_delete(self._handle(), number, raw, len(raw))
+            if status == ENOTFOUND:
+                return False
+            if status != OK:
+                raise self._error(status, "record_id")
+            return True
+
+    def erase(self, profile):
+        """Erase a person (GDPR art. 17): delete every record of the profile, wipe their
+        bytes and suppress their identifiers. Returns (records deleted, identifiers
+        suppressed)."""
+        pid = to_u32(profile, "profile id")
+        records = c_size_t(0)
+        identifiers = c_size_t(0)
+        with self._lock:
+            status = lib.scv_engine_erase(self._handle(), pid, byref(records),
+                                          byref(identifiers))
+            if status != OK:
+                raise self._error(status, "profile")
+            return records.value, identifiers.value
+
+    def suppress(self, kind, value):
+        """Put an identifier (raw value) on the suppression list."""
+        raw = to_bytes(value, "value", numbers=int)
+        with self._lock:
+            self._call(lib.scv_engine_suppress, self._kind(kind), raw, len(raw), field="value")
+
+    def _hash_arg(self, digest):
+        digest = bytes(digest)
+        if len(digest) != _lib.HASH_SIZE:
+            raise ValueError("a hash is %d bytes, not %d" % (_lib.HASH_SIZE, len(digest)))
+        return _HashArray(*digest)
+
+    def suppress_hash(self, kind, digest):
+        """Suppress by the 16-byte hash Engine.hash gives."""
+        array = self._hash_arg(digest)
+        with self._lock:
+            self._call(lib.scv_engine_suppress_hash, self._kind(kind), array)
+
+    def unsuppress_hash(self, kind, digest):
+        """Take a hash off the suppression list; False when it was not on it."""
+        array = self._hash_arg(digest)
+        with self._lock:
+            status = lib.scv_engine_unsuppress_hash(self._handle(), self._kind(kind), array)
+            if status == ENOTFOUND:
+                return False
+            if status != OK:
+                raise self._error(status)
+            return True
+
+    @property
+    def suppressed_count(self):
+        with self._lock:
+            return lib.scv_engine_suppressed_count(self._handle())
+
+    def explain(self, a, b):
+        """How two stored records, each given as (source, record_id), relate.
+
+        Returns {"apart": "none" | "unrelated" | "limit" | "size" | "blocked" | "generic" |
+        "suppressed", "chain": [...]}: the chain alternates records ({"source",
+        "record_id"}) and the identifiers joining them ({"kind", "value", "hash"}), a first
+        and b last. "none" means they share a profile; otherwise "apart" names the rule that
+        cut the shortest chain ("unrelated" with an empty chain when nothing connects them).
+        """
+        with self._lock:
+            refs = []
+            for key in (a, b):
+                source, record_id = key
+                ref = self._record_ref(source, record_id)
+                if not ref:
+                    raise NotFoundError(ENOTFOUND, "no record (%s, %s)"
+                                        % (show(source), show(record_id)))
+                refs.append(ref)
+            handle = self._handle()
+            cap = 16
+            while True:
+                records = (c_uint32 * cap)()
+                idents = (c_uint32 * cap)()
+                length = c_size_t(0)
+                apart = c_int(0)
+                status = lib.scv_engine_explain(handle, refs[0], refs[1], records, idents, cap,
+                                                byref(length), byref(apart))
+                if status == EBUFFER and length.value > cap:
+                    cap = length.value
+                    continue
+                if status != OK:
+                    raise fail(status)
+                break
+            chain = []
+            n = length.value
+            for i in range(n):
+                source, record_id, _ = self._record_key(records[i])
+                chain.append({"source": source, "record_id": record_id})
+                if i + 1 < n:
+                    chain.append(self._identifier(idents[i]))
+            name = APART[apart.value] if apart.value < len(APART) else apart.value
+            return {"apart": name, "chain": chain}
+
+    @property
+    def sequence(self):
+        """The sequence number of the newest change (0 before any)."""
+        with self._lock:
+            return lib.scv_engine_sequence(self._handle())
+
+    def changes_since(self, seq=0):
+        """Every change with a sequence number above ``seq``, oldest first, as dicts: seq,
+        change ("created", "merged", "split", "updated", "deleted"), profile, other (or None),
+        source and record_id (the record that caused it; record_id "" when none). Raises
+        ExpiredError when the engine no longer holds them all."""
+        after = int(seq)
+        if after < 0 or after >= 2 ** 64:
+            raise ValueError("seq out of the uint64 range: %d" % after)
+        raw = []
+        problem = []
+
+        def receive(_ctx, number, change, profile, other, source, pointer, length):
+            # The callback must not call into the engine: copy now, name sources later.
+            try:
+                record_id = ctypes.string_at(pointer, length) if pointer and length else b""
+                raw.append((number, change, profile, other, source, record_id))
+                return 0
+            except BaseException as exc:  # never let an exception cross into C
+                problem.append(exc)
+                return 1
+
+        callback = _lib.scv_change_fn(receive)
+        with self._lock:
+            status = lib.scv_engine_changes_since(self._handle(), after, callback, None)
+            if status != OK:
+                raise self._error(status)
+            if problem:
+                raise problem[0]
+            names = {}
+            events = []
+            for number, change, profile, other, source, record_id in raw:
+                if source not in names:
+                    names[source] = self._name_of(lib.scv_engine_source_name, source)
+                events.append({
+                    "seq": number,
+                    "change": CHANGES[change] if 0 <= change < len(CHANGES) else change,
+                    "profile": profile,
+                    "other": other or None,
+                    "source": names[source],
+                    "record_id": record_id.decode("utf-8", "surrogateescape"),
+                })
+        return events
+
+    # ---- snapshots and absorb (when the library has them) ---------------------------------
+
+    def snapshot(self):
+        """The whole engine serialised as bytes (versioned, checksummed; see Engine.load).
+        It holds no hash key and no change events."""
+        _need_snapshots()
+        size = c_size_t(0)
+        with self._lock:
+            handle = self._handle()
+            status = lib.scv_engine_snapshot_size(handle, byref(size))
+            if status != OK:
+                raise fail(status)
+            buf = bytearray(size.value)
+            view = (ctypes.c_char * len(buf)).from_buffer(buf) if buf else None
+            written = c_size_t(0)
+            status = lib.scv_engine_snapshot_write(handle, view, len(buf), byref(written))
+            del view
+            if status != OK:
+                raise fail(status)
+        return bytes(buf[:written.value])
+
+    @classmethod
+    def load(cls, data, hash_key=None, change_capacity=None, allocator=None):
+        """An engine rebuilt from Engine.snapshot() bytes. hash_key must be the key the
+        snapshot was made under (InvalidArgumentError otherwise); everything else (region,
+        retention, rules, kinds, sources) comes from the snapshot. A damaged snapshot raises
+        CorruptError, one of an unknown format version VersionError."""
+        _need_snapshots()
+        _check_allocator(allocator)
+        if isinstance(data, (bytearray, memoryview)):
+            data = bytes(data)
+        if not isinstance(data, bytes):
+            raise TypeError("a snapshot is bytes, not %s" % type(data).__name__)
+        opts = _options(None, hash_key, None, False, change_capacity, allocator)
+        try:
+            out = c_void_p()
+            status = lib.scv_engine_load(opts, data if data else None, len(data), byref(out))
+        finally:
+            lib.scv_options_free(opts)
+        if status != OK:
+            reason = {
+                _lib.ENUMS["scv_status"]["SCV_EINVAL"]:
+                    "the snapshot was made under another hash key",
+                _lib.ENUMS["scv_status"]["SCV_ECORRUPT"]:
+                    "the snapshot is truncated, corrupted or not a snapshot",
+                _lib.ENUMS["scv_status"]["SCV_EVERSION"]:
+                    "the snapshot's format version is not one this library reads",
+            }.get(status)
+            raise fail(status, reason, field="snapshot")
+        return cls._adopt(out.value, allocator)
+
+    def absorb(self, other):
+        """Add every live record of another engine (same hash key; same region and e-mail
+        rules advised) as if upserted here, in its record order. Not atomic: a failure
+        part-way leaves the records absorbed so far (calling again is safe)."""
+        _need_snapshots()
+        if not isinstance(other, Engine):
+            raise TypeError("absorb takes a scv.Engine, not %s" % type(other).__name__)
+        first, second = sorted((self, other), key=id)
+        with first._lock, second._lock:
+            status = lib.scv_engine_absorb(self._handle(), other._handle())
+            if status != OK:
+                raise self._error(status)
+            self._kinds.clear()
+            self._sources.clear()
+
+
+HAS_SNAPSHOTS = all(lib.has(name) for name in (
+    "scv_engine_snapshot_size", "scv_engine_snapshot_write", "scv_engine_load",
+    "scv_engine_absorb"))
+
+
+def _need_snapshots():
+    if not HAS_SNAPSHOTS:
+        raise NotImplementedError("the loaded libscv (%s) has no snapshot functions" % lib.path)
