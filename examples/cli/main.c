@@ -3,10 +3,12 @@
  *   scv resolve [--region CC] [--measure NAME]... [--out FILE] [rule options] FILE...
  *   scv profiles [same options] FILE...
  *   scv segment --query EXPR [--now T] [same options] FILE...
+ *   scv report --html OUT.html [--persona NAME=QUERY]... [--segment NAME=QUERY]... [--now T]
+ *              [same options] FILE...
  *   scv normalize KIND [--region CC]
  *   scv --version | --help
  * Reading CSV into the engine is ingest.c (Segment events with --format segment: segment.c);
- * printing results is output.c.
+ * printing results is output.c; the HTML audit report of `scv report` is report.c.
  *
  * Identifiers are hashed under the key in the environment variable SCV_HASH_KEY, or, when it
  * is unset or empty, under the fixed key CLI_DEFAULT_HASH_KEY below, which is public and so
@@ -25,6 +27,7 @@
 #include "ingest.h"
 #include "lifecycle.h"
 #include "output.h"
+#include "report.h"
 #include "rules.h"
 #include "scv.h"
 #include "segment.h"
@@ -46,6 +49,8 @@ static const char usage_text[] =
     "       scv profiles [OPTIONS] FILE...\n"
     "       scv segment --query EXPR [--now T] [OPTIONS] FILE...\n"
     "       scv explain [OPTIONS] SOURCE:RECORD_ID SOURCE:RECORD_ID FILE...\n"
+    "       scv report --html OUT.html [--persona NAME=QUERY]... [--segment NAME=QUERY]...\n"
+    "                  [--now T] [OPTIONS] FILE...\n"
     "       scv normalize KIND [--region CC]\n"
     "       scv --version | --help\n"
     "\n"
@@ -114,14 +119,27 @@ static const char input_text[] =
     "FILE '-' is standard input. Bad rows are reported as FILE:LINE on standard error and\n"
     "skipped. Identifiers are hashed under $SCV_HASH_KEY (default: a built-in key).\n";
 
+/* The report command (a string of its own: C99 allows 4095 bytes in one). */
+static const char report_text[] =
+    "  report     resolve the same way, write an audit of the result as one self-contained\n"
+    "             HTML page (profile sizes, largest profiles, generic and blocked values,\n"
+    "             merges refused per rule, source overlap, identifier-kind coverage)\n"
+    "  --html FILE     (report) where to write the page (required)\n"
+    "  --persona NAME=QUERY, --segment NAME=QUERY\n"
+    "                  (report) chart persona sizes (first match wins, in the order given)\n"
+    "                  and segment sizes; --now as for segment; with --out the assignment\n"
+    "                  CSV is written too\n"
+    "\n";
+
 /* Print the whole help text. */
 static void put_usage(FILE *out) {
     fputs(usage_text, out);
+    fputs(report_text, out);
     fputs(input_text, out);
 }
 
 /* What run_resolve() prints. */
-enum command { CMD_RESOLVE, CMD_PROFILES, CMD_SEGMENT, CMD_EXPLAIN };
+enum command { CMD_RESOLVE, CMD_PROFILES, CMD_SEGMENT, CMD_EXPLAIN, CMD_REPORT };
 
 /* Options of resolve, profiles and segment. */
 struct resolve_args {
@@ -145,6 +163,11 @@ struct resolve_args {
     const char **erases;  /* --erase FILE, applied after the deletes */
     size_t nerases;
     const char *explain[2]; /* explain: the two SOURCE:RECORD_ID keys */
+    const char *html;        /* report: --html */
+    const char **personas;   /* report: --persona NAME=QUERY, in order */
+    size_t npersonas;
+    const char **segments;   /* report: --segment NAME=QUERY, in order */
+    size_t nsegments;
 };
 
 static int usage_error(const char *problem, const char *detail) {
@@ -213,13 +236,54 @@ static int take_segment_option(int argc, char **argv, int *i, struct resolve_arg
     return take_option(argc, argv, i, "now", &args->now);
 }
 
-/* Arguments that go together: segment needs a query and a --now it can read. */
-static int check_segment_args(const struct resolve_args *args) {
-    int64_t t;
-    if (args->command != CMD_SEGMENT) {
+/* A report-only option (--html, --persona, --segment, --now) at argv[*i]; as take_option(). */
+static int take_report_option(int argc, char **argv, int *i, struct resolve_args *args) {
+    const char *value = NULL;
+    int got;
+    if (args->command != CMD_REPORT) {
         return 0;
     }
-    if (args->query == NULL) {
+    if ((got = take_option(argc, argv, i, "persona", &value)) > 0) {
+        args->personas[args->npersonas++] = value;
+    } else if (got == 0 && (got = take_option(argc, argv, i, "segment", &value)) > 0) {
+        args->segments[args->nsegments++] = value;
+    } else if (got == 0 && (got = take_option(argc, argv, i, "html", &value)) > 0) {
+        args->html = value;
+    } else if (got == 0) {
+        got = take_option(argc, argv, i, "now", &args->now);
+    }
+    return got;
+}
+
+/* Report arguments: --html is required, each --persona/--segment is NAME=QUERY. */
+static int check_report_args(const struct resolve_args *args) {
+    size_t i;
+    if (args->html == NULL) {
+        return usage_error("report needs --html OUT.html", NULL);
+    }
+    for (i = 0; i < args->npersonas; i++) {
+        if (!report_named_query_ok(args->personas[i])) {
+            return usage_error("--persona expects NAME=QUERY, got", args->personas[i]);
+        }
+    }
+    for (i = 0; i < args->nsegments; i++) {
+        if (!report_named_query_ok(args->segments[i])) {
+            return usage_error("--segment expects NAME=QUERY, got", args->segments[i]);
+        }
+    }
+    return 0;
+}
+
+/* Arguments that go together: segment needs a query, report --html; --now must read. */
+static int check_segment_args(const struct resolve_args *args) {
+    int64_t t;
+    if (args->command == CMD_REPORT && check_report_args(args) != 0) {
+        return EXIT_USAGE;
+    }
+    if (args->command != CMD_SEGMENT && args->command != CMD_REPORT) {
+        return 0;
+    }
+    if (args->command == CMD_SEGMENT && args->query == NULL) {
         return usage_error("segment needs --query EXPR", NULL);
     }
     if (args->now != NULL && !timeparse(args->now, strlen(args->now), &t)) {
@@ -262,8 +326,10 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     args->rules = calloc((size_t)argc, sizeof *args->rules);
     args->deletes = calloc((size_t)argc, sizeof *args->deletes);
     args->erases = calloc((size_t)argc, sizeof *args->erases);
+    args->personas = calloc((size_t)argc, sizeof *args->personas);
+    args->segments = calloc((size_t)argc, sizeof *args->segments);
     if (args->measures == NULL || args->files == NULL || args->rules == NULL || args->deletes == NULL ||
-        args->erases == NULL) {
+        args->erases == NULL || args->personas == NULL || args->segments == NULL) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
@@ -306,7 +372,8 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
             if (got > 0) args->deletes[args->ndeletes++] = value;
         } else if ((got = take_option(argc, argv, &i, "erase", &value)) != 0) {
             if (got > 0) args->erases[args->nerases++] = value;
-        } else if ((got = take_segment_option(argc, argv, &i, args)) != 0) {
+        } else if ((got = take_segment_option(argc, argv, &i, args)) != 0 ||
+                   (got = take_report_option(argc, argv, &i, args)) != 0) {
             /* set */
         } else {
             return usage_error("unknown option", a);
@@ -577,6 +644,43 @@ static int output_segment(FILE *out, scv_engine *engine, const struct resolve_ar
     return 0;
 }
 
+/* What the report shows of the command line (the time is set once the input is read). */
+static report_input report_input_of(const struct resolve_args *args) {
+    report_input in;
+    memset(&in, 0, sizeof in);
+    in.files = args->files;
+    in.nfiles = args->nfiles;
+    in.measures = args->measures;
+    in.nmeasures = args->nmeasures;
+    in.region = args->region;
+    in.rules = args->rules;
+    in.nrules = args->nrules;
+    in.personas = args->personas;
+    in.npersonas = args->npersonas;
+    in.segments = args->segments;
+    in.nsegments = args->nsegments;
+    return in;
+}
+
+/* scv report: the HTML page, as of --now or the latest record; with --out the assignments
+ * too. @return 0, 1, EXIT_USAGE (a query that does not compile). */
+static int output_report(FILE *out, scv_engine *engine, const struct resolve_args *args) {
+    report_input in = report_input_of(args);
+    int rc;
+    in.now_given = args->now != NULL && timeparse(args->now, strlen(args->now), &in.now);
+    if (!in.now_given) {
+        in.now = latest_timestamp(engine);
+    }
+    if (args->out_path != NULL && output_assignments(out, engine) != 0) {
+        return 1;
+    }
+    rc = report_write(args->html, engine, &in);
+    if (rc == 0) {
+        fprintf(stderr, "scv: report written to %s\n", args->html);
+    }
+    return rc;
+}
+
 /* What the command prints once the files are read. @return 0, 1, EXIT_USAGE. */
 static int output_command(FILE *out, scv_engine *engine, const struct resolve_args *args) {
     switch (args->command) {
@@ -584,6 +688,8 @@ static int output_command(FILE *out, scv_engine *engine, const struct resolve_ar
         return output_profiles(out, engine) != 0 ? 1 : 0;
     case CMD_SEGMENT:
         return output_segment(out, engine, args);
+    case CMD_REPORT:
+        return output_report(out, engine, args);
     case CMD_RESOLVE:
     default:
         return output_assignments(out, engine) != 0 ? 1 : 0;
@@ -594,6 +700,10 @@ static int output_command(FILE *out, scv_engine *engine, const struct resolve_ar
 static int precheck_query(scv_engine *engine, const struct resolve_args *args) {
     scv_query *query = NULL;
     int rc;
+    if (args->command == CMD_REPORT) {
+        report_input in = report_input_of(args);
+        return report_check_queries(engine, &in);
+    }
     if (args->command != CMD_SEGMENT) {
         return 0;
     }
@@ -654,6 +764,8 @@ done:
     free(args.files);
     free(args.deletes);
     free(args.erases);
+    free(args.personas);
+    free(args.segments);
     return result;
 }
 
@@ -764,6 +876,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "explain") == 0) {
         return run_resolve(argc - 1, argv + 1, CMD_EXPLAIN);
+    }
+    if (strcmp(cmd, "report") == 0) {
+        return run_resolve(argc - 1, argv + 1, CMD_REPORT);
     }
     if (strcmp(cmd, "normalize") == 0) {
         return run_normalize(argc - 1, argv + 1);

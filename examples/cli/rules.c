@@ -31,7 +31,7 @@ static int fail(const char *option, const char *text, const char *why)
 }
 
 /* A kind named by s[0..len). */
-static int find_kind(scv_engine *e, const char *s, size_t len, scv_kind *kind)
+static int find_kind(const scv_engine *e, const char *s, size_t len, scv_kind *kind)
 {
     return scv_engine_kind(e, s, len, kind) == SCV_OK;
 }
@@ -120,4 +120,80 @@ int rules_apply(scv_engine *engine, const rule_option *opts, size_t n)
         if (r != 0) return r;
     }
     return 0;
+}
+
+/* ---- What the options amount to (for the report) ---------------------------------------- */
+
+/* Library defaults, documented in scv.h. */
+#define DEFAULT_GENERIC 10u
+#define DEFAULT_MAX_RECORDS 50000u
+#define DEFAULT_MAX_IDENTIFIERS 5000u
+
+/* customer_id > loyalty_id > email > phone > device_id > anonymous_id > registered kinds. */
+static void default_priority(rules_summary *s)
+{
+    static const scv_kind builtin[] = {SCV_KIND_CUSTOMER_ID, SCV_KIND_LOYALTY_ID,
+                                       SCV_KIND_EMAIL,       SCV_KIND_PHONE,
+                                       SCV_KIND_DEVICE_ID,   SCV_KIND_ANONYMOUS_ID};
+    uint32_t n = 0;
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
+        if (builtin[i] < s->nkinds) s->priority[n++] = builtin[i];
+    for (scv_kind k = 6; k < s->nkinds; k++) s->priority[n++] = k;
+}
+
+/* --priority: the listed kinds first, the others after them in their current order. */
+static void summarize_priority(const scv_engine *e, const char *text, rules_summary *s)
+{
+    scv_kind order[SCV_MAX_KINDS];
+    uint8_t listed[SCV_MAX_KINDS] = {0};
+    uint32_t n = 0;
+    const char *p = text;
+    while (*p != '\0' && n < SCV_MAX_KINDS) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        if (!find_kind(e, p, len, &order[n]) || order[n] >= s->nkinds)
+            return;
+        listed[order[n++]] = 1;
+        p += len + (comma != NULL);
+    }
+    for (uint32_t i = 0; i < s->nkinds; i++)
+        if (!listed[s->priority[i]]) order[n++] = s->priority[i];
+    memcpy(s->priority, order, n * sizeof order[0]);
+}
+
+/* --limit KIND=N or --generic-threshold [KIND=]N into table[]. */
+static void summarize_number(const scv_engine *e, const char *text, uint32_t *table,
+                             uint32_t nkinds)
+{
+    const char *eq = strchr(text, '=');
+    unsigned long n;
+    scv_kind kind;
+    if (eq == NULL) {
+        if (parse_count(text, &n))
+            for (scv_kind k = 0; k < nkinds; k++) table[k] = (uint32_t)n;
+        return;
+    }
+    if (find_kind(e, text, (size_t)(eq - text), &kind) && kind < nkinds &&
+        parse_count(eq + 1, &n))
+        table[kind] = (uint32_t)n;
+}
+
+void rules_summarize(const scv_engine *engine, const rule_option *opts, size_t n,
+                     rules_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    out->nkinds = scv_engine_kind_count(engine);
+    if (out->nkinds > SCV_MAX_KINDS) out->nkinds = SCV_MAX_KINDS;
+    for (scv_kind k = 0; k < out->nkinds; k++) out->generic[k] = DEFAULT_GENERIC;
+    out->max_records = DEFAULT_MAX_RECORDS;
+    out->max_identifiers = DEFAULT_MAX_IDENTIFIERS;
+    default_priority(out);
+    for (size_t i = 0; i < n; i++) {
+        switch (opts[i].kind) {
+        case RULE_LIMIT: summarize_number(engine, opts[i].text, out->limit, out->nkinds); break;
+        case RULE_PRIORITY: summarize_priority(engine, opts[i].text, out); break;
+        case RULE_BLOCK: out->blocked++; break;
+        case RULE_GENERIC: summarize_number(engine, opts[i].text, out->generic, out->nkinds); break;
+        }
+    }
 }

@@ -24,4 +24,20 @@ int rules_option_name(const char *name, rule_kind *kind);
 /* Apply the options in order. Reports problems on stderr; returns 0, or 2 (usage). */
 int rules_apply(scv_engine *engine, const rule_option *opts, size_t n);
 
+/* The rules in force once options that rules_apply() accepted are applied to a fresh engine
+ * (the engine has no getters for them; the report shows them). */
+typedef struct {
+    uint32_t limit[SCV_MAX_KINDS];    /* at most N values per profile; 0 = no limit */
+    uint32_t generic[SCV_MAX_KINDS];  /* generic-value threshold; 0 = rule off */
+    scv_kind priority[SCV_MAX_KINDS]; /* every kind, highest priority first */
+    uint32_t nkinds;
+    size_t blocked;                   /* values given with --block */
+    uint32_t max_records;             /* size guards (the library's defaults) */
+    uint32_t max_identifiers;
+} rules_summary;
+
+/* Fill *out for `engine` (kinds as registered now) and the options given. */
+void rules_summarize(const scv_engine *engine, const rule_option *opts, size_t n,
+                     rules_summary *out);
+
 #endif

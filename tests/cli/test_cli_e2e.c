@@ -1604,6 +1604,223 @@ static void examples_segment_finds_some_profiles(void **state) {
     }
 }
 
+
+/* ---------------------------------------------------------------------------------------- */
+/* scv report                                                                                */
+/* ---------------------------------------------------------------------------------------- */
+
+#define REPORT_AUDIENCES                                                                      \
+    "--persona 'Big spender=sum(order_total) > 300' --persona 'Newsletter=consent(email)' "   \
+    "--segment 'Store only=seen(pos) and not seen(web)' --segment 'Web=seen(web)'"
+
+/* The text between the first `from` and the next `to` after it (a copy; "" if absent). */
+static char *slice(const char *s, const char *from, const char *to) {
+    const char *a = strstr(s, from);
+    const char *b = a != NULL ? strstr(a, to) : NULL;
+    size_t n = b != NULL ? (size_t)(b - a) : 0;
+    char *out = malloc(n + 1);
+    assert_non_null(out);
+    memcpy(out, a != NULL ? a : "", n);
+    out[n] = '\0';
+    return out;
+}
+
+/* Whether s holds `needle` in any letter case. */
+static int contains_nocase(const char *s, const char *needle) {
+    size_t n = strlen(needle);
+    for (; *s != '\0'; s++) {
+        size_t i = 0;
+        while (i < n && s[i] != '\0' &&
+               (s[i] | 0x20) == (needle[i] | 0x20)) {
+            i++;
+        }
+        if (i == n) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Records and profiles `scv resolve` gives for the samples. */
+static void examples_counts(char **p, size_t *records, size_t *profiles) {
+    char *out = path_in_tmp("report-resolve.csv");
+    struct run r = run_scv(NULL, "resolve " SAMPLE_OPTIONS " --out '%s' '%s' '%s' '%s' '%s'", out,
+                           p[0], p[1], p[2], p[3]);
+    struct assignment *a;
+    size_t n;
+    assert_int_equal(r.status, 0);
+    a = parse_partition(out, &n);
+    *records = n;
+    *profiles = 0;
+    for (size_t i = 0; i < n; i++) {
+        *profiles += a[i].label == a[i].key; /* each profile's smallest key labels itself */
+    }
+    free_partition(a, n);
+    run_free(&r);
+    free(out);
+}
+
+/* Run `scv report` on the samples into `name` in the temporary directory; the page. */
+static char *examples_report(char **p, const char *name, const char *extra) {
+    char *html = path_in_tmp(name);
+    struct run r = run_scv(NULL, "report " SAMPLE_OPTIONS " %s --html '%s' '%s' '%s' '%s' '%s'",
+                           extra, html, p[0], p[1], p[2], p[3]);
+    char *page;
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "");
+    assert_contains(r.err, "scv: report written to ");
+    page = read_file(html);
+    assert_non_null(page);
+    run_free(&r);
+    free(html);
+    return page;
+}
+
+static void report_on_examples_has_every_section_and_the_counts(void **state) {
+    static const char *const headings[] = {
+        "<h1>Identity-resolution report</h1>", ">Profile sizes</h2>", ">Largest profiles</h2>",
+        ">Generic and blocked values</h2>", ">Merges refused per rule</h2>",
+        ">Source overlap</h2>", ">Identifier-kind coverage</h2>", ">Personas and segments</h2>",
+        "<h3>Persona sizes</h3>", "<h3>Segment sizes</h3>"};
+    char *p[NSAMPLES];
+    char expect[128];
+    size_t records, profiles;
+    char *page, *generic;
+    (void)state;
+    if (!samples_present()) {
+        skip();
+    }
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        p[i] = sample_path(i);
+    }
+    examples_counts(p, &records, &profiles);
+    page = examples_report(p, "report.html", REPORT_AUDIENCES);
+    assert_true(strncmp(page, "<!DOCTYPE html>", 15) == 0);
+    for (size_t i = 0; i < sizeof headings / sizeof headings[0]; i++) {
+        assert_contains(page, headings[i]);
+    }
+    assert_contains(page, "<svg");
+    assert_contains(page, "<title id=\"c1t\">Histogram of profile sizes</title>");
+    assert_contains(page, ">Source overlap heat map</title>");
+    snprintf(expect, sizeof expect, "id=\"stat-records\" data-value=\"%lu\"",
+             (unsigned long)records);
+    assert_contains(page, expect);
+    snprintf(expect, sizeof expect, "id=\"stat-profiles\" data-value=\"%lu\"",
+             (unsigned long)profiles);
+    assert_contains(page, expect);
+    /* the Berlin store phone is listed among the generic values, not the blocked ones */
+    generic = slice(page, "id=\"generic-values\"", "</table>");
+    assert_contains(generic, ">+493023125100</span>");
+    free(generic);
+    assert_contains(page, "p50 = ");
+    assert_contains(page, ">Big spender</text>");
+    assert_contains(page, ">no persona</text>");
+    /* self-contained: no script, no reference to anything on a network */
+    assert_false(contains_nocase(page, "<script"));
+    assert_false(contains_nocase(page, "http"));
+    assert_false(contains_nocase(page, "url("));
+    assert_false(contains_nocase(page, "src="));
+    free(page);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        free(p[i]);
+    }
+}
+
+static void report_is_the_same_for_the_same_input(void **state) {
+    char *p[NSAMPLES];
+    char *a, *b;
+    (void)state;
+    if (!samples_present()) {
+        skip();
+    }
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        p[i] = sample_path(i);
+    }
+    a = examples_report(p, "report-a.html", REPORT_AUDIENCES);
+    b = examples_report(p, "report-b.html", REPORT_AUDIENCES);
+    assert_string_equal(a, b);
+    /* no persona or segment given: no such section; --now shows as the report time */
+    free(b);
+    b = examples_report(p, "report-c.html", "--now 2025-07-01T12:00:00Z --limit customer_id=1");
+    assert_lacks(b, "Personas and segments");
+    assert_contains(b, "<time datetime=\"2025-07-01T12:00:00Z\">2025-07-01 12:00:00 UTC</time>");
+    assert_contains(b, "given with --now");
+    assert_contains(b, "<code>customer_id</code> &#8804; 1 per profile");
+    assert_contains(a, "the latest record timestamp");
+    free(a);
+    free(b);
+    for (size_t i = 0; i < NSAMPLES; i++) {
+        free(p[i]);
+    }
+}
+
+/* Record ids and values come from customer data: everything is escaped. */
+static const char markup_csv[] =
+    "source,record_id,timestamp,customer_id,email,note\n"
+    "crm,<b>O'Neil</b>,1700000000,\"<b>x&\"\"y</b>\",o@neil.ie,<b>bold</b>\n"
+    "web,W-2,1700000100,\"<b>x&\"\"y</b>\",o@neil.ie,\n"
+    "crm,C-3,1700000200,,p@q.de,\n";
+
+static void report_escapes_customer_data(void **state) {
+    char *in = write_file("markup.csv", markup_csv);
+    char *html = path_in_tmp("markup.html");
+    char *page;
+    struct run r;
+    (void)state;
+    r = run_scv(NULL, "report --block 'customer_id=<b>x&\"y</b>' --html '%s' '%s' "
+                      "--segment '<i>s</i>=records >= 1'",
+                html, in);
+    assert_int_equal(r.status, 0);
+    page = read_file(html);
+    assert_non_null(page);
+    assert_contains(page, "crm:&lt;b&gt;O&#39;Neil&lt;/b&gt;");
+    assert_contains(page, ">&lt;b&gt;x&amp;&quot;y&lt;/b&gt;</span>");
+    assert_contains(page, "&lt;i&gt;s&lt;/i&gt;");
+    assert_lacks(page, "<b>");
+    assert_lacks(page, "<i>s");
+    assert_lacks(page, "O'Neil");
+    assert_contains(page, "id=\"stat-records\" data-value=\"3\"");
+    assert_contains(page, "id=\"stat-profiles\" data-value=\"2\"");
+    free(page);
+    run_free(&r);
+    free(html);
+    free(in);
+}
+
+static void report_usage_errors_exit_2(void **state) {
+    char *in = write_file("people.csv", people_csv);
+    char *html = path_in_tmp("never.html");
+    struct run r;
+    (void)state;
+    r = run_scv(NULL, "report '%s'", in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "report needs --html");
+    run_free(&r);
+    r = run_scv(NULL, "report --html '%s' --persona nameonly '%s'", html, in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--persona expects NAME=QUERY");
+    run_free(&r);
+    r = run_scv(NULL, "report --html '%s' --segment 'x=records >' '%s'", html, in);
+    assert_int_equal(r.status, 2);
+    assert_contains(r.err, "--segment x=records >: query error at offset");
+    run_free(&r);
+    r = run_scv(NULL, "report --html '%s' --now yesterday '%s'", html, in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    r = run_scv(NULL, "resolve --html '%s' '%s'", html, in);
+    assert_int_equal(r.status, 2);
+    run_free(&r);
+    assert_null(read_file(html));
+    r = run_scv(NULL, "report --html '%s' --out '%s.csv' '%s'", html, html, in);
+    assert_int_equal(r.status, 0);
+    run_free(&r);
+    r = run_scv(NULL, "report --html /nonexistent-dir/x.html '%s'", in);
+    assert_int_equal(r.status, 1);
+    run_free(&r);
+    free(html);
+    free(in);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static int make_tmpdir(void **state) {
@@ -1664,6 +1881,10 @@ int main(void) {
         cmocka_unit_test(examples_output_has_one_row_per_distinct_record),
         cmocka_unit_test(examples_partition_does_not_depend_on_row_order),
         cmocka_unit_test(examples_segment_finds_some_profiles),
+        cmocka_unit_test(report_on_examples_has_every_section_and_the_counts),
+        cmocka_unit_test(report_is_the_same_for_the_same_input),
+        cmocka_unit_test(report_escapes_customer_data),
+        cmocka_unit_test(report_usage_errors_exit_2),
     };
     return cmocka_run_group_tests_name("cli_e2e", tests, make_tmpdir, remove_tmpdir);
 }
