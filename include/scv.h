@@ -427,9 +427,10 @@ SCV_API scv_status scv_engine_identifier_state(const scv_engine *engine, scv_ide
                                                uint8_t *state, uint32_t *records);
 
 /**
- * Identifiers on a live profile's records that do not link (set aside, blocked or generic),
- * each once with its state (for set-aside values carried by several records: the first
- * record's), ascending by ref. Size query as scv_profile_records(); states may be NULL.
+ * Identifiers on a live profile's records that do not link (set aside, blocked, generic or
+ * suppressed), each once with its state (for a value set aside on several records: its state
+ * on the oldest of them), ascending by ref. Size query as scv_profile_records(); states may be
+ * NULL; on SCV_EBUFFER the arrays hold the first cap entries. SCV_ENOMEM possible (scratch).
  */
 SCV_API scv_status scv_profile_unlinked(const scv_engine *engine, scv_profile_id profile,
                                         scv_identifier_ref *out, uint8_t *states, size_t cap,
@@ -1221,10 +1222,12 @@ SCV_API scv_status scv_engine_load(const scv_options *opts, const void *buf, siz
  *   and normalizers). A kind with another normalizer in dst is SCV_EINVAL.
  * - dst's own rules (limits, priority, thresholds, survivorship) govern; src's are not copied.
  * - src's suppression list, and the values src's host blocked (scv_engine_block), are added
- *   to dst's first, so the absorbed records never link through them. A value blocked by src's
- *   default list arrives as a placeholder and is blocked when dst's default list is on. When
- *   src keeps no values it cannot tell the two apart: its blocked values still carried by
- *   records are then all blocked in dst.
+ *   to dst's first, so the absorbed records never link through them (identifiers on the
+ *   suppression list are dropped from the absorbed records, as on any upsert). dst's default
+ *   blocklist judges the rest as on ingest: by the value when src kept it; a value src's
+ *   default list blocked counts as a placeholder. When src keeps no values it cannot tell
+ *   its host's blocks from its default list's: its blocked values still carried by records
+ *   are then all blocked in dst.
  * - Not atomic: each record is one upsert and is either fully absorbed or not at all, but a
  *   failure part-way (SCV_ENOMEM, SCV_ELIMIT) leaves dst with the lists and the records
  *   absorbed so far. Calling it again is safe: upserts replace, so the result is the same

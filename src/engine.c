@@ -190,8 +190,7 @@ int64_t scv_engine_erroffset(const scv_engine *e)
 /* ------------------------------------------------------------------------------------------ */
 /* Kinds and sources                                                                          */
 
-/* 1..SCV_MAX_NAME_LEN bytes of [a-z0-9_], starting with a letter. */
-static int valid_name(const char *s, size_t len)
+int scv__valid_name(const char *s, size_t len)
 {
     if (s == NULL || len == 0 || len > SCV_MAX_NAME_LEN) return 0;
     if (!(s[0] >= 'a' && s[0] <= 'z')) return 0;
@@ -206,7 +205,7 @@ static scv_status register_name(scv_engine *e, scv__names *names, size_t max, co
                                 size_t len, uint32_t *out)
 {
     uint32_t id;
-    if (!valid_name(name, len))
+    if (!scv__valid_name(name, len))
         return scv__engine_error(e, SCV_EINVAL,
                                  "names are 1-64 bytes of a-z, 0-9 and _, starting with a letter", -1);
     id = scv__names_find(names, name, len);
@@ -498,7 +497,11 @@ scv_status scv_engine_block(scv_engine *e, scv_kind kind, const char *value, siz
     if (e == NULL) return SCV_EINVAL;
     if ((st = normalize_checked(e, kind, value, len, norm, &n)) != SCV_OK) return st;
     char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_NORMALIZED_LEN];
-    scv__h128 h = scv__engine_ident_hash(e, kind, norm, n, tmp);
+    return scv__engine_block_hash(e, kind, scv__engine_ident_hash(e, kind, norm, n, tmp), norm, n);
+}
+
+scv_status scv__engine_block_hash(scv_engine *e, scv_kind kind, scv__h128 h, const char *norm, size_t n)
+{
     uint32_t v = scv__idtable_find(&e->ids, h);
     uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.anchor.data[v];
     size_t members = a == SCV__NONE ? 0 : e->graph.size[scv__graph_root(&e->graph, a)];

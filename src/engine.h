@@ -120,6 +120,9 @@ struct scv_record {
     int64_t erroff;
 };
 
+/* A kind or source name: 1..SCV_MAX_NAME_LEN bytes of [a-z0-9_], starting with a letter. */
+int scv__valid_name(const char *s, size_t len);
+
 /* Check a (pointer, length) string: SCV_EINVAL for NULL with len > 0, SCV_ETOOLONG over max,
  * SCV_EUTF8 for bad UTF-8 or NUL (offset in *bad). */
 scv_status scv__check_text(const char *s, size_t len, size_t max, int64_t *bad);
@@ -146,5 +149,19 @@ size_t scv__engine_bytes(const scv_engine *e);
  * detail. Used by lookups and scv_engine_hash(). */
 scv_status scv__engine_lookup_hash(scv_engine *e, scv_kind kind, const char *value, size_t len,
                                    scv__h128 *out);
+
+/* Block the identifier of `kind` with hash h, as scv_engine_block() does once it has
+ * normalized and hashed the value. norm[0..n) is the normalized value when known (kept when
+ * values are retained); n may be 0. Used by absorb, which has hashes, not raw values. */
+scv_status scv__engine_block_hash(scv_engine *e, scv_kind kind, scv__h128 h, const char *norm,
+                                  size_t n);
+
+/* Add an identifier whose hash is already known (absorbing another engine's records): as
+ * scv_record_add_identifier() without normalizing or hashing. A hash already on the builder
+ * is accepted and ignored; SCV_MAX_IDENTIFIERS holds; the buffer is reserved before anything
+ * changes. norm/raw (either may be empty) are kept as the builder keeps them; `placeholder`
+ * marks a value the default blocklist blocks. */
+scv_status scv__record_add_hashed(scv_record *rec, scv_kind kind, scv__h128 hash, const char *norm,
+                                  size_t norm_len, const char *raw, size_t raw_len, int placeholder);
 
 #endif

@@ -23,6 +23,8 @@ typedef struct scv__span {
     uint32_t len;
 } scv__span;
 
+/* Every column here is part of the snapshot format (src/snapshot.c): a new column must be
+ * written and loaded there too, or a loaded engine silently resets it. */
 typedef struct scv__idtable {
     scv__htab index;
     SCV__VEC(scv__h128) keys;

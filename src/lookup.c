@@ -188,7 +188,8 @@ scv_status scv_engine_identifier_info(const scv_engine *e, scv_identifier_ref re
     if (kind != NULL) *kind = e->ids.kind.data[id];
     if (hash != NULL) scv__h128_to_bytes(e->ids.keys.data[id], hash);
     if (e->ids.retain) {
-        if (value != NULL) *value = e->ids.bytes.data + e->ids.value.data[id].off;
+        if (value != NULL)
+            *value = e->ids.bytes.data == NULL ? "" : e->ids.bytes.data + e->ids.value.data[id].off;
         if (len != NULL) *len = e->ids.value.data[id].len;
     } else {
         if (value != NULL) *value = NULL;
@@ -235,56 +236,61 @@ static uint8_t slot_state(const scv_engine *e, uint32_t slot)
     return value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slot);
 }
 
+typedef struct unlinked_entry {
+    uint32_t ref, rec;
+    uint8_t state;
+} unlinked_entry;
+
+static int cmp_unlinked(const void *pa, const void *pb)
+{
+    const unlinked_entry *a = pa, *b = pb;
+    if (a->ref != b->ref) return a->ref < b->ref ? -1 : 1;
+    return (a->rec > b->rec) - (a->rec < b->rec);
+}
+
 scv_status scv_profile_unlinked(const scv_engine *e, scv_profile_id profile, scv_identifier_ref *out,
                                 uint8_t *states, size_t cap, size_t *count)
 {
     uint32_t root;
     scv_status st = profile_root(e, profile, out, cap, count, &root);
     if (st != SCV_OK) return st;
-    /* Collect (ref, state) pairs, de-duplicated by ref; the buffer doubles as the seen-set,
-     * so count first when it is too small. */
-    size_t n = 0;
+    /* Every non-linking occurrence as (ref, record, state), sorted; each ref keeps the state
+     * it has on its lowest record. */
+    size_t total = 0, n = 0;
     uint32_t m = root;
+    do {
+        total += e->recs.rec.data[m].ids_n;
+        m = e->graph.next[m];
+    } while (m != root);
+    unlinked_entry *all = scv__alloc(&e->mem, (total + 1) * sizeof *all);
+    if (all == NULL) return SCV_ENOMEM;
+    m = root;
     do {
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, m, &k);
         for (size_t i = 0; i < k; i++) {
             uint8_t s = slot_state(e, slots[i]);
             if (s == SCV_LINK) continue;
-            uint32_t ref = SCV__SLOT_ID(slots[i]) + 1;
-            /* Seen before on an earlier member? Scan earlier members' slots. */
-            int seen = 0;
-            for (uint32_t p = root; p != m && !seen; p = e->graph.next[p]) {
-                size_t pk;
-                const uint32_t *ps = scv__records_ids(&e->recs, p, &pk);
-                for (size_t j = 0; j < pk; j++)
-                    if (SCV__SLOT_ID(ps[j]) + 1 == ref && slot_state(e, ps[j]) != SCV_LINK) seen = 1;
-            }
-            if (seen) continue;
-            if (n < cap) {
-                out[n] = ref;
-                if (states != NULL) states[n] = s;
-            }
+            all[n].ref = SCV__SLOT_ID(slots[i]) + 1;
+            all[n].rec = m;
+            all[n].state = s;
             n++;
         }
         m = e->graph.next[m];
     } while (m != root);
-    *count = n;
-    if (n > cap) return SCV_EBUFFER;
-    /* Ascending by ref, states alongside (insertion sort: these lists are short). */
-    for (size_t i = 1; i < n; i++) {
-        for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
-            scv_identifier_ref t = out[j];
-            out[j] = out[j - 1];
-            out[j - 1] = t;
-            if (states != NULL) {
-                uint8_t u = states[j];
-                states[j] = states[j - 1];
-                states[j - 1] = u;
-            }
+    if (n > 1) qsort(all, n, sizeof *all, cmp_unlinked);
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && all[i].ref == all[i - 1].ref) continue;
+        if (distinct < cap) {
+            out[distinct] = all[i].ref;
+            if (states != NULL) states[distinct] = all[i].state;
         }
+        distinct++;
     }
-    return SCV_OK;
+    scv__free(&e->mem, all, (total + 1) * sizeof *all);
+    *count = distinct;
+    return distinct > cap ? SCV_EBUFFER : SCV_OK;
 }
 
 /* Occurrences (record, identifier) in each state, and values carried in each state. */

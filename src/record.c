@@ -235,3 +235,30 @@ scv_status scv_record_add_consent(scv_record *r, const char *channel, size_t len
     f->val_len = 0;
     return ok(r);
 }
+
+scv_status scv__record_add_hashed(scv_record *r, scv_kind kind, scv__h128 hash, const char *norm,
+                                  size_t norm_len, const char *raw, size_t raw_len, int placeholder)
+{
+    if (r == NULL || (norm == NULL && norm_len > 0) || (raw == NULL && raw_len > 0))
+        return SCV_EINVAL;
+    if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
+    if (kind >= scv__names_count(&r->engine->kinds))
+        return fail(r, SCV_ENOTFOUND, "unknown identifier kind", -1);
+    if (norm_len > SCV_MAX_NORMALIZED_LEN || raw_len > SCV_MAX_VALUE_LEN)
+        return fail(r, SCV_ETOOLONG, "value is longer than SCV_MAX_VALUE_LEN", -1);
+    for (size_t i = 0; i < r->n_idents; i++)
+        if (scv__h128_eq(r->idents[i].hash, hash)) return ok(r);
+    if (r->n_idents >= SCV_MAX_IDENTIFIERS)
+        return fail(r, SCV_ELIMIT, "more than SCV_MAX_IDENTIFIERS identifiers on one record", -1);
+    if (SCV__VEC_RESERVE(&r->engine->mem, r->buf, norm_len + raw_len) != SCV_OK)
+        return fail(r, SCV_ENOMEM, "out of memory", -1);
+    scv__rec_ident *id = &r->idents[r->n_idents++];
+    id->hash = hash;
+    id->kind = kind;
+    id->placeholder = placeholder != 0;
+    id->norm_len = (uint32_t)norm_len;
+    id->norm_off = put(r, norm, norm_len);
+    id->raw_len = (uint32_t)raw_len;
+    id->raw_off = put(r, raw, raw_len);
+    return ok(r);
+}

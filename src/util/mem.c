@@ -56,12 +56,13 @@ void *scv__calloc(const scv__mem *m, size_t n, size_t size)
 void *scv__realloc(const scv__mem *m, void *p, size_t old_size, size_t new_size)
 {
     if (p == NULL) return scv__alloc(m, new_size);
-    return m->alc.realloc(m->alc.ctx, p, old_size, new_size == 0 ? 1 : new_size);
+    return m->alc.realloc(m->alc.ctx, p, old_size == 0 ? 1 : old_size, new_size == 0 ? 1 : new_size);
 }
 
 void scv__free(const scv__mem *m, void *p, size_t size)
 {
-    if (p != NULL) m->alc.free(m->alc.ctx, p, size);
+    /* scv__alloc() and scv__realloc() turn a size of 0 into 1: report the same here. */
+    if (p != NULL) m->alc.free(m->alc.ctx, p, size == 0 ? 1 : size);
 }
 
 scv_status scv__reserve(const scv__mem *m, void **ptr, size_t *cap, size_t need, size_t elem)
