@@ -1,8 +1,11 @@
 /* lifecycle.c — see lifecycle.h. */
 #include "lifecycle.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "csv.h"
 
@@ -198,4 +201,80 @@ int lifecycle_explain(FILE *out, scv_engine *engine, const char *a, const char *
     free(recs);
     free(ids);
     return 0;
+}
+
+int lifecycle_state_load(const scv_options *opts, const char *path, scv_engine **engine)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL) {
+        if (errno == ENOENT) return -1;
+        perror(path);
+        return 1;
+    }
+    size_t cap = 1 << 20, len = 0, got;
+    char *buf = malloc(cap);
+    while (buf != NULL && (got = fread(buf + len, 1, cap - len, fp)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *more = realloc(buf, cap * 2);
+            if (more == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = more;
+            cap *= 2;
+        }
+    }
+    int failed = buf == NULL || ferror(fp);
+    fclose(fp);
+    if (failed) {
+        free(buf);
+        fprintf(stderr, "%s: cannot read the state\n", path);
+        return 1;
+    }
+    scv_status st = scv_engine_load(opts, buf, len, engine);
+    free(buf);
+    if (st != SCV_OK) {
+        fprintf(stderr, "%s: not a usable state: %s%s\n", path, scv_status_str(st),
+                st == SCV_EINVAL ? " (made under another SCV_HASH_KEY?)" : "");
+        return 1;
+    }
+    fprintf(stderr, "scv: state %s: %zu records, %zu profiles\n", path, scv_engine_record_count(*engine),
+            scv_engine_profile_count(*engine));
+    return 0;
+}
+
+int lifecycle_state_save(const scv_engine *engine, const char *path)
+{
+    size_t size = 0, written = 0;
+    if (scv_engine_snapshot_size(engine, &size) != SCV_OK) {
+        fputs("scv: cannot size the state\n", stderr);
+        return 1;
+    }
+    char *buf = malloc(size == 0 ? 1 : size);
+    if (buf == NULL || scv_engine_snapshot_write(engine, buf, size, &written) != SCV_OK) {
+        free(buf);
+        fputs("scv: cannot write the state (out of memory)\n", stderr);
+        return 1;
+    }
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 32);
+    if (tmp == NULL) {
+        free(buf);
+        return 1;
+    }
+    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    FILE *fp = fopen(tmp, "wb");
+    int failed = fp == NULL || fwrite(buf, 1, written, fp) != written || fflush(fp) != 0 ||
+                 fsync(fileno(fp)) != 0;
+    if (fp != NULL && fclose(fp) != 0) failed = 1;
+    if (!failed && rename(tmp, path) != 0) failed = 1;
+    if (failed) {
+        perror(tmp);
+        remove(tmp);
+    }
+    free(tmp);
+    free(buf);
+    return failed;
 }

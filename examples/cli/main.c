@@ -95,7 +95,10 @@ static const char usage_text[] =
     "                  header and columns source,record_id; repeatable)\n"
     "  --erase FILE    then erase every person carrying an identifier listed in FILE (CSV\n"
     "                  kind,value): their records are deleted and their identifiers put\n"
-    "                  on the suppression list, so later input cannot bring them back\n"
+    "                  on the suppression list, so later input cannot bring them back\n"    "  --state FILE    load the engine from FILE when it exists (its rules apply; only\n"
+    "                  --block adds to them), apply this run, then write FILE back\n"
+    "                  atomically: daily batches continue where the last one stopped, and\n"
+    "                  the output covers every record in the state\n"
     "\n";
 
 /* The rest of the help: the input formats (one string would pass C99's 4095 bytes). */
@@ -163,6 +166,8 @@ struct resolve_args {
     const char **erases;  /* --erase FILE, applied after the deletes */
     size_t nerases;
     const char *explain[2]; /* explain: the two SOURCE:RECORD_ID keys */
+    const char *state;      /* --state FILE */
+    int state_loaded;       /* the engine came from the state file */
     const char *html;        /* report: --html */
     const char **personas;   /* report: --persona NAME=QUERY, in order */
     size_t npersonas;
@@ -368,6 +373,8 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
             args->measures[args->nmeasures++] = value;
         } else if ((got = take_rule(argc, argv, &i, &args->rules[args->nrules])) != 0) {
             if (got > 0) args->nrules++;
+        } else if ((got = take_option(argc, argv, &i, "state", &value)) != 0) {
+            args->state = value;
         } else if ((got = take_option(argc, argv, &i, "delete", &value)) != 0) {
             if (got > 0) args->deletes[args->ndeletes++] = value;
         } else if ((got = take_option(argc, argv, &i, "erase", &value)) != 0) {
@@ -385,7 +392,7 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     if (args->command == CMD_EXPLAIN && args->explain[1] == NULL) {
         return usage_error("explain needs two records, SOURCE:RECORD_ID SOURCE:RECORD_ID", NULL);
     }
-    if (args->nfiles == 0) {
+    if (args->nfiles == 0 && args->state == NULL) {
         return usage_error("no input files", NULL);
     }
     if ((i = check_format_args(args)) != 0) {
@@ -395,7 +402,7 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
 }
 
 /* An engine that keeps normalized values, with the region (may be NULL) and hash key. */
-static int make_engine(const char *region, scv_engine **engine) {
+static int make_engine_from(const char *region, const char *state, int *loaded, scv_engine **engine) {
     scv_options *opts = NULL;
     const char *key = getenv("SCV_HASH_KEY");
     scv_status st;
@@ -420,6 +427,14 @@ static int make_engine(const char *region, scv_engine **engine) {
         }
     }
     scv_options_set_retain(opts, SCV_RETAIN_NORMALIZED);
+    if (state != NULL) {
+        int r = lifecycle_state_load(opts, state, engine);
+        if (r >= 0) {
+            *loaded = r == 0;
+            result = r;
+            goto done;
+        }
+    }
     st = scv_engine_new(opts, engine);
     if (st != SCV_OK) {
         fprintf(stderr, "scv: cannot create the engine: %s\n", scv_status_str(st));
@@ -429,6 +444,11 @@ static int make_engine(const char *region, scv_engine **engine) {
 done:
     scv_options_free(opts);
     return result;
+}
+
+static int make_engine(const char *region, scv_engine **engine) {
+    int loaded = 0;
+    return make_engine_from(region, NULL, &loaded, engine);
 }
 
 static double seconds_now(void) {
@@ -729,9 +749,10 @@ static int run_resolve(int argc, char **argv, enum command command) {
     if (result != 0) {
         goto done;
     }
-    result = make_engine(args.region, &engine);
+    result = make_engine_from(args.region, args.state, &args.state_loaded, &engine);
     if (result == 0) {
-        result = rules_apply(engine, args.rules, args.nrules);
+        result = args.state_loaded ? rules_apply_to_state(engine, args.rules, args.nrules)
+                                   : rules_apply(engine, args.rules, args.nrules);
     }
     if (result == 0 && args.input == INGEST_SEGMENT) {
         result = event_source(engine, args.source, &args.event_source);
@@ -747,9 +768,11 @@ static int run_resolve(int argc, char **argv, enum command command) {
         result = 1;
         goto done;
     }
-    result = read_inputs(engine, &args);
+    result = args.nfiles > 0 ? read_inputs(engine, &args) : 0;
+    if (result != 0 && args.state_loaded) result = 0; /* the state alone is input enough */
     for (size_t i = 0; result == 0 && i < args.ndeletes; i++) result = lifecycle_delete(engine, args.deletes[i]);
     for (size_t i = 0; result == 0 && i < args.nerases; i++) result = lifecycle_erase(engine, args.erases[i]);
+    if (result == 0 && args.state != NULL) result = lifecycle_state_save(engine, args.state);
     if (result == 0) {
         result = args.command == CMD_EXPLAIN ? lifecycle_explain(out, engine, args.explain[0], args.explain[1])
                                              : output_command(out, engine, &args);

@@ -197,3 +197,16 @@ void rules_summarize(const scv_engine *engine, const rule_option *opts, size_t n
         }
     }
 }
+
+int rules_apply_to_state(scv_engine *engine, const rule_option *opts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (opts[i].kind != RULE_BLOCK) {
+            fprintf(stderr, "scv: %s ignored: the rules of the state file apply\n", opts[i].text);
+            continue;
+        }
+        int r = rules_apply(engine, &opts[i], 1);
+        if (r != 0) return r;
+    }
+    return 0;
+}

@@ -24,6 +24,10 @@ int rules_option_name(const char *name, rule_kind *kind);
 /* Apply the options in order. Reports problems on stderr; returns 0, or 2 (usage). */
 int rules_apply(scv_engine *engine, const rule_option *opts, size_t n);
 
+/* For an engine loaded from --state: its rules are fixed, so only --block applies; the other
+ * rule options are reported as ignored. Returns 0, or 2. */
+int rules_apply_to_state(scv_engine *engine, const rule_option *opts, size_t n);
+
 /* The rules in force once options that rules_apply() accepted are applied to a fresh engine
  * (the engine has no getters for them; the report shows them). */
 typedef struct {

@@ -538,6 +538,51 @@ static void explain_prints_the_chain_or_the_reason(void **state) {
     free(in);
 }
 
+static void state_file_carries_the_engine_between_runs(void **state) {
+    (void)state;
+    char *day1 = write_file("day1.csv", "source,record_id,email,phone\ncrm,C-1,ann@web.de,\npos,P-1,,030 5556677\n");
+    char *day2 = write_file("day2.csv", "source,record_id,email,phone\nweb,W-1,ann@web.de,030 5556677\n");
+    char *st = path_in_tmp("engine.state");
+    remove(st);
+    struct run r = run_scv(NULL, "resolve --region DE --state '%s' '%s'", st, day1);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,C-1,1\npos,P-1,2\n");
+    run_free(&r);
+    /* Day two: the bridge arrives; the output covers every record in the state. */
+    r = run_scv(NULL, "resolve --state '%s' '%s'", st, day2);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,C-1,1\npos,P-1,1\nweb,W-1,1\n");
+    assert_contains(r.err, "state");
+    run_free(&r);
+    /* No input at all: the state is printed as it is; rule options other than --block are ignored. */
+    r = run_scv(NULL, "resolve --limit email=1 --state '%s'", st);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,C-1,1\npos,P-1,1\nweb,W-1,1\n");
+    assert_contains(r.err, "ignored");
+    run_free(&r);
+    /* Erase, then replay day one: she does not come back. */
+    char *er = write_file("erase.csv", "kind,value\nemail,ann@web.de\n");
+    r = run_scv(NULL, "resolve --state '%s' --erase '%s'", st, er);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\n");
+    run_free(&r);
+    r = run_scv(NULL, "resolve --region DE --state '%s' '%s' '%s'", st, day1, day2);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.out, "crm,C-1,");
+    assert_lacks(r.out, "crm,C-1,1\n"); /* a new profile, joined with nobody by her e-mail */
+    run_free(&r);
+    char *junk = write_file("junk.state", "not a snapshot");
+    r = run_scv(NULL, "resolve --state '%s' '%s'", junk, day1);
+    assert_int_equal(r.status, 1);
+    assert_contains(r.err, "not a usable state");
+    run_free(&r);
+    free(day1);
+    free(day2);
+    free(st);
+    free(er);
+    free(junk);
+}
+
 static void version_and_help_exit_0(void **state) {
     (void)state;
     struct run r = run_scv(NULL, "--version");
@@ -1859,6 +1904,7 @@ int main(void) {
         cmocka_unit_test(delete_option_removes_records_and_splits),
         cmocka_unit_test(erase_option_removes_the_person_and_suppresses_replays),
         cmocka_unit_test(explain_prints_the_chain_or_the_reason),
+        cmocka_unit_test(state_file_carries_the_engine_between_runs),
         cmocka_unit_test(version_and_help_exit_0),
         cmocka_unit_test(normalize_email_prints_one_line_per_value),
         cmocka_unit_test(normalize_phone_uses_the_region),
