@@ -145,12 +145,26 @@ static int equals_ignore_case(const char *s, size_t len, const char *lit)
 /* ---------------------------------------------------------------------------------------- */
 
 /* Offset of the first space, NBSP or control byte in [s, e), or e. */
+/* A Unicode space or invisible character at in[i] (UTF-8): U+2000..U+200F (spaces, zero
+ * widths, marks), U+2028/2029, U+202F, U+205F, U+2060, U+3000, U+FEFF. Such a character
+ * would make one address into two identifiers, so an e-mail holding one is rejected. */
+static int is_unicode_space_at(const char *in, size_t i, size_t end)
+{
+    const unsigned char *u = (const unsigned char *)in + i;
+    if (end - i < 3) return 0;
+    if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] <= 0x8F || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
+        return 1;
+    if (u[0] == 0xE2 && u[1] == 0x81 && (u[2] == 0x9F || u[2] == 0xA0)) return 1;
+    if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80) return 1;
+    return u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
+}
+
 static size_t email_find_space(const char *in, size_t s, size_t e)
 {
     size_t i;
     for (i = s; i < e; i++) {
         unsigned char c = (unsigned char)in[i];
-        if (c <= 0x20 || c == 0x7F || is_nbsp_at(in, i, e)) return i;
+        if (c <= 0x20 || c == 0x7F || is_nbsp_at(in, i, e) || is_unicode_space_at(in, i, e)) return i;
     }
     return e;
 }
@@ -355,6 +369,7 @@ static int phone_starts_with(const phone_digits *p, const char *lit)
 static size_t phone_intl_prefix(const phone_digits *p, const scv__region *region)
 {
     if (p->plus) return 0;
+    if (region != NULL && region->calling_code == 61 && phone_starts_with(p, "0011")) return 4;
     if (phone_starts_with(p, "00")) return 2;
     if (region != NULL && region->calling_code == 1 && phone_starts_with(p, "011")) return 3;
     return NO_INDEX;
@@ -441,6 +456,8 @@ static scv_status phone_finish(const phone_digits *p, size_t first, const scv__r
     if (phone_is_sequence(nsn, len)) {
         return reject(err, "phone is a sequence of digits", -1);
     }
+    if (r->calling_code == 1 && (nsn[0] == '0' || nsn[0] == '1'))
+        return reject(err, "phone has an area code that cannot start with 0 or 1", -1);
     out[0] = '+';
     for (i = cc_len; i > 0; i--) {
         out[i] = (char)('0' + cc % 10);
@@ -472,11 +489,10 @@ scv_status scv__normalize_phone(const char *in, size_t len, const scv__region *r
         cc_len = phone_calling_code(&p, first, &r);
         if (cc_len == 0) return reject(err, "phone has an unknown country code", off(p.pos[first]));
         first += cc_len;
-        if (p.zero == first) {
-            first++; /* "+49 (0)30..." */
-        } else if (strcmp(r->trunk, "0") == 0 && first < p.n && p.d[first] == '0') {
-            first++; /* "+49 030...": a "0" trunk prefix never starts a national number */
-        }
+        /* A "0" trunk prefix written after the calling code, "+49 (0)30..." or "+49 030...",
+         * is dropped; where the region has another trunk prefix or none (Italy: "+39 (0)6"
+         * keeps its 0, which belongs to the number), the digit stays. */
+        if (strcmp(r->trunk, "0") == 0 && first < p.n && p.d[first] == '0') first++;
     } else {
         if (region == NULL) return reject(err, "phone has no country code and no default region", -1);
         first = phone_trunk_len(&p, region);

@@ -120,10 +120,11 @@ static void forget(void *p)
         if (blocks[i].p == p) blocks[i].p = NULL;
 }
 
+/* Blocks start zeroed, so that searching their unused capacity reads defined bytes. */
 static void *t_alloc(void *ctx, size_t n)
 {
     (void)ctx;
-    void *p = malloc(n);
+    void *p = calloc(1, n);
     if (p) remember(p, n);
     return p;
 }
@@ -133,7 +134,7 @@ static void *t_realloc(void *ctx, void *p, size_t o, size_t n)
     (void)ctx;
     (void)o;
     /* Always move, and scrub the old block, so no stale copy hides in freed memory. */
-    void *q = malloc(n);
+    void *q = calloc(1, n);
     if (q == NULL) return NULL;
     memcpy(q, p, o < n ? o : n);
     memset(p, 0, o);

@@ -799,6 +799,40 @@ static void region_table_is_consistent(void **state)
     assert_true(count >= 60);
 }
 
+/* Found by the libphonenumber oracle (tests/oracle): */
+static void phone_bracketed_zero_stays_where_the_region_has_no_zero_trunk(void **state)
+{
+    (void)state;
+    PHONE_OK("IT", "+39 (0)2 1234 5678", "+390212345678");
+    PHONE_OK("IT", "0039 (0)6 6982 1234", "+390669821234");
+    PHONE_OK("DE", "+39 (0)6 6982 1234", "+390669821234");
+}
+
+static void phone_australian_0011_is_an_international_prefix(void **state)
+{
+    (void)state;
+    PHONE_OK("AU", "0011 49 30 1234567", "+49301234567");
+    PHONE_OK("AU", "0011 44 20 7946 0958", "+442079460958");
+}
+
+static void phone_nanp_area_codes_start_with_2_to_9(void **state)
+{
+    (void)state;
+    PHONE_NO("US", "+1 123 555 0147", "phone has an area code that cannot start with 0 or 1", -1);
+    PHONE_NO("AU", "0011 1 061 555 0147", "phone has an area code that cannot start with 0 or 1", -1);
+    PHONE_OK("US", "+1 212 555 0147", "+12125550147");
+}
+
+static void email_rejects_unicode_spaces_and_invisible_characters(void **state)
+{
+    (void)state;
+    EMAIL_NO("john@example.com\xE3\x80\x80", "e-mail contains a space or control character", 16);  /* U+3000 */
+    EMAIL_NO("john@example.com\xE2\x80\x8B", "e-mail contains a space or control character", 16);  /* U+200B */
+    EMAIL_NO("\xEF\xBB\xBFjohn@example.com", "e-mail contains a space or control character", 0);   /* U+FEFF */
+    EMAIL_NO("jo\xE2\x80\x82hn@example.com", "e-mail contains a space or control character", 2);   /* U+2002 */
+    EMAIL_OK("j\xC3\xB6rg@example.com", "j\xC3\xB6rg@example.com");                                /* ö is fine */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -835,6 +869,10 @@ int main(void)
         cmocka_unit_test(phone_011_prefix_in_nanp_regions),
         cmocka_unit_test(phone_drops_bracketed_zero_after_country_code),
         cmocka_unit_test(phone_drops_written_out_trunk_zero_after_country_code),
+        cmocka_unit_test(phone_bracketed_zero_stays_where_the_region_has_no_zero_trunk),
+        cmocka_unit_test(phone_australian_0011_is_an_international_prefix),
+        cmocka_unit_test(phone_nanp_area_codes_start_with_2_to_9),
+        cmocka_unit_test(email_rejects_unicode_spaces_and_invisible_characters),
         cmocka_unit_test(phone_bracketed_zero_in_national_number_is_trunk_prefix),
         cmocka_unit_test(phone_us_with_leading_1),
         cmocka_unit_test(phone_italy_keeps_leading_zero),
