@@ -5,7 +5,7 @@ on Dask workers. The driver then combines the partitions with snapshot + absorb.
     resolve_dask.py [--scheduler ADDRESS | --workers N] [--partitions P] [--region CC]
                     [--hash-key KEY] [--out FILE] FILE...
 
-The input is CSV in the contract of `scv resolve` (../../docs and DESIGN.md): a header row,
+The input is CSV in the contract of `scv resolve` (see ../../README.md): a header row,
 `source` and `record_id` columns, an optional `timestamp` (unix seconds or ISO 8601), columns
 named after an identifier kind (email, phone, customer_id, ...) holding `|`-separated values,
 and every other column a trait. The output is `source,record_id,profile_id`, one row per
@@ -375,19 +375,24 @@ def resolve(paths, out, scheduler=None, workers=2, partitions=None, region=None,
         # Load the first snapshot (it brings the configuration), absorb the others. absorb
         # appends each source engine's records in its record order, so the final record order
         # is partition 0's, then partition 1's, ...
+        loading = time.perf_counter()
         final = scv.Engine.load(results[0]["snapshot"], hash_key=hash_key)
         order = array.array("q", results[0]["order"])
         results[0]["snapshot"] = None
+        absorbing = 0.0
         for r in results[1:]:
             part = scv.Engine.load(r["snapshot"], hash_key=hash_key)
             r["snapshot"] = None
+            started = time.perf_counter()
             final.absorb(part)
+            absorbing += time.perf_counter() - started
             part.close()
             order.frombytes(r["order"])
         records, profiles = len(final), final.profile_count
         if records != len(order):
             raise RuntimeError("absorbed %d records, expected %d" % (records, len(order)))
-        timer.done("absorb", "%d records, %d profiles" % (records, profiles))
+        timer.done("absorb", "%d records, %d profiles (load %.3f s, absorb %.3f s)"
+                   % (records, profiles, time.perf_counter() - loading - absorbing, absorbing))
 
         write_assignment(final, order, out)
         final.close()
