@@ -104,7 +104,8 @@ typedef enum scv_status {
     SCV_ESYNTAX = 11,  /**< a query does not parse; the reason and byte offset say where */
     SCV_EEXPIRED = 12, /**< the change history asked for is no longer held */
     SCV_ECORRUPT = 13, /**< a snapshot is truncated, corrupted or not a snapshot */
-    SCV_EVERSION = 14  /**< a snapshot of a format version this library cannot read */
+    SCV_EVERSION = 14, /**< a snapshot of a format version this library cannot read */
+    SCV_ECANCELED = 15 /**< the progress callback asked to stop */
 } scv_status;
 
 /**
@@ -204,6 +205,21 @@ SCV_API scv_status scv_options_set_region(scv_options *opts, const char *code, s
  */
 SCV_API scv_status scv_options_set_change_capacity(scv_options *opts, size_t events);
 
+/**
+ * Progress of a long operation (scv_engine_load, scv_engine_absorb): `done` of `total` units
+ * (bytes for a load, records for an absorb); called now and then from the calling thread,
+ * at least at the start and at the end. Return 0 to go on, non-zero to stop: the operation
+ * then returns SCV_ECANCELED (a load creates no engine; an absorb keeps the records it has
+ * added so far, each complete). The callback must not call into the engine.
+ */
+typedef int (*scv_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/**
+ * Report progress of scv_engine_load() with these options, and of absorbs into engines created
+ * from them. fn NULL turns it off. @return SCV_OK, SCV_EINVAL (opts NULL).
+ */
+SCV_API scv_status scv_options_set_progress(scv_options *opts, scv_progress_fn fn, void *ctx);
+
 /** Set what is kept besides hashes (scv_retain). @return SCV_OK, SCV_EINVAL. */
 SCV_API scv_status scv_options_set_retain(scv_options *opts, scv_retain retain);
 
@@ -251,6 +267,10 @@ SCV_API const char *scv_engine_errmsg(const scv_engine *engine);
  * -1 when the failure has no position (or there was none). Engine NULL gives -1.
  */
 SCV_API int64_t scv_engine_erroffset(const scv_engine *engine);
+
+/** Report progress of absorbs into this engine (scv_progress_fn); fn NULL turns it off.
+ *  @return SCV_OK, SCV_EINVAL. */
+SCV_API scv_status scv_engine_set_progress(scv_engine *engine, scv_progress_fn fn, void *ctx);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Identifier kinds and sources                                                              */

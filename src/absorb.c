@@ -148,8 +148,14 @@ static scv_status absorb_records(scv_engine *dst, const scv_engine *src, const s
     scv_record *rec;
     scv_status st = scv_record_new(dst, &rec);
     if (st != SCV_OK) return scv__engine_error(dst, st, "out of memory", -1);
+    uint64_t done = 0, total = src->live_records;
+    if (scv__progress(dst, 0, total)) st = scv__engine_error(dst, SCV_ECANCELED, "stopped by the progress callback", -1);
     for (uint32_t x = 0; x < src->recs.rec.len && st == SCV_OK; x++) {
         if (src->recs.rec.data[x].dead) continue;
+        if (++done % 4096 == 0 && scv__progress(dst, done, total)) {
+            st = scv__engine_error(dst, SCV_ECANCELED, "stopped by the progress callback", -1);
+            break;
+        }
         st = build_record(rec, src, x, kind_map, source_map);
         if (st != SCV_OK)
             (void)scv__engine_error(dst, st, scv_record_errmsg(rec), -1);
@@ -157,6 +163,8 @@ static scv_status absorb_records(scv_engine *dst, const scv_engine *src, const s
             st = scv_engine_upsert(dst, rec, NULL);
     }
     scv_record_free(rec);
+    if (st == SCV_OK && scv__progress(dst, total, total))
+        st = scv__engine_error(dst, SCV_ECANCELED, "stopped by the progress callback", -1);
     return st;
 }
 

@@ -68,6 +68,22 @@ scv_status scv_options_set_change_capacity(scv_options *opts, size_t events)
     return SCV_OK;
 }
 
+scv_status scv_options_set_progress(scv_options *opts, scv_progress_fn fn, void *ctx)
+{
+    if (opts == NULL) return SCV_EINVAL;
+    opts->progress = fn;
+    opts->progress_ctx = ctx;
+    return SCV_OK;
+}
+
+scv_status scv_engine_set_progress(scv_engine *e, scv_progress_fn fn, void *ctx)
+{
+    if (e == NULL) return SCV_EINVAL;
+    e->progress = fn;
+    e->progress_ctx = ctx;
+    return SCV_OK;
+}
+
 scv_status scv_options_set_retain(scv_options *opts, scv_retain retain)
 {
     if (opts == NULL || (int)retain < SCV_RETAIN_NONE || (int)retain > SCV_RETAIN_RAW)
@@ -147,6 +163,8 @@ scv_status scv_engine_new(const scv_options *opts, scv_engine **out)
         e->region = opts->region;
         e->retain = opts->retain;
         e->email_flags = opts->email_rules ? SCV__EMAIL_PROVIDER_RULES : 0u;
+        e->progress = opts->progress;
+        e->progress_ctx = opts->progress_ctx;
     } else {
         scv__hasher_init(&e->hasher, NULL, 0);
         e->retain = SCV_RETAIN_NONE;

@@ -20,6 +20,8 @@
 
 struct scv_options {
     scv__mem mem;
+    scv_progress_fn progress;
+    void *progress_ctx;
     size_t change_capacity;
     unsigned char *key;
     size_t key_len;
@@ -58,6 +60,8 @@ struct scv_engine {
     uint64_t merges, splits, generic_decisions;
 
     scv__feed feed;
+    scv_progress_fn progress; /* for long operations; NULL = none */
+    void *progress_ctx;
     uint32_t trigger;     /* record causing the changes being made, or SCV__NONE */
     size_t live_records;  /* records not deleted */
 
@@ -119,6 +123,12 @@ struct scv_record {
     const char *errmsg;
     int64_t erroff;
 };
+
+/* Report progress; returns non-zero when the host asked to stop. */
+static inline int scv__progress(const scv_engine *e, uint64_t done, uint64_t total)
+{
+    return e->progress != NULL && e->progress(e->progress_ctx, done, total) != 0;
+}
 
 /* A kind or source name: 1..SCV_MAX_NAME_LEN bytes of [a-z0-9_], starting with a letter. */
 int scv__valid_name(const char *s, size_t len);

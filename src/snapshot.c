@@ -1003,14 +1003,20 @@ static scv_status load_all(scv_engine *e, const span sec[N_SECTIONS])
     static const section_loader loaders[] = {load_conf,   load_kinds,   load_sources, load_names,
                                              load_idents, load_records, load_profiles};
     scv_status st;
+    uint64_t done = 0, total = 0;
+    for (size_t i = 0; i < N_SECTIONS; i++) total += sec[i].len;
+    if (scv__progress(e, 0, total)) return SCV_ECANCELED;
     for (size_t i = 0; i < sizeof loaders / sizeof loaders[0]; i++) {
         rd r = {sec[i].p, sec[i].len, 0, 0};
         if ((st = loaders[i](e, &r)) != SCV_OK) return st;
         if (r.bad || r.at != r.len) return corrupt();
+        done += sec[i].len;
+        if (scv__progress(e, done, total)) return SCV_ECANCELED;
     }
     if (e->ids.mark.len > 0) memset(e->ids.mark.data, 0, e->ids.mark.len * sizeof *e->ids.mark.data);
     if ((st = build_postings(e)) != SCV_OK) return st;
-    return build_anchors(e);
+    if ((st = build_anchors(e)) != SCV_OK) return st;
+    return scv__progress(e, total, total) ? SCV_ECANCELED : SCV_OK;
 }
 
 scv_status scv_engine_load(const scv_options *opts, const void *buf, size_t len, scv_engine **out)

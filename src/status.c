@@ -29,6 +29,7 @@ const char *scv_status_str(scv_status status)
     case SCV_EEXPIRED: return "SCV_EEXPIRED: change history no longer held";
     case SCV_ECORRUPT: return "SCV_ECORRUPT: corrupt or truncated snapshot";
     case SCV_EVERSION: return "SCV_EVERSION: unsupported snapshot version";
+    case SCV_ECANCELED: return "SCV_ECANCELED: stopped by the progress callback";
     }
     return "unknown status";
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "segment.h"
@@ -41,6 +42,7 @@ struct ingest {
     const char *const *measures;
     size_t nmeasures;
     ingest_totals totals;
+    int show_progress; /* standard error is a terminal: show a running count */
     ingest_format format;
     scv_source segment_source; /* INGEST_SEGMENT: every event's source */
     /* the source of the previous row, to skip the lookup when it repeats */
@@ -232,12 +234,16 @@ ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeas
     in->engine = engine;
     in->measures = measures;
     in->nmeasures = nmeasures;
+    in->show_progress = isatty(STDERR_FILENO);
     return in;
 }
 
 void ingest_free(ingest *in) {
     if (in == NULL) {
         return;
+    }
+    if (in->show_progress && in->totals.rows >= 100000) {
+        fputs("\r\033[K", stderr); /* clear the running count before the summary */
     }
     scv_record_free(in->rec);
     free(in->columns);
@@ -645,6 +651,10 @@ void ingest_dropped(ingest *in) {
 void ingest_tally(ingest *in, ingest_status status) {
     if (status == INGEST_OK) {
         in->totals.rows++;
+        if (in->show_progress && in->totals.rows % 100000 == 0) {
+            fprintf(stderr, "\rscv: %llu records read...", (unsigned long long)in->totals.rows);
+            fflush(stderr);
+        }
     } else if (status == INGEST_BAD) {
         in->totals.bad++;
     }

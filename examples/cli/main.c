@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ingest.h"
@@ -539,6 +540,21 @@ static int event_source(scv_engine *engine, const char *given, scv_source *out) 
 }
 
 /* Read every file into the engine. @return 0, 1 when nothing was read or on failure. */
+/* Make room in the engine for the input: about one record per 80 bytes of files, with
+ * about as many distinct identifiers. Only an estimate; failure is harmless. */
+static void reserve_for_files(scv_engine *engine, const struct resolve_args *args) {
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < args->nfiles; i++) {
+        struct stat st;
+        if (strcmp(args->files[i], "-") != 0 && stat(args->files[i], &st) == 0 && S_ISREG(st.st_mode)) {
+            bytes += (uint64_t)st.st_size;
+        }
+    }
+    if (bytes / 80 > 1000) {
+        (void)scv_engine_reserve(engine, (size_t)(bytes / 80), (size_t)(bytes / 80));
+    }
+}
+
 static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
     ingest *in = ingest_new(engine, args->measures, args->nmeasures);
     ingest_totals totals;
@@ -548,6 +564,7 @@ static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
+    reserve_for_files(engine, args);
     ingest_set_format(in, args->input, args->event_source);
     for (i = 0; i < args->nfiles; i++) {
         if (ingest_file(in, args->files[i]) != 0) {
