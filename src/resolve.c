@@ -306,8 +306,26 @@ static int is_partner(const scv_engine *e, uint32_t w, uint8_t rank)
            e->rules.rank[e->ids.kind.data[w]] <= rank;
 }
 
-/* Partners of v on record x (v excluded): an upper bound of what x adds to v's count. */
-static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
+/* Has w been seen with v on a record other than x? Scans the carriers of the rarer value. */
+static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w)
+{
+    uint32_t scan = e->ids.refs.data[v] <= e->ids.refs.data[w] ? v : w, other = scan == v ? w : v;
+    for (uint32_t s = e->ids.head.data[scan]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+        uint32_t c = e->recs.slot_rec.data[s];
+        if (c == x) continue;
+        size_t k;
+        const uint32_t *slots = scv__records_ids(&e->recs, c, &k);
+        for (size_t i = 0; i < k; i++)
+            if (SCV__SLOT_ID(slots[i]) == other) return 1;
+    }
+    return 0;
+}
+
+/* Partners of v on record x (v excluded). With only_new, only those no other record carried
+ * with v: what x can add to v's distinct partner counts. Values seen together before (one
+ * person's phone, e-mail and customer number, again and again) add nothing, so they cause no
+ * recount. */
+static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v, int only_new)
 {
     uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
     uint32_t n = 0;
@@ -315,7 +333,7 @@ static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
     const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
     for (size_t i = 0; i < k; i++) {
         uint32_t w = SCV__SLOT_ID(slots[i]);
-        if (w != v && is_partner(e, w, rank)) n++;
+        if (w != v && is_partner(e, w, rank) && !(only_new && seen_together(e, x, v, w))) n++;
     }
     return n;
 }
@@ -338,7 +356,7 @@ static partner_counts partner_count(scv_engine *e, uint32_t v)
         uint32_t x = e->recs.slot_rec.data[s];
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
-        if (partners_on(e, x, v) == 0) c.solo++;
+        if (partners_on(e, x, v, 0) == 0) c.solo++;
         for (size_t i = 0; i < k; i++) {
             uint32_t w = SCV__SLOT_ID(slots[i]);
             if (e->ids.mark.data[w] == stamp) continue;
@@ -405,43 +423,14 @@ int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partne
            over_threshold(threshold(e, v), bounds_plus(e, v, added_partners, 1));
 }
 
-/* Has w been seen with v on a record other than x? Scans the carriers of the rarer value. */
-static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w)
-{
-    uint32_t scan = e->ids.refs.data[v] <= e->ids.refs.data[w] ? v : w, other = scan == v ? w : v;
-    for (uint32_t s = e->ids.head.data[scan]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
-        uint32_t c = e->recs.slot_rec.data[s];
-        if (c == x) continue;
-        size_t k;
-        const uint32_t *slots = scv__records_ids(&e->recs, c, &k);
-        for (size_t i = 0; i < k; i++)
-            if (SCV__SLOT_ID(slots[i]) == other) return 1;
-    }
-    return 0;
-}
 
-/* Partners of v on record x that no other record carried with v: what x can add to v's
- * distinct partner counts. Values seen together before (one person's phone, e-mail and
- * customer number, again and again) add nothing, so no recount is needed for them. */
-static uint32_t new_partners_on(const scv_engine *e, uint32_t x, uint32_t v)
-{
-    uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
-    uint32_t n = 0;
-    size_t k;
-    const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
-    for (size_t i = 0; i < k; i++) {
-        uint32_t w = SCV__SLOT_ID(slots[i]);
-        if (w != v && is_partner(e, w, rank) && !seen_together(e, x, v, w)) n++;
-    }
-    return n;
-}
 
 /* x now carries v: raise v's bounds and decide. Returns 1 when v became generic. */
 static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 {
     uint32_t g = threshold(e, v);
     if (g == 0 || e->ids.state.data[v] != SCV_LINK) return 0;
-    partner_counts bound = bounds_plus(e, v, new_partners_on(e, x, v), partners_on(e, x, v) == 0);
+    partner_counts bound = bounds_plus(e, v, partners_on(e, x, v, 1), partners_on(e, x, v, 0) == 0);
     store_bounds(e, v, bound);
     if (!over_threshold(g, bound)) return 0;
     partner_counts c = partner_count(e, v);
