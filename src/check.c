@@ -1,0 +1,186 @@
+/* check.c — a consistency check of an engine's internal structures (declared in
+ * snapshot.h): used by the snapshot tests and the fuzz targets, never by the engine. */
+#include "snapshot.h"
+
+#include <string.h>
+
+
+/* Root of x in at most n steps, or SCV__NONE when the parents loop. */
+static uint32_t checked_root(const scv__graph *g, uint32_t x)
+{
+    for (size_t steps = 0; steps <= g->len; steps++) {
+        if (g->parent[x] >= g->len) return SCV__NONE;
+        if (g->parent[x] == x) return x;
+        x = g->parent[x];
+    }
+    return SCV__NONE;
+}
+
+static const char *check_columns(const scv_engine *e)
+{
+    const scv__idtable *t = &e->ids;
+    size_t n = e->recs.rec.len, v = t->keys.len, live = 0;
+    if (e->recs.keys.len != n || e->graph.len != n || e->prof.of_root.len != n || e->icount.len != n ||
+        e->kcount.len != n * e->rules.n_limited)
+        return "per-record columns differ in length";
+    if (t->kind.len != v || t->anchor.len != v || t->refs.len != v || t->state.len != v ||
+        t->head.len != v || t->bound.len != v || t->second.len != v || t->solo.len != v ||
+        t->mark.len != v ||
+        (t->retain && t->value.len != v))
+        return "identifier columns differ in length";
+    if (e->recs.slot_rec.len != e->recs.ids.len || e->recs.slot_next.len != e->recs.ids.len ||
+        (e->recs.keep_raw && e->recs.raw.len != e->recs.ids.len))
+        return "slot columns differ in length";
+    for (size_t x = 0; x < n; x++) live += !e->recs.rec.data[x].dead;
+    return live == e->live_records ? NULL : "live record count is wrong";
+}
+
+static const char *check_record(const scv_engine *e, uint32_t x)
+{
+    const scv__records *rs = &e->recs;
+    const scv__rec *r = &rs->rec.data[x];
+    if (r->dead) return r->ids_n == 0 && r->fields_n == 0 ? NULL : "a deleted record has content";
+    if (r->source >= scv__names_count(&e->sources)) return "record source out of range";
+    if (scv__records_find(rs, rs->keys.data[x]) != x) return "record key not indexed";
+    if ((size_t)r->ids_off + r->ids_n > rs->ids.len ||
+        (size_t)r->fields_off + r->fields_n > rs->fields.len)
+        return "record runs out of range";
+    for (uint32_t s = r->ids_off; s < r->ids_off + r->ids_n; s++)
+        if (SCV__SLOT_ID(rs->ids.data[s]) >= e->ids.keys.len || SCV__SLOT_ASIDE(rs->ids.data[s]) > 2 ||
+            rs->slot_rec.data[s] != x)
+            return "bad identifier slot";
+    for (uint32_t i = r->fields_off; i < r->fields_off + r->fields_n; i++) {
+        const scv__field *f = &rs->fields.data[i];
+        const scv__names *names = f->len == SCV__MEASURE ? &e->measure_names
+                                  : SCV__IS_TRAIT(f->len) ? &e->trait_names : &e->channel_names;
+        if (f->name >= scv__names_count(names)) return "field name out of range";
+    }
+    return NULL;
+}
+
+static const char *check_graph(const scv_engine *e)
+{
+    const scv__graph *g = &e->graph;
+    size_t total = 0;
+    for (uint32_t x = 0; x < g->len; x++) {
+        uint32_t r = checked_root(g, x);
+        if (r == SCV__NONE || g->next[x] >= g->len) return "union-find parents out of range or looping";
+        if (e->recs.rec.data[x].dead && (g->parent[x] != x || g->size[x] != 1 || g->next[x] != x))
+            return "a deleted record is not a singleton";
+        if (r != x) continue;
+        uint32_t m = x, k = 0;
+        do {
+            if (checked_root(g, m) != x || ++k > g->size[x]) return "member list leaves its component";
+            m = g->next[m];
+        } while (m != x);
+        if (k != g->size[x]) return "component size differs from its member list";
+        total += k;
+    }
+    return total == g->len ? NULL : "component sizes do not add up to the records";
+}
+
+static const char *check_profiles(const scv_engine *e)
+{
+    const scv__profiles *p = &e->prof;
+    size_t live = 0;
+    if (p->root.len != p->merged.len) return "profile columns differ in length";
+    for (uint32_t id = 1; id < p->root.len; id++) {
+        uint32_t r = p->root.data[id];
+        if (r == SCV__NONE) {
+            if (p->merged.data[id] >= id) return "a merged id points to a newer id";
+            continue;
+        }
+        live++;
+        if (r >= e->graph.len || e->graph.parent[r] != r || p->of_root.data[r] != id ||
+            p->merged.data[id] != 0)
+            return "a live profile id is not attached to its root";
+    }
+    if (live != p->live) return "live profile count is wrong";
+    for (uint32_t x = 0; x < e->graph.len; x++) {
+        uint32_t r = checked_root(&e->graph, x);
+        if (!e->recs.rec.data[x].dead && !scv__profiles_is_live(p, p->of_root.data[r]))
+            return "a live record's component has no live profile";
+    }
+    return NULL;
+}
+
+static const char *check_postings(const scv_engine *e)
+{
+    const scv__records *rs = &e->recs;
+    size_t slots = 0, seen = 0, live = 0;
+    for (uint32_t x = 0; x < rs->rec.len; x++) slots += rs->rec.data[x].ids_n;
+    for (uint32_t id = 0; id < e->ids.keys.len; id++) {
+        uint32_t k = 0;
+        for (uint32_t s = e->ids.head.data[id]; s != SCV__NONE; s = rs->slot_next.data[s]) {
+            if (s >= rs->ids.len || rs->slot_rec.data[s] >= rs->rec.len || ++k > slots)
+                return "postings list out of range or looping";
+            const scv__rec *r = &rs->rec.data[rs->slot_rec.data[s]];
+            if (r->dead || s < r->ids_off || s >= r->ids_off + r->ids_n ||
+                SCV__SLOT_ID(rs->ids.data[s]) != id)
+                return "postings list holds a slot that does not carry the identifier";
+        }
+        if (k != e->ids.refs.data[id]) return "reference count differs from the postings list";
+        seen += k;
+        live += k > 0;
+    }
+    if (seen != slots) return "a slot is missing from its postings list";
+    return live == e->ids.live ? NULL : "live identifier count is wrong";
+}
+
+static const char *check_anchor(const scv_engine *e, uint32_t id)
+{
+    uint32_t a = e->ids.anchor.data[id], ra;
+    int at_carrier = 0, linking = 0;
+    if (e->ids.state.data[id] != SCV_LINK)
+        return a == SCV__NONE ? NULL : "a non-linking value has an anchor";
+    if (a != SCV__NONE && a >= e->recs.rec.len) return "anchor out of range";
+    ra = a == SCV__NONE ? SCV__NONE : checked_root(&e->graph, a);
+    for (uint32_t s = e->ids.head.data[id]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+        if (SCV__SLOT_ASIDE(e->recs.ids.data[s]) != 0) continue;
+        uint32_t x = e->recs.slot_rec.data[s];
+        linking = 1;
+        at_carrier |= x == a;
+        if (checked_root(&e->graph, x) != ra)
+            return "a linking carrier is outside its anchor's component";
+    }
+    if (!linking) return a == SCV__NONE ? NULL : "an identifier without linking carriers has an anchor";
+    return at_carrier ? NULL : "an anchor is not a linking carrier";
+}
+
+/* icount and kcount at every root against a recount from the anchors. */
+static scv_status check_counts(const scv_engine *e, const char **why)
+{
+    size_t stride = (size_t)e->rules.n_limited + 1, n = e->recs.rec.len, bytes;
+    if (!scv__mul_ok(n > 0 ? n : 1, stride * sizeof(uint32_t), &bytes)) return SCV_ENOMEM;
+    uint32_t *cnt = scv__calloc(&e->mem, 1, bytes);
+    if (cnt == NULL) return SCV_ENOMEM;
+    for (uint32_t id = 0; id < e->ids.keys.len; id++) {
+        if (e->ids.anchor.data[id] == SCV__NONE) continue;
+        uint32_t r = checked_root(&e->graph, e->ids.anchor.data[id]);
+        uint8_t slot = e->rules.slot[e->ids.kind.data[id]];
+        cnt[r * stride]++;
+        if (slot != SCV__NO_SLOT) cnt[r * stride + 1 + slot]++;
+    }
+    for (uint32_t x = 0; x < n && *why == NULL; x++) {
+        if (e->graph.parent[x] != x) continue;
+        if (e->icount.data[x] != cnt[x * stride])
+            *why = "linking identifier count of a component is wrong";
+        for (size_t s = 0; s + 1 < stride; s++)
+            if (e->kcount.data[x * (stride - 1) + s] != cnt[x * stride + 1 + s])
+                *why = "limited-kind count of a component is wrong";
+    }
+    scv__free(&e->mem, cnt, bytes);
+    return *why == NULL ? SCV_OK : SCV_ECORRUPT;
+}
+
+scv_status scv__engine_check(const scv_engine *e, const char **why)
+{
+    *why = check_columns(e);
+    for (uint32_t x = 0; *why == NULL && x < e->recs.rec.len; x++) *why = check_record(e, x);
+    if (*why == NULL) *why = check_graph(e);
+    if (*why == NULL) *why = check_profiles(e);
+    if (*why == NULL) *why = check_postings(e);
+    for (uint32_t id = 0; *why == NULL && id < e->ids.keys.len; id++) *why = check_anchor(e, id);
+    if (*why != NULL) return SCV_ECORRUPT;
+    return check_counts(e, why);
+}
