@@ -445,20 +445,6 @@ static scv_status write_trait(jw *w, scv_engine *e, scv_profile_id p, const name
     return SCV_OK;
 }
 
-static scv_status write_traits(jw *w, scv_engine *e, scv_profile_id p)
-{
-    name_copy n;
-    size_t i;
-    int sep = 1;
-    jw_lit(w, ",\"traits\":{");
-    for (i = 0; next_name(e, scv_engine_trait_name, i, &n); i++) {
-        scv_status st = write_trait(w, e, p, &n, &sep);
-        if (st != SCV_OK) return st;
-    }
-    jw_put(w, "}", 1);
-    return SCV_OK;
-}
-
 static const struct {
     const char *key; /* with its separator */
     scv_agg agg;
@@ -495,38 +481,35 @@ static scv_status write_measure(jw *w, scv_engine *e, scv_profile_id p, const na
     return SCV_OK;
 }
 
-static scv_status write_measures(jw *w, scv_engine *e, scv_profile_id p)
+static scv_status write_consent(jw *w, scv_engine *e, scv_profile_id p, const name_copy *n, int *sep)
 {
-    name_copy n;
-    size_t i;
-    int sep = 1;
-    jw_lit(w, ",\"measures\":{");
-    for (i = 0; next_name(e, scv_engine_measure_name, i, &n); i++) {
-        scv_status st = write_measure(w, e, p, &n, &sep);
-        if (st != SCV_OK) return st;
-    }
+    int granted = 0;
+    int64_t ts = SCV_NO_TIMESTAMP;
+    scv_status st = scv_profile_consent(e, p, n->text, n->len, &granted, &ts);
+    if (st == SCV_ENOTFOUND) return SCV_OK;
+    if (st != SCV_OK) return st;
+    jw_sep(w, sep);
+    jw_key(w, n->text, n->len);
+    jw_lit(w, granted ? "{\"granted\":true" : "{\"granted\":false");
+    jw_lit(w, ",\"timestamp\":");
+    jw_time(w, ts);
     jw_put(w, "}", 1);
     return SCV_OK;
 }
 
-static scv_status write_consent(jw *w, scv_engine *e, scv_profile_id p)
+typedef scv_status (*item_writer)(jw *w, scv_engine *e, scv_profile_id p, const name_copy *n, int *sep);
+
+/* `"key":{...}` with one entry per name the engine lists (traits, measures, channels); each
+ * writer skips the names this profile has no value for. */
+static scv_status write_named(jw *w, scv_engine *e, scv_profile_id p, const char *key, name_lister list,
+                              item_writer item)
 {
     name_copy n;
-    size_t i;
     int sep = 1;
-    jw_lit(w, ",\"consent\":{");
-    for (i = 0; next_name(e, scv_engine_consent_channel, i, &n); i++) {
-        int granted = 0;
-        int64_t ts = SCV_NO_TIMESTAMP;
-        scv_status st = scv_profile_consent(e, p, n.text, n.len, &granted, &ts);
-        if (st == SCV_ENOTFOUND) continue;
+    jw_lit(w, key);
+    for (size_t i = 0; next_name(e, list, i, &n); i++) {
+        scv_status st = item(w, e, p, &n, &sep);
         if (st != SCV_OK) return st;
-        jw_sep(w, &sep);
-        jw_key(w, n.text, n.len);
-        jw_lit(w, granted ? "{\"granted\":true" : "{\"granted\":false");
-        jw_lit(w, ",\"timestamp\":");
-        jw_time(w, ts);
-        jw_put(w, "}", 1);
     }
     jw_put(w, "}", 1);
     return SCV_OK;
@@ -537,9 +520,9 @@ static scv_status write_profile(jw *w, scv_engine *e, scv_profile_id p, const li
     scv_status st = write_head(w, e, p, l);
     if (st == SCV_OK) st = write_records(w, e, l);
     if (st == SCV_OK) st = write_identifiers(w, e, l);
-    if (st == SCV_OK) st = write_traits(w, e, p);
-    if (st == SCV_OK) st = write_measures(w, e, p);
-    if (st == SCV_OK) st = write_consent(w, e, p);
+    if (st == SCV_OK) st = write_named(w, e, p, ",\"traits\":{", scv_engine_trait_name, write_trait);
+    if (st == SCV_OK) st = write_named(w, e, p, ",\"measures\":{", scv_engine_measure_name, write_measure);
+    if (st == SCV_OK) st = write_named(w, e, p, ",\"consent\":{", scv_engine_consent_channel, write_consent);
     if (st == SCV_OK) jw_put(w, "}", 1);
     return st;
 }
