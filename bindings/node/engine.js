@@ -10,6 +10,8 @@ const {
 const { Query, Segment, Personas } = require('./query');
 
 const S = STATUS;
+// Errors that make one Segment event bad (the program's bad row), not the whole run.
+const BAD_EVENT_CODES = new Set(['SCV_EINVAL', 'SCV_EUTF8', 'SCV_ETOOLONG', 'SCV_EREJECTED']);
 const NO_OFFSET = 0xffffffffffffffffn;
 const MAX_NORMALIZED_LEN = 1024 + 8; // SCV_MAX_NORMALIZED_LEN
 const HASH_SIZE = 16; // SCV_HASH_SIZE
@@ -526,6 +528,35 @@ class Engine {
       if (Array.isArray(rejected)) rejected.push(...sink);
     }
     return ids;
+  }
+
+  /** upsert() the record segmentEventToRecord() makes of a Segment event (an object or its
+   * JSON text). Throws for an event that is not valid (no messageId, unknown type...). */
+  upsertSegmentEvent(event, opts = {}, rejected) {
+    const { segmentEventToRecord, parseEvent } = require('./segment');
+    if (typeof event === 'string' || Buffer.isBuffer(event)) event = parseEvent(event);
+    return this.upsert(segmentEventToRecord(event, opts), rejected);
+  }
+
+  /** Upsert Segment events: JSON Lines text or an iterable of events (objects or JSON text).
+   * Bad events are skipped and counted, as the scv program does. Returns
+   * `{ upserted, bad, rejected, errors: [{ number, reason }] }`. */
+  upsertSegmentEvents(events, opts = {}) {
+    const { iterEvents } = require('./segment');
+    const counts = { upserted: 0, bad: 0, rejected: 0, errors: [] };
+    for (const [number, event] of iterEvents(events)) {
+      try {
+        this.upsertSegmentEvent(event, opts);
+      } catch (err) {
+        if (!(err && (err.name === 'SegmentEventError' || (err instanceof ScvError && BAD_EVENT_CODES.has(err.code))))) throw err;
+        counts.bad++;
+        counts.errors.push({ number, reason: err.message });
+        continue;
+      }
+      counts.upserted++;
+      counts.rejected += this.lastRejected.length;
+    }
+    return counts;
   }
 
   /**

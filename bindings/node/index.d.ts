@@ -174,6 +174,25 @@ export interface Change {
 
 export type RecordKey = [SourceLike, Value] | { source: SourceLike; recordId: Value };
 
+/** Options of the Segment-event calls. */
+export interface SegmentOptions {
+  /** The records' source (default 'web'). */
+  source?: SourceLike;
+  /** Extra numeric properties read as measures, besides revenue, total and value. */
+  measures?: Iterable<string>;
+}
+
+/** What upsertSegmentEvents() did: bad events are skipped and listed. */
+export interface SegmentCounts {
+  upserted: number;
+  bad: number;
+  rejected: number;
+  errors: Array<{ number: number; reason: string }>;
+}
+
+/** The record a Segment event becomes (examples/cli/SEGMENT.md); throws for a bad event. */
+export declare function segmentEventToRecord(event: Record<string, unknown>, options?: SegmentOptions): RecordInput;
+
 export declare class Engine {
   constructor(options?: EngineOptions);
   /** An engine from a snapshot() buffer, made under the same hash key. */
@@ -214,6 +233,10 @@ export declare class Engine {
   upsert(record: RecordInput, rejected?: Rejected[]): number;
   /** upsert() each record; returns the profile ids right after each upsert. */
   upsertMany(records: Iterable<RecordInput>, rejected?: Rejected[]): number[];
+  /** upsert() a Segment event (an object or its JSON text); throws for a bad event. */
+  upsertSegmentEvent(event: Record<string, unknown> | string | Buffer, options?: SegmentOptions, rejected?: Rejected[]): number;
+  /** Upsert Segment events from JSON Lines text or an iterable; bad events are counted. */
+  upsertSegmentEvents(events: string | Buffer | Iterable<Record<string, unknown> | string>, options?: SegmentOptions): SegmentCounts;
   /** Make room for a bulk load (estimates are fine). */
   reserve(records: number, identifiers?: number): void;
 

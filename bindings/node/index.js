@@ -6,6 +6,7 @@ const { native, has } = require('./lib');
 const { ScvError, STATUS } = require('./errors');
 const { Engine } = require('./engine');
 const { Query, Result, Segment, Personas } = require('./query');
+const { segmentEventToRecord } = require('./segment');
 
 /** The linked library's version: `{ number, string }` (e.g. 100 and '0.1.0'). */
 function version() {
@@ -29,4 +30,5 @@ module.exports = {
   version,
   libraryPath,
   has,
+  segmentEventToRecord,
 };

@@ -35,6 +35,7 @@ from .errors import (
 )
 from .query import Personas, Query, Result, Segment
 from .record import Record
+from .segment import segment_event_to_record
 
 __version__ = "0.1.0"
 
@@ -66,5 +67,5 @@ __all__ = [
     "NotFoundError", "OutOfMemoryError", "Personas", "Query", "QuerySyntaxError", "Record",
     "Rejected", "RejectedError", "Result", "ScvError", "Segment", "StateError",
     "TooLongError", "Upserted", "Utf8Error", "VersionError", "library_version",
-    "library_version_number",
+    "library_version_number", "segment_event_to_record",
 ]

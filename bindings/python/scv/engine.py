@@ -562,6 +562,33 @@ class Engine:
         the first error (records before it stay upserted)."""
         return [self.upsert(record) for record in records]
 
+    def upsert_segment_event(self, event, source="web", measures=()):
+        """Upsert one Segment event (a dict, or its JSON text) as the record
+        ``scv.segment_event_to_record`` makes of it. Returns an Upserted; raises ValueError
+        for an event that is not valid (no messageId, unknown type, bad timestamp)."""
+        from .segment import parse_event, segment_event_to_record
+        if isinstance(event, (str, bytes, bytearray)):
+            event = parse_event(event)
+        return self.upsert(segment_event_to_record(event, source, measures))
+
+    def upsert_segment_events(self, events, source="web", measures=()):
+        """Upsert Segment events: JSON Lines text (str or bytes) or an iterable of event
+        dicts or JSON strings. Bad events are skipped and counted, as the ``scv`` program
+        does. Returns ``{"upserted", "bad", "rejected", "errors"}``: errors lists
+        ``(number, reason)`` with the line (text) or the 1-based position (iterable)."""
+        from .segment import iter_events
+        counts = {"upserted": 0, "bad": 0, "rejected": 0, "errors": []}
+        for number, event in iter_events(events):
+            try:
+                upserted = self.upsert_segment_event(event, source, measures)
+            except ValueError as err:
+                counts["bad"] += 1
+                counts["errors"].append((number, str(err)))
+                continue
+            counts["upserted"] += 1
+            counts["rejected"] += len(upserted.rejected)
+        return counts
+
     # ---- lookups --------------------------------------------------------------------------
 
     def _record_ref(self, source, record_id):
