@@ -453,6 +453,11 @@ static scv_status phone_finish(const phone_digits *p, size_t first, const scv__r
         return reject(err, "phone is too short", -1);
     }
     if (phone_is_repeated(nsn, len)) return reject(err, "phone is one repeated digit", -1);
+    /* Where the trunk prefix is "0", no national number starts with 0: what is left after
+     * one trunk zero is a typing error. Rejecting it keeps normalization idempotent
+     * ("+44 0 44..." would otherwise lose another 0 when normalized again). */
+    if (len > 0 && nsn[0] == '0' && strcmp(r->trunk, "0") == 0)
+        return reject(err, "phone has an extra 0 after the country code or trunk prefix", -1);
     if (phone_is_sequence(nsn, len)) {
         return reject(err, "phone is a sequence of digits", -1);
     }

@@ -833,6 +833,16 @@ static void email_rejects_unicode_spaces_and_invisible_characters(void **state)
     EMAIL_OK("j\xC3\xB6rg@example.com", "j\xC3\xB6rg@example.com");                                /* ö is fine */
 }
 
+/* Found by tests/fuzz/fuzz_normalize: normalizing a normalized value must give it back. */
+static void phone_normalization_is_idempotent_after_a_doubled_zero(void **state)
+{
+    (void)state;
+    PHONE_NO("GB", "00440044090 798", "phone has an extra 0 after the country code or trunk prefix", -1);
+    PHONE_NO(NULL, "+43 0002303", "phone has an extra 0 after the country code or trunk prefix", -1);
+    PHONE_OK("GB", "+44 020 7946 0958", "+442079460958");
+    PHONE_OK(NULL, "+442079460958", "+442079460958");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -872,6 +882,7 @@ int main(void)
         cmocka_unit_test(phone_bracketed_zero_stays_where_the_region_has_no_zero_trunk),
         cmocka_unit_test(phone_australian_0011_is_an_international_prefix),
         cmocka_unit_test(phone_nanp_area_codes_start_with_2_to_9),
+        cmocka_unit_test(phone_normalization_is_idempotent_after_a_doubled_zero),
         cmocka_unit_test(email_rejects_unicode_spaces_and_invisible_characters),
         cmocka_unit_test(phone_bracketed_zero_in_national_number_is_trunk_prefix),
         cmocka_unit_test(phone_us_with_leading_1),
