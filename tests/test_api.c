@@ -221,6 +221,60 @@ static void reserve_changes_nothing_observable(void **state)
     scv_engine_free(e);
 }
 
+/* Queries, views and snapshots under allocation failure: a failing call reports SCV_ENOMEM,
+ * leaks nothing, and once memory is back the same calls give the same answers as an engine
+ * that never failed. The views are stale when the query runs, so its evaluation rebuilds
+ * them under the failing allocator too. */
+static size_t query_after_changes(scv_engine *e, fail_ctx *c, long fail_after, scv_status *st, size_t *snap)
+{
+    for (size_t i = 0; i < sizeof rules_scenario / sizeof rules_scenario[0]; i++)
+        assert_ok(apply(e, &rules_scenario[i]));
+    scv_query *q;
+    scv_result *r = NULL;
+    size_t written = 0, matched;
+    assert_ok(scv_query_compile(e, S("records >= 1 and not seen(web) or has(email)"), &q, NULL));
+    assert_ok(apply(e, &scenario[1]));
+    c->fail_at = fail_after ? c->calls + fail_after : 0;
+    *st = scv_query_eval(q, 1000, &r);
+    if (*st == SCV_OK) *st = scv_engine_snapshot_size(e, snap);
+    char *buf = *st == SCV_OK ? malloc(*snap) : NULL;
+    if (buf != NULL) *st = scv_engine_snapshot_write(e, buf, *snap, &written);
+    free(buf);
+    scv_result_free(r);
+    c->fail_at = 0;
+    assert_ok(scv_query_eval(q, 1000, &r)); /* memory is back: the same answer */
+    matched = scv_result_count(r);
+    scv_result_free(r);
+    scv_query_free(q);
+    return matched;
+}
+
+static void allocation_failure_in_queries_views_and_snapshots(void **state)
+{
+    (void)state;
+    fail_ctx ref = {0, 0, 0, 0};
+    scv_engine *e = rules_engine_with(&ref);
+    scv_status st;
+    size_t want_snap = 0, snap = 0;
+    size_t want = query_after_changes(e, &ref, 0, &st, &want_snap);
+    assert_ok(st);
+    scv_engine_free(e);
+    for (long n = 1;; n++) {
+        fail_ctx c = {0, 0, 0, 0};
+        e = rules_engine_with(&c);
+        size_t got = query_after_changes(e, &c, n, &st, &snap);
+        assert_int_equal(got, want);
+        size_t size_now;
+        assert_ok(scv_engine_snapshot_size(e, &size_now));
+        assert_int_equal(size_now, want_snap);
+        scv_engine_free(e);
+        assert_int_equal(c.live, 0);
+        assert_int_equal(c.bytes, 0);
+        if (st == SCV_OK) break;
+        assert_int_equal(st, SCV_ENOMEM);
+    }
+}
+
 static void failed_engine_and_options_creation_report_enomem(void **state)
 {
     (void)state;
@@ -580,6 +634,7 @@ int main(void)
         cmocka_unit_test(allocation_failure_at_every_call_leaves_engine_unchanged),
         cmocka_unit_test(allocation_failure_under_rules_leaves_engine_unchanged),
         cmocka_unit_test(reserve_changes_nothing_observable),
+        cmocka_unit_test(allocation_failure_in_queries_views_and_snapshots),
         cmocka_unit_test(failed_engine_and_options_creation_report_enomem),
         cmocka_unit_test(incomplete_allocator_is_rejected),
         cmocka_unit_test(free_functions_accept_null),
