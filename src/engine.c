@@ -256,14 +256,30 @@ scv_status scv_engine_register_kind(scv_engine *e, const char *name, size_t len,
     return st;
 }
 
-scv_status scv_engine_kind(const scv_engine *e, const char *name, size_t len, scv_kind *out)
+/* Look a name up in a table (kinds or sources). */
+static scv_status find_name(const scv__names *names, const char *name, size_t len, uint32_t *out)
 {
     uint32_t id;
-    if (e == NULL || out == NULL || (name == NULL && len > 0)) return SCV_EINVAL;
-    id = scv__names_find(&e->kinds, name, len);
+    if (out == NULL || (name == NULL && len > 0)) return SCV_EINVAL;
+    id = scv__names_find(names, name, len);
     if (id == SCV__NONE) return SCV_ENOTFOUND;
     *out = id;
     return SCV_OK;
+}
+
+/* The name of entry id in a table, or NULL. */
+static const char *name_of(const scv__names *names, uint32_t id, size_t *len)
+{
+    size_t n;
+    if (id >= scv__names_count(names)) return NULL;
+    const char *s = scv__names_get(names, id, &n);
+    if (len != NULL) *len = n;
+    return s;
+}
+
+scv_status scv_engine_kind(const scv_engine *e, const char *name, size_t len, scv_kind *out)
+{
+    return e == NULL ? SCV_EINVAL : find_name(&e->kinds, name, len, out);
 }
 
 uint32_t scv_engine_kind_count(const scv_engine *e)
@@ -273,12 +289,7 @@ uint32_t scv_engine_kind_count(const scv_engine *e)
 
 const char *scv_engine_kind_name(const scv_engine *e, scv_kind kind, size_t *len)
 {
-    size_t n;
-    const char *s;
-    if (e == NULL || kind >= scv__names_count(&e->kinds)) return NULL;
-    s = scv__names_get(&e->kinds, kind, &n);
-    if (len != NULL) *len = n;
-    return s;
+    return e == NULL ? NULL : name_of(&e->kinds, kind, len);
 }
 
 scv_status scv_engine_register_source(scv_engine *e, const char *name, size_t len, scv_source *out)
@@ -293,12 +304,7 @@ scv_status scv_engine_register_source(scv_engine *e, const char *name, size_t le
 
 scv_status scv_engine_source(const scv_engine *e, const char *name, size_t len, scv_source *out)
 {
-    uint32_t id;
-    if (e == NULL || out == NULL || (name == NULL && len > 0)) return SCV_EINVAL;
-    id = scv__names_find(&e->sources, name, len);
-    if (id == SCV__NONE) return SCV_ENOTFOUND;
-    *out = id;
-    return SCV_OK;
+    return e == NULL ? SCV_EINVAL : find_name(&e->sources, name, len, out);
 }
 
 uint32_t scv_engine_source_count(const scv_engine *e)
@@ -308,12 +314,7 @@ uint32_t scv_engine_source_count(const scv_engine *e)
 
 const char *scv_engine_source_name(const scv_engine *e, scv_source source, size_t *len)
 {
-    size_t n;
-    const char *s;
-    if (e == NULL || source >= scv__names_count(&e->sources)) return NULL;
-    s = scv__names_get(&e->sources, source, &n);
-    if (len != NULL) *len = n;
-    return s;
+    return e == NULL ? NULL : name_of(&e->sources, source, len);
 }
 
 /* ------------------------------------------------------------------------------------------ */
