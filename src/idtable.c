@@ -47,8 +47,13 @@ uint32_t scv__idtable_intern(scv__idtable *t, scv__h128 key, uint8_t kind, uint8
 {
     uint32_t id = scv__idtable_find(t, key);
     *added = id == SCV__NONE;
-    if (id != SCV__NONE) return id;
-    id = (uint32_t)t->keys.len;
+    return id != SCV__NONE ? id : scv__idtable_add(t, key, kind, state, value, len);
+}
+
+uint32_t scv__idtable_add(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t state, const char *value,
+                          size_t len)
+{
+    uint32_t id = (uint32_t)t->keys.len;
     t->keys.data[t->keys.len++] = key;
     t->kind.data[t->kind.len++] = kind;
     t->anchor.data[t->anchor.len++] = SCV__NONE;

@@ -58,6 +58,10 @@ static inline uint32_t scv__idtable_find(const scv__idtable *t, scv__h128 key)
 uint32_t scv__idtable_intern(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t state,
                              const char *value, size_t len, int *added);
 
+/* Add an identifier known to be absent (room reserved): intern without the lookup. */
+uint32_t scv__idtable_add(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t state, const char *value,
+                          size_t len);
+
 size_t scv__idtable_bytes(const scv__idtable *t);
 
 #endif

@@ -538,8 +538,9 @@ static uint32_t builder_partners(const scv_engine *e, const scv_record *rec, siz
     return n;
 }
 
-/* Reserve everything an upsert of rec may need. */
-static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x)
+/* Reserve everything an upsert of rec may need; found[i] is the id of the record's identifier
+ * i, or SCV__NONE when it is new (ids stay valid when the tables grow). */
+static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, const uint32_t *found)
 {
     int is_new = x == SCV__NONE;
     size_t trait_bytes = 0, names_bytes = 0, norm_bytes = 0, raw_bytes = 0, members = 1;
@@ -552,7 +553,7 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x)
         norm_bytes += rec->idents[i].norm_len;
         raw_bytes += rec->idents[i].raw_len;
         /* Components a value turning generic would make us rebuild. */
-        uint32_t v = scv__idtable_find(&e->ids, rec->idents[i].hash);
+        uint32_t v = found[i];
         if (v != SCV__NONE && e->ids.anchor.data[v] != SCV__NONE &&
             scv__may_turn_generic(e, v, builder_partners(e, rec, i)))
             members += e->graph.size[scv__graph_root(&e->graph, e->ids.anchor.data[v])];
@@ -599,7 +600,9 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
 
     uint32_t x = scv__records_find(&e->recs, rec->key);
     int is_new = x == SCV__NONE;
-    st = reserve_for(e, rec, x);
+    uint32_t found[SCV_MAX_IDENTIFIERS]; /* one probe per identifier, here */
+    for (size_t i = 0; i < rec->n_idents; i++) found[i] = scv__idtable_find(&e->ids, rec->idents[i].hash);
+    st = reserve_for(e, rec, x, found);
     if (st == SCV_ELIMIT) return scv__engine_error(e, st, "the engine is full (records or identifiers)", -1);
     if (st != SCV_OK) return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
 
@@ -609,13 +612,14 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     e->trigger = x;
     for (size_t i = 0; i < rec->n_idents; i++) {
         const scv__rec_ident *id = &rec->idents[i];
-        int added;
         uint8_t state = id->placeholder && e->rules.default_blocklist ? SCV_LINK_BLOCKED : SCV_LINK;
-        uint32_t v = scv__idtable_find(&e->ids, id->hash);
+        uint32_t v = found[i];
         if (v != SCV__NONE && e->ids.state.data[v] == SCV_LINK_SUPPRESSED) continue;
+        if (v == SCV__NONE)
+            v = scv__idtable_add(&e->ids, id->hash, (uint8_t)id->kind, state, rec->buf.data + id->norm_off,
+                                 id->norm_len);
         from[n_ids] = (uint8_t)i;
-        slots[n_ids++] = scv__idtable_intern(&e->ids, id->hash, (uint8_t)id->kind, state,
-                                             rec->buf.data + id->norm_off, id->norm_len, &added);
+        slots[n_ids++] = v;
     }
 
     if (is_new) {
