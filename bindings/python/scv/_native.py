@@ -152,3 +152,25 @@ def from_timestamp(seconds):
 
 
 __all__ = ["lib", "ScvError"]
+
+
+class Closable:
+    """What every handle owner shares: ``close()`` (defined by the class) runs at most once
+    in effect, on ``with`` exit and at garbage collection; ``closed`` tells whether it ran.
+    Subclasses keep their C handle in ``self._h`` (None once closed)."""
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: modules may already be gone
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def closed(self):
+        return self._h is None

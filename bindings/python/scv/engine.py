@@ -18,6 +18,7 @@ from ctypes import (
 
 from . import _lib
 from ._native import (
+    Closable,
     EBUFFER,
     EEXISTS,
     ENOTFOUND,
@@ -138,7 +139,7 @@ def _check_allocator(allocator):
         raise TypeError("allocator must be a scv.Allocator, not %s" % type(allocator).__name__)
 
 
-class Engine:
+class Engine(Closable):
     """An identity-resolution engine (one scv_engine).
 
     Engine(region=None, hash_key=None, retain="normalized", email_provider_rules=False,
@@ -212,21 +213,6 @@ class Engine:
             handle, self._h = self._h, None
             lib.scv_engine_free(handle)
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    @property
-    def closed(self):
-        return self._h is None
 
     def _handle(self):
         if self._h is None:

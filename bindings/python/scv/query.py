@@ -4,12 +4,12 @@ import operator
 from ctypes import byref, c_size_t, c_uint32, c_void_p
 
 from . import _lib
-from ._native import ENOTFOUND, ESYNTAX, OK, fail, lib, to_bytes, to_now, to_str, to_u32
+from ._native import ENOTFOUND, ESYNTAX, OK, Closable, fail, lib, to_bytes, to_now, to_str, to_u32
 
 _SET = _lib.ENUMS["scv_setop"]
 
 
-class Result:
+class Result(Closable):
     """A set of profile ids, the outcome of an evaluation (owns one scv_result).
 
     Supports ``len``, iteration (ascending ids), ``in``, ``&``, ``|``, ``-`` (each makes a
@@ -33,21 +33,6 @@ class Result:
         if handle:
             lib.scv_result_free(handle)
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    @property
-    def closed(self):
-        return self._h is None
 
     def __len__(self):
         return lib.scv_result_count(self._handle())
@@ -120,7 +105,7 @@ class Result:
         return "<scv.Result %d profile(s): [%s]>" % (len(self), ", ".join(ids))
 
 
-class _Child:
+class _Child(Closable):
     """An object bound to an engine (query, segment, personas): freed before the engine."""
 
     _free_name = None
@@ -149,21 +134,6 @@ class _Child:
             self._release()
             self._engine._children.discard(self)
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    @property
-    def closed(self):
-        return self._h is None
 
 
 class Query(_Child):
