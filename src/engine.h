@@ -124,6 +124,14 @@ struct scv_record {
     int64_t erroff;
 };
 
+/* How the identifier in record slot `slot` takes part in linking (scv_link): the value's own
+ * state when it does not link, else the slot's set-aside mark. */
+static inline uint8_t scv__slot_state(const scv_engine *e, uint32_t slot)
+{
+    uint8_t value_state = e->ids.state.data[SCV__SLOT_ID(slot)];
+    return value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slot);
+}
+
 /* Report progress; returns non-zero when the host asked to stop. */
 static inline int scv__progress(const scv_engine *e, uint64_t done, uint64_t total)
 {

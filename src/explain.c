@@ -15,13 +15,6 @@ typedef struct search {
     int linking_only;
 } search;
 
-/* How identifier slot s of a record takes part in linking. */
-static uint8_t slot_state(const scv_engine *e, uint32_t slot)
-{
-    uint8_t value_state = e->ids.state.data[SCV__SLOT_ID(slot)];
-    return value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slot);
-}
-
 static void visit(search *s, uint32_t node, uint32_t from)
 {
     if (s->parent[node] != SCV__NONE) return;
@@ -44,12 +37,12 @@ static int bfs(search *s, uint32_t a, uint32_t b)
             size_t k;
             const uint32_t *slots = scv__records_ids(&e->recs, node, &k);
             for (size_t i = 0; i < k; i++)
-                if (!s->linking_only || slot_state(e, slots[i]) == SCV_LINK)
+                if (!s->linking_only || scv__slot_state(e, slots[i]) == SCV_LINK)
                     visit(s, s->n_rec + SCV__SLOT_ID(slots[i]), node);
         } else {
             uint32_t v = node - s->n_rec;
             for (uint32_t sl = e->ids.head.data[v]; sl != SCV__NONE; sl = e->recs.slot_next.data[sl])
-                if (!s->linking_only || slot_state(e, e->recs.ids.data[sl]) == SCV_LINK)
+                if (!s->linking_only || scv__slot_state(e, e->recs.ids.data[sl]) == SCV_LINK)
                     visit(s, e->recs.slot_rec.data[sl], node);
         }
     }
@@ -62,7 +55,7 @@ static uint8_t state_on(const scv_engine *e, uint32_t x, uint32_t v)
     size_t k;
     const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
     for (size_t i = 0; i < k; i++)
-        if (SCV__SLOT_ID(slots[i]) == v) return slot_state(e, slots[i]);
+        if (SCV__SLOT_ID(slots[i]) == v) return scv__slot_state(e, slots[i]);
     return SCV_LINK;
 }
 

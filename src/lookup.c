@@ -211,10 +211,7 @@ scv_status scv_record_identifiers(const scv_engine *e, scv_record_ref ref, scv_i
     for (size_t i = 0; i < n; i++) {
         uint32_t id = SCV__SLOT_ID(slots[i]);
         out[i] = id + 1;
-        if (states != NULL) {
-            uint8_t value_state = e->ids.state.data[id];
-            states[i] = value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slots[i]);
-        }
+        if (states != NULL) states[i] = scv__slot_state(e, slots[i]);
     }
     return SCV_OK;
 }
@@ -227,13 +224,6 @@ scv_status scv_engine_identifier_state(const scv_engine *e, scv_identifier_ref r
     if (state != NULL) *state = e->ids.state.data[ref - 1];
     if (records != NULL) *records = e->ids.refs.data[ref - 1];
     return SCV_OK;
-}
-
-/* State of the occurrence in slot s: the value's own state, else the slot's set-aside mark. */
-static uint8_t slot_state(const scv_engine *e, uint32_t slot)
-{
-    uint8_t value_state = e->ids.state.data[SCV__SLOT_ID(slot)];
-    return value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slot);
 }
 
 typedef struct unlinked_entry {
@@ -269,7 +259,7 @@ scv_status scv_profile_unlinked(const scv_engine *e, scv_profile_id profile, scv
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, m, &k);
         for (size_t i = 0; i < k; i++) {
-            uint8_t s = slot_state(e, slots[i]);
+            uint8_t s = scv__slot_state(e, slots[i]);
             if (s == SCV_LINK) continue;
             all[n].ref = SCV__SLOT_ID(slots[i]) + 1;
             all[n].rec = m;
@@ -301,7 +291,7 @@ static void count_states(const scv_engine *e, uint64_t slots_in[6], uint64_t val
     for (size_t x = 0; x < e->recs.rec.len; x++) {
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, (uint32_t)x, &k);
-        for (size_t i = 0; i < k; i++) slots_in[slot_state(e, slots[i])]++;
+        for (size_t i = 0; i < k; i++) slots_in[scv__slot_state(e, slots[i])]++;
     }
     for (size_t v = 0; v < e->ids.keys.len; v++)
         if (e->ids.refs.data[v] > 0) values_in[e->ids.state.data[v]]++;

@@ -422,7 +422,7 @@ static void eval_membership(evaluator *ev, const scv__qnode *node, uint64_t *out
             const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
             for (size_t i = 0; i < k && !hit; i++) {
                 uint32_t ident = SCV__SLOT_ID(slots[i]);
-                hit = SCV__SLOT_ASIDE(slots[i]) == 0 && e->ids.state.data[ident] == SCV_LINK &&
+                hit = scv__slot_state(e, slots[i]) == SCV_LINK &&
                       e->ids.kind.data[ident] == id;
             }
         }

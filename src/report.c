@@ -112,7 +112,7 @@ static uint64_t *masks(const scv_engine *e, int kinds)
         const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
         for (size_t i = 0; i < k; i++) {
             uint32_t id = SCV__SLOT_ID(slots[i]);
-            if (SCV__SLOT_ASIDE(slots[i]) == 0 && e->ids.state.data[id] == SCV_LINK)
+            if (scv__slot_state(e, slots[i]) == SCV_LINK)
                 m[p] |= (uint64_t)1 << e->ids.kind.data[id];
         }
     }

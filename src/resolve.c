@@ -128,7 +128,7 @@ static void link_record(scv_engine *e, uint32_t x)
     const uint32_t *slots = scv__records_ids(&e->recs, x, &n_slots);
     for (size_t i = 0; i < n_slots; i++) {
         uint32_t id = SCV__SLOT_ID(slots[i]);
-        if (SCV__SLOT_ASIDE(slots[i]) != 0 || e->ids.state.data[id] != SCV_LINK) continue;
+        if (scv__slot_state(e, slots[i]) != SCV_LINK) continue;
         /* Insert by priority; equal ranks keep slot order. */
         size_t k = n++;
         uint8_t rank = e->rules.rank[e->ids.kind.data[id]];

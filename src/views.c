@@ -196,7 +196,7 @@ static void fill(scv_engine *e, scv__views *v, const uint32_t *pid_of)
         const uint32_t *slots = scv__records_ids(&e->recs, (uint32_t)x, &k);
         for (size_t i = 0; i < k; i++) {
             uint32_t id = SCV__SLOT_ID(slots[i]);
-            if (SCV__SLOT_ASIDE(slots[i]) == 0 && e->ids.state.data[id] == SCV_LINK)
+            if (scv__slot_state(e, slots[i]) == SCV_LINK)
                 v->kinds[p] |= bit(e->ids.kind.data[id]);
         }
         const scv__field *f = e->recs.fields.data + r->fields_off;
