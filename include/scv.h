@@ -655,6 +655,27 @@ SCV_API scv_status scv_engine_upsert(scv_engine *engine, const scv_record *rec,
                                      scv_profile_id *profile);
 
 /**
+ * Upsert several records: exactly as scv_engine_upsert() on recs[0], recs[1], ... in order,
+ * and with the same results, but faster for bulk loads: while one record is resolved, the
+ * engine already fetches the memory the next ones will need.
+ * @param recs      n builders made for this engine; the same builder may appear more than
+ *                  once (it is only read). May be NULL when n is 0.
+ * @param n         number of records; 0 does nothing and returns SCV_OK.
+ * @param profiles  NULL, or n entries: entry i receives record i's profile id right after its
+ *                  own upsert (a later record of the batch may merge that profile away, as it
+ *                  would with single calls).
+ * @param done      NULL, or receives how many records were upserted: n on SCV_OK; on failure
+ *                  the index of the record that failed.
+ * @return SCV_OK, or the first failure as scv_engine_upsert() reports it. Records before the
+ *         failing one stay upserted; the failing record and those after it change nothing;
+ *         scv_engine_errmsg() describes the failure.
+ * Thread-safety: as scv_engine_upsert() (the engine and the builders must not be used by
+ * another thread during the call).
+ */
+SCV_API scv_status scv_engine_upsert_batch(scv_engine *engine, const scv_record *const *recs,
+                                           size_t n, scv_profile_id *profiles, size_t *done);
+
+/**
  * Make room ahead of a bulk load: for `records` more records carrying `identifiers` more
  * distinct identifiers (estimates are fine). Nothing observable changes; it only saves the
  * repeated growth of tables and arrays (rehashing, copying, page faults) during the load.

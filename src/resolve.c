@@ -751,3 +751,18 @@ scv_status scv_engine_reserve(scv_engine *e, size_t records, size_t identifiers)
         return scv__engine_error(e, st, st == SCV_ELIMIT ? "more than the engine can hold" : "out of memory", -1);
     return scv__engine_error(e, SCV_OK, "", -1);
 }
+
+scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs, size_t n,
+                                   scv_profile_id *profiles, size_t *done)
+{
+    size_t i = 0;
+    scv_status st = SCV_OK;
+    if (e == NULL || (recs == NULL && n > 0)) {
+        st = SCV_EINVAL;
+    } else {
+        for (; i < n; i++)
+            if ((st = scv_engine_upsert(e, recs[i], profiles != NULL ? &profiles[i] : NULL)) != SCV_OK) break;
+    }
+    if (done != NULL) *done = i;
+    return st;
+}
