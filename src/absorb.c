@@ -74,8 +74,8 @@ static int host_blocked(const scv_engine *src, uint32_t v)
 {
     size_t len;
     const char *value = ident_value(src, v, &len);
-    if (src->ids.refs.data[v] == 0 || !src->rules.default_blocklist || len == 0) return 1;
-    return !scv__rules_placeholder((scv_normalizer)src->kind_norm[src->ids.kind.data[v]], value, len);
+    if (src->ids.row.data[v].refs == 0 || !src->rules.default_blocklist || len == 0) return 1;
+    return !scv__rules_placeholder((scv_normalizer)src->kind_norm[src->ids.row.data[v].kind], value, len);
 }
 
 /* Suppressed and host-blocked values of src, into dst by hash. */
@@ -83,8 +83,8 @@ static scv_status carry_lists(scv_engine *dst, const scv_engine *src, const scv_
 {
     scv_status st = SCV_OK;
     for (uint32_t v = 0; v < src->ids.keys.len && st == SCV_OK; v++) {
-        uint8_t state = src->ids.state.data[v];
-        scv_kind kind = kind_map[src->ids.kind.data[v]];
+        uint8_t state = src->ids.row.data[v].state;
+        scv_kind kind = kind_map[src->ids.row.data[v].kind];
         if (state == SCV_LINK_SUPPRESSED) {
             uint8_t hash[SCV_HASH_SIZE];
             scv__h128_to_bytes(src->ids.keys.data[v], hash);
@@ -104,8 +104,8 @@ static int placeholder(const scv_engine *src, uint32_t v)
 {
     size_t len;
     const char *value = ident_value(src, v, &len);
-    if (src->ids.state.data[v] == SCV_LINK_BLOCKED) return 1;
-    scv_normalizer norm = (scv_normalizer)src->kind_norm[src->ids.kind.data[v]];
+    if (src->ids.row.data[v].state == SCV_LINK_BLOCKED) return 1;
+    scv_normalizer norm = (scv_normalizer)src->kind_norm[src->ids.row.data[v].kind];
     return len > 0 && scv__rules_placeholder(norm, value, len);
 }
 
@@ -122,7 +122,7 @@ static scv_status build_record(scv_record *rec, const scv_engine *src, uint32_t 
         size_t norm_len, raw_len = rs->keep_raw ? rs->raw.data[r->ids_off + i].len : 0;
         const char *norm = ident_value(src, v, &norm_len);
         const char *raw = rs->keep_raw ? rs->bytes.data + rs->raw.data[r->ids_off + i].off : NULL;
-        st = scv__record_add_hashed(rec, kind_map[src->ids.kind.data[v]], src->ids.keys.data[v], norm,
+        st = scv__record_add_hashed(rec, kind_map[src->ids.row.data[v].kind], src->ids.keys.data[v], norm,
                                     norm_len, raw, raw_len, placeholder(src, v));
     }
     const scv__field *f = rs->fields.data + r->fields_off;

@@ -23,10 +23,7 @@ static const char *check_columns(const scv_engine *e)
     if (e->recs.keys.len != n || e->graph.len != n || e->prof.of_root.len != n || e->icount.len != n ||
         e->kcount.len != n * e->rules.n_limited)
         return "per-record columns differ in length";
-    if (t->kind.len != v || t->anchor.len != v || t->refs.len != v || t->state.len != v ||
-        t->head.len != v || t->bound.len != v || t->second.len != v || t->solo.len != v ||
-        t->mark.len != v ||
-        (t->retain && t->value.len != v))
+    if (t->row.len != v || (t->retain && t->value.len != v))
         return "identifier columns differ in length";
     if (e->recs.slot_rec.len != e->recs.ids.len || e->recs.slot_next.len != e->recs.ids.len ||
         (e->recs.keep_raw && e->recs.raw.len != e->recs.ids.len))
@@ -111,7 +108,7 @@ static const char *check_postings(const scv_engine *e)
     for (uint32_t x = 0; x < rs->rec.len; x++) slots += rs->rec.data[x].ids_n;
     for (uint32_t id = 0; id < e->ids.keys.len; id++) {
         uint32_t k = 0;
-        for (uint32_t s = e->ids.head.data[id]; s != SCV__NONE; s = rs->slot_next.data[s]) {
+        for (uint32_t s = e->ids.row.data[id].head; s != SCV__NONE; s = rs->slot_next.data[s]) {
             if (s >= rs->ids.len || rs->slot_rec.data[s] >= rs->rec.len || ++k > slots)
                 return "postings list out of range or looping";
             const scv__rec *r = &rs->rec.data[rs->slot_rec.data[s]];
@@ -119,7 +116,7 @@ static const char *check_postings(const scv_engine *e)
                 SCV__SLOT_ID(rs->ids.data[s]) != id)
                 return "postings list holds a slot that does not carry the identifier";
         }
-        if (k != e->ids.refs.data[id]) return "reference count differs from the postings list";
+        if (k != e->ids.row.data[id].refs) return "reference count differs from the postings list";
         seen += k;
         live += k > 0;
     }
@@ -129,13 +126,13 @@ static const char *check_postings(const scv_engine *e)
 
 static const char *check_anchor(const scv_engine *e, uint32_t id)
 {
-    uint32_t a = e->ids.anchor.data[id], ra;
+    uint32_t a = e->ids.row.data[id].anchor, ra;
     int at_carrier = 0, linking = 0;
-    if (e->ids.state.data[id] != SCV_LINK)
+    if (e->ids.row.data[id].state != SCV_LINK)
         return a == SCV__NONE ? NULL : "a non-linking value has an anchor";
     if (a != SCV__NONE && a >= e->recs.rec.len) return "anchor out of range";
     ra = a == SCV__NONE ? SCV__NONE : checked_root(&e->graph, a);
-    for (uint32_t s = e->ids.head.data[id]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+    for (uint32_t s = e->ids.row.data[id].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
         if (SCV__SLOT_ASIDE(e->recs.ids.data[s]) != 0) continue;
         uint32_t x = e->recs.slot_rec.data[s];
         linking = 1;
@@ -155,9 +152,9 @@ static scv_status check_counts(const scv_engine *e, const char **why)
     uint32_t *cnt = scv__calloc(&e->mem, 1, bytes);
     if (cnt == NULL) return SCV_ENOMEM;
     for (uint32_t id = 0; id < e->ids.keys.len; id++) {
-        if (e->ids.anchor.data[id] == SCV__NONE) continue;
-        uint32_t r = checked_root(&e->graph, e->ids.anchor.data[id]);
-        uint8_t slot = e->rules.slot[e->ids.kind.data[id]];
+        if (e->ids.row.data[id].anchor == SCV__NONE) continue;
+        uint32_t r = checked_root(&e->graph, e->ids.row.data[id].anchor);
+        uint8_t slot = e->rules.slot[e->ids.row.data[id].kind];
         cnt[r * stride]++;
         if (slot != SCV__NO_SLOT) cnt[r * stride + 1 + slot]++;
     }

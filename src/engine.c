@@ -522,15 +522,15 @@ scv_status scv_engine_block(scv_engine *e, scv_kind kind, const char *value, siz
 scv_status scv__engine_block_hash(scv_engine *e, scv_kind kind, scv__h128 h, const char *norm, size_t n)
 {
     uint32_t v = scv__idtable_find(&e->ids, h);
-    uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.anchor.data[v];
+    uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.row.data[v].anchor;
     size_t members = a == SCV__NONE ? 0 : e->graph.size[scv__graph_root(&e->graph, a)];
     if (scv__idtable_reserve(&e->mem, &e->ids, 1, n) != SCV_OK ||
         scv__reserve_resolution(e, 0, members) != SCV_OK)
         return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
     int added;
     v = scv__idtable_intern(&e->ids, h, (uint8_t)kind, SCV_LINK_BLOCKED, norm, n, &added);
-    if (!added && e->ids.state.data[v] != SCV_LINK_BLOCKED) {
-        e->ids.state.data[v] = SCV_LINK_BLOCKED;
+    if (!added && e->ids.row.data[v].state != SCV_LINK_BLOCKED) {
+        e->ids.row.data[v].state = SCV_LINK_BLOCKED;
         if (a != SCV__NONE) scv__rebuild(e, &a, 1, SCV__NONE, NULL, 0);
         scv__recheck_generic_partners(e, v);
         e->generation++;

@@ -52,7 +52,7 @@ struct scv_engine {
     scv__rules rules;
     SCV__VEC(uint32_t) icount; /* by root record: linking identifiers in the component */
     SCV__VEC(uint32_t) kcount; /* by root record x limited kind: linking values of the kind */
-    uint32_t epoch;            /* stamp for ids.mark */
+    uint32_t epoch;            /* stamp for the identifier rows' mark */
 
     SCV__VEC(uint32_t) scratch;  /* component members during re-resolution */
     SCV__VEC(uint32_t) scratch2; /* (profile id, oldest record) pairs during re-resolution */
@@ -128,7 +128,7 @@ struct scv_record {
  * state when it does not link, else the slot's set-aside mark. */
 static inline uint8_t scv__slot_state(const scv_engine *e, uint32_t slot)
 {
-    uint8_t value_state = e->ids.state.data[SCV__SLOT_ID(slot)];
+    uint8_t value_state = e->ids.row.data[SCV__SLOT_ID(slot)].state;
     return value_state != SCV_LINK ? value_state : (uint8_t)SCV__SLOT_ASIDE(slot);
 }
 

@@ -1,9 +1,9 @@
-/* idtable.h — identifiers: hashed (kind, normalized value) -> dense id, with per-identifier
- * columns: kind; link state (links, blocked, generic); anchor (one record that carries it and
- * links through it: the union-find link target); reference count (records carrying it); the
- * head of its postings list (the record slots that carry it, threaded through the record
- * store); an upper bound of its generic-rule partner count; a scratch mark; and, when
- * retained, the normalized value. Internal. */
+/* idtable.h — identifiers: hashed (kind, normalized value) -> dense id, with a row per
+ * identifier: kind; link state (links, blocked, generic, suppressed); anchor (one record that
+ * carries it and links through it: the union-find link target); reference count (records
+ * carrying it); the head of its postings list (the record slots that carry it, threaded
+ * through the record store); upper bounds of its generic-rule partner counts; a scratch mark;
+ * and, when retained, the normalized value. Internal. */
 #ifndef SCV_IDTABLE_H
 #define SCV_IDTABLE_H
 
@@ -23,20 +23,26 @@ typedef struct scv__span {
     uint32_t len;
 } scv__span;
 
-/* Every column here is part of the snapshot format (src/snapshot.c): a new column must be
- * written and loaded there too, or a loaded engine silently resets it. */
+/* Everything resolution reads or writes about one identifier, in one 32-byte row, so that
+ * looking at an identifier costs one cache miss rather than one per column. */
+typedef struct scv__ident {
+    uint32_t anchor; /* a linking carrier (union-find link target), or SCV__NONE */
+    uint32_t head;   /* first carrying slot in the record store, or SCV__NONE */
+    uint32_t refs;   /* records carrying it */
+    uint32_t mark;   /* scratch stamps for de-duplicating scans */
+    uint32_t bound;  /* upper bound of the partner count (generic rule) */
+    uint32_t second; /* upper bound of the second kind's partner count */
+    uint32_t solo;   /* upper bound of carriers without partners (generic rule) */
+    uint8_t kind;
+    uint8_t state;   /* scv_link: SCV_LINK, SCV_LINK_BLOCKED, SCV_LINK_GENERIC or SCV_LINK_SUPPRESSED */
+} scv__ident;
+
+/* Every field here is part of the snapshot format (src/snapshot.c) or rebuilt on load there:
+ * a new field must be written and loaded too, or a loaded engine silently resets it. */
 typedef struct scv__idtable {
     scv__htab index;
     SCV__VEC(scv__h128) keys;
-    SCV__VEC(uint8_t) kind;
-    SCV__VEC(uint32_t) anchor;
-    SCV__VEC(uint32_t) refs;
-    SCV__VEC(uint8_t) state;    /* scv_link: SCV_LINK, SCV_LINK_BLOCKED or SCV_LINK_GENERIC */
-    SCV__VEC(uint32_t) head;    /* first carrying slot in the record store, or SCV__NONE */
-    SCV__VEC(uint32_t) bound;   /* upper bound of the partner count (generic rule) */
-    SCV__VEC(uint32_t) second;  /* upper bound of the second kind's partner count */
-    SCV__VEC(uint32_t) solo;    /* upper bound of carriers without partners (generic rule) */
-    SCV__VEC(uint32_t) mark;    /* scratch stamps for de-duplicating scans */
+    SCV__VEC(scv__ident) row;
     SCV__VEC(scv__span) value; /* only when values are retained */
     SCV__VEC(char) bytes;      /* retained normalized values */
     size_t live;               /* identifiers with refs > 0 */

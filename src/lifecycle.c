@@ -25,7 +25,7 @@ static void suppress_value(scv_engine *e, uint32_t v)
         memset(e->ids.bytes.data + sp.off, 0, sp.len);
         e->ids.value.data[v].len = 0;
     }
-    e->ids.state.data[v] = SCV_LINK_SUPPRESSED;
+    e->ids.row.data[v].state = SCV_LINK_SUPPRESSED;
 }
 
 scv_status scv_engine_erase(scv_engine *e, scv_profile_id profile, size_t *records, size_t *identifiers)
@@ -52,7 +52,7 @@ scv_status scv_engine_erase(scv_engine *e, scv_profile_id profile, size_t *recor
         const uint32_t *slots = scv__records_ids(&e->recs, list[i], &c);
         for (size_t j = 0; j < c; j++) {
             uint32_t v = SCV__SLOT_ID(slots[j]);
-            uint8_t st = e->ids.state.data[v];
+            uint8_t st = e->ids.row.data[v].state;
             if (st == SCV_LINK_BLOCKED || st == SCV_LINK_GENERIC || st == SCV_LINK_SUPPRESSED) continue;
             suppress_value(e, v);
             suppressed++;
@@ -68,13 +68,13 @@ scv_status scv_engine_erase(scv_engine *e, scv_profile_id profile, size_t *recor
 static scv_status suppress_hash(scv_engine *e, scv_kind kind, scv__h128 h)
 {
     uint32_t v = scv__idtable_find(&e->ids, h);
-    uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.anchor.data[v];
+    uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.row.data[v].anchor;
     size_t members = a == SCV__NONE ? 0 : e->graph.size[scv__graph_root(&e->graph, a)];
     if (scv__idtable_reserve(&e->mem, &e->ids, 1, 0) != SCV_OK || scv__reserve_resolution(e, 0, members) != SCV_OK)
         return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
     int added;
     v = scv__idtable_intern(&e->ids, h, (uint8_t)kind, SCV_LINK_SUPPRESSED, NULL, 0, &added);
-    if (!added && e->ids.state.data[v] != SCV_LINK_SUPPRESSED) {
+    if (!added && e->ids.row.data[v].state != SCV_LINK_SUPPRESSED) {
         suppress_value(e, v);
         if (a != SCV__NONE) scv__rebuild(e, &a, 1, SCV__NONE, NULL, 0);
         scv__recheck_generic_partners(e, v);
@@ -114,11 +114,11 @@ scv_status scv_engine_unsuppress_hash(scv_engine *e, scv_kind kind, const uint8_
     if (e == NULL || hash == NULL) return SCV_EINVAL;
     (void)kind;
     uint32_t v = scv__idtable_find(&e->ids, hash_from_bytes(hash));
-    if (v == SCV__NONE || e->ids.state.data[v] != SCV_LINK_SUPPRESSED)
+    if (v == SCV__NONE || e->ids.row.data[v].state != SCV_LINK_SUPPRESSED)
         return scv__engine_error(e, SCV_ENOTFOUND, "not on the suppression list", -1);
-    e->ids.state.data[v] = SCV_LINK;
-    e->ids.bound.data[v] = e->ids.second.data[v] = UINT32_MAX / 2; /* unknown: recount next */
-    e->ids.solo.data[v] = 0;
+    e->ids.row.data[v].state = SCV_LINK;
+    e->ids.row.data[v].bound = e->ids.row.data[v].second = UINT32_MAX / 2; /* unknown: recount next */
+    e->ids.row.data[v].solo = 0;
     scv__relink_value(e, v); /* carriers that kept it (suppressed while carried) link again */
     e->generation++;
     return scv__engine_error(e, SCV_OK, "", -1);
@@ -128,7 +128,7 @@ size_t scv_engine_suppressed_count(const scv_engine *e)
 {
     size_t n = 0;
     if (e == NULL) return 0;
-    for (size_t v = 0; v < e->ids.state.len; v++) n += e->ids.state.data[v] == SCV_LINK_SUPPRESSED;
+    for (size_t v = 0; v < e->ids.row.len; v++) n += e->ids.row.data[v].state == SCV_LINK_SUPPRESSED;
     return n;
 }
 

@@ -89,11 +89,11 @@ scv_status scv_engine_identifier_profile(scv_engine *e, scv_kind kind, const cha
     st = scv__engine_lookup_hash(e, kind, value, len, &h);
     if (st != SCV_OK) return st;
     uint32_t id = scv__idtable_find(&e->ids, h);
-    if (id == SCV__NONE || e->ids.refs.data[id] == 0)
+    if (id == SCV__NONE || e->ids.row.data[id].refs == 0)
         return scv__engine_error(e, SCV_ENOTFOUND, "no record carries this identifier", -1);
-    if (e->ids.anchor.data[id] == SCV__NONE)
+    if (e->ids.row.data[id].anchor == SCV__NONE)
         return scv__engine_error(e, SCV_ENOTFOUND, "this identifier does not link (blocked, generic or set aside)", -1);
-    *profile = scv__profiles_of(&e->prof, root_of(e, e->ids.anchor.data[id]));
+    *profile = scv__profiles_of(&e->prof, root_of(e, e->ids.row.data[id].anchor));
     return SCV_OK;
 }
 
@@ -167,7 +167,7 @@ scv_status scv_profile_identifiers(const scv_engine *e, scv_profile_id profile,
         const uint32_t *ids = scv__records_ids(&e->recs, m, &k);
         for (size_t i = 0; i < k; i++) {
             uint32_t id = SCV__SLOT_ID(ids[i]);
-            if (e->ids.anchor.data[id] != m) continue;
+            if (e->ids.row.data[id].anchor != m) continue;
             if (n < cap) out[n] = id + 1;
             n++;
         }
@@ -185,7 +185,7 @@ scv_status scv_engine_identifier_info(const scv_engine *e, scv_identifier_ref re
     if (e == NULL) return SCV_EINVAL;
     if (ref == 0 || ref > e->ids.keys.len) return SCV_ENOTFOUND;
     uint32_t id = ref - 1;
-    if (kind != NULL) *kind = e->ids.kind.data[id];
+    if (kind != NULL) *kind = e->ids.row.data[id].kind;
     if (hash != NULL) scv__h128_to_bytes(e->ids.keys.data[id], hash);
     if (e->ids.retain) {
         if (value != NULL)
@@ -221,8 +221,8 @@ scv_status scv_engine_identifier_state(const scv_engine *e, scv_identifier_ref r
 {
     if (e == NULL) return SCV_EINVAL;
     if (ref == 0 || ref > e->ids.keys.len) return SCV_ENOTFOUND;
-    if (state != NULL) *state = e->ids.state.data[ref - 1];
-    if (records != NULL) *records = e->ids.refs.data[ref - 1];
+    if (state != NULL) *state = e->ids.row.data[ref - 1].state;
+    if (records != NULL) *records = e->ids.row.data[ref - 1].refs;
     return SCV_OK;
 }
 
@@ -294,7 +294,7 @@ static void count_states(const scv_engine *e, uint64_t slots_in[6], uint64_t val
         for (size_t i = 0; i < k; i++) slots_in[scv__slot_state(e, slots[i])]++;
     }
     for (size_t v = 0; v < e->ids.keys.len; v++)
-        if (e->ids.refs.data[v] > 0) values_in[e->ids.state.data[v]]++;
+        if (e->ids.row.data[v].refs > 0) values_in[e->ids.row.data[v].state]++;
 }
 
 scv_status scv_engine_stat(const scv_engine *e, scv_stat which, uint64_t *value)

@@ -423,7 +423,7 @@ static void eval_membership(evaluator *ev, const scv__qnode *node, uint64_t *out
             for (size_t i = 0; i < k && !hit; i++) {
                 uint32_t ident = SCV__SLOT_ID(slots[i]);
                 hit = scv__slot_state(e, slots[i]) == SCV_LINK &&
-                      e->ids.kind.data[ident] == id;
+                      e->ids.row.data[ident].kind == id;
             }
         }
         if (hit) set_bit(out, p);

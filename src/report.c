@@ -87,7 +87,7 @@ scv_status scv_engine_identifier_next(const scv_engine *e, scv_identifier_ref af
 {
     if (e == NULL || next == NULL) return SCV_EINVAL;
     for (size_t v = after; v < e->ids.keys.len; v++) {
-        if (e->ids.refs.data[v] == 0 || e->ids.state.data[v] != state) continue;
+        if (e->ids.row.data[v].refs == 0 || e->ids.row.data[v].state != state) continue;
         *next = (scv_identifier_ref)v + 1;
         return SCV_OK;
     }
@@ -113,7 +113,7 @@ static uint64_t *masks(const scv_engine *e, int kinds)
         for (size_t i = 0; i < k; i++) {
             uint32_t id = SCV__SLOT_ID(slots[i]);
             if (scv__slot_state(e, slots[i]) == SCV_LINK)
-                m[p] |= (uint64_t)1 << e->ids.kind.data[id];
+                m[p] |= (uint64_t)1 << e->ids.row.data[id].kind;
         }
     }
     return m;

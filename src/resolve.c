@@ -51,8 +51,8 @@ static uint32_t unite(scv_engine *e, uint32_t ra, uint32_t rb)
 static void anchor_at(scv_engine *e, uint32_t id, uint32_t x)
 {
     uint32_t root = scv__graph_find(&e->graph, x);
-    uint8_t slot = e->rules.slot[e->ids.kind.data[id]];
-    e->ids.anchor.data[id] = x;
+    uint8_t slot = e->rules.slot[e->ids.row.data[id].kind];
+    e->ids.row.data[id].anchor = x;
     e->icount.data[root]++;
     if (slot != SCV__NO_SLOT) kcounts(e, root)[slot]++;
 }
@@ -68,9 +68,9 @@ static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n
     size_t n_roots = 0;
     roots[n_roots++] = scv__graph_find(&e->graph, x);
     for (size_t i = 0; i < n; i++) {
-        uint32_t a = e->ids.anchor.data[cand[i]];
+        uint32_t a = e->ids.row.data[cand[i]].anchor;
         if (a == SCV__NONE) {
-            uint8_t slot = r->slot[e->ids.kind.data[cand[i]]];
+            uint8_t slot = r->slot[e->ids.row.data[cand[i]].kind];
             idents++;
             if (slot != SCV__NO_SLOT) kinds[slot]++;
             continue;
@@ -110,7 +110,7 @@ static void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t
     int why;
     while (n > 0 && (why = breaks_rule(e, x, cand, n)) != 0) set_aside(e, x, cand[--n], why);
     for (size_t i = 0; i < n; i++) {
-        uint32_t a = e->ids.anchor.data[cand[i]];
+        uint32_t a = e->ids.row.data[cand[i]].anchor;
         if (a == SCV__NONE) {
             anchor_at(e, cand[i], x);
         } else {
@@ -131,8 +131,8 @@ static void link_record(scv_engine *e, uint32_t x)
         if (scv__slot_state(e, slots[i]) != SCV_LINK) continue;
         /* Insert by priority; equal ranks keep slot order. */
         size_t k = n++;
-        uint8_t rank = e->rules.rank[e->ids.kind.data[id]];
-        while (k > 0 && e->rules.rank[e->ids.kind.data[cand[k - 1]]] > rank) {
+        uint8_t rank = e->rules.rank[e->ids.row.data[id].kind];
+        while (k > 0 && e->rules.rank[e->ids.row.data[cand[k - 1]].kind] > rank) {
             cand[k] = cand[k - 1];
             k--;
         }
@@ -177,7 +177,7 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
                   size_t n_old)
 {
     scv__graph *g = &e->graph;
-    uint32_t *anchor = e->ids.anchor.data;
+    scv__ident *row = e->ids.row.data;
     uint32_t *members = e->scratch.data, *pairs = e->scratch2.data;
     size_t n = 0, n_pairs = 0;
 
@@ -220,9 +220,9 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
             k = n_old;
         }
         for (size_t j = 0; j < k; j++) {
-            uint32_t id = SCV__SLOT_ID(slots[j]), a = anchor[id];
+            uint32_t id = SCV__SLOT_ID(slots[j]), a = row[id].anchor;
             if (a != SCV__NONE && scv__profiles_of(&e->prof, scv__graph_find(g, a)) == 0)
-                anchor[id] = SCV__NONE;
+                row[id].anchor = SCV__NONE;
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -271,9 +271,9 @@ static void postings_add(scv_engine *e, uint32_t x)
     for (uint32_t i = 0; i < rec->ids_n; i++) {
         uint32_t s = rec->ids_off + i, id = SCV__SLOT_ID(e->recs.ids.data[s]);
         e->recs.slot_rec.data[s] = x;
-        e->recs.slot_next.data[s] = e->ids.head.data[id];
-        e->ids.head.data[id] = s;
-        if (e->ids.refs.data[id]++ == 0) e->ids.live++;
+        e->recs.slot_next.data[s] = e->ids.row.data[id].head;
+        e->ids.row.data[id].head = s;
+        if (e->ids.row.data[id].refs++ == 0) e->ids.live++;
     }
 }
 
@@ -282,18 +282,18 @@ static void postings_remove(scv_engine *e, uint32_t x)
     const scv__rec *rec = &e->recs.rec.data[x];
     for (uint32_t i = 0; i < rec->ids_n; i++) {
         uint32_t s = rec->ids_off + i, id = SCV__SLOT_ID(e->recs.ids.data[s]);
-        uint32_t *link = &e->ids.head.data[id];
+        uint32_t *link = &e->ids.row.data[id].head;
         while (*link != s) link = &e->recs.slot_next.data[*link];
         *link = e->recs.slot_next.data[s];
-        if (--e->ids.refs.data[id] == 0) e->ids.live--;
+        if (--e->ids.row.data[id].refs == 0) e->ids.live--;
     }
 }
 
-/* A fresh stamp for ids.mark. */
+/* A fresh stamp for the rows' mark. */
 static uint32_t next_epoch(scv_engine *e)
 {
     if (++e->epoch == 0) {
-        memset(e->ids.mark.data, 0, e->ids.mark.len * sizeof *e->ids.mark.data);
+        for (size_t v = 0; v < e->ids.row.len; v++) e->ids.row.data[v].mark = 0;
         e->epoch = 1;
     }
     return e->epoch;
@@ -302,15 +302,15 @@ static uint32_t next_epoch(scv_engine *e)
 /* Does w count as a partner of a value of rank `rank` (generic rule)? */
 static int is_partner(const scv_engine *e, uint32_t w, uint8_t rank)
 {
-    return e->ids.state.data[w] != SCV_LINK_BLOCKED &&
-           e->rules.rank[e->ids.kind.data[w]] <= rank;
+    return e->ids.row.data[w].state != SCV_LINK_BLOCKED &&
+           e->rules.rank[e->ids.row.data[w].kind] <= rank;
 }
 
 /* Has w been seen with v on a record other than x? Scans the carriers of the rarer value. */
 static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w)
 {
-    uint32_t scan = e->ids.refs.data[v] <= e->ids.refs.data[w] ? v : w, other = scan == v ? w : v;
-    for (uint32_t s = e->ids.head.data[scan]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+    uint32_t scan = e->ids.row.data[v].refs <= e->ids.row.data[w].refs ? v : w, other = scan == v ? w : v;
+    for (uint32_t s = e->ids.row.data[scan].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
         uint32_t c = e->recs.slot_rec.data[s];
         if (c == x) continue;
         size_t k;
@@ -327,7 +327,7 @@ static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w
  * recount. */
 static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v, int only_new)
 {
-    uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
+    uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
     uint32_t n = 0;
     size_t k;
     const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
@@ -349,19 +349,19 @@ static partner_counts partner_count(scv_engine *e, uint32_t v)
 {
     uint32_t per_kind[SCV_MAX_KINDS] = {0};
     uint32_t stamp = next_epoch(e);
-    uint8_t rank = e->rules.rank[e->ids.kind.data[v]];
+    uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
     partner_counts c = {0, 0, 0};
-    e->ids.mark.data[v] = stamp;
-    for (uint32_t s = e->ids.head.data[v]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+    e->ids.row.data[v].mark = stamp;
+    for (uint32_t s = e->ids.row.data[v].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
         uint32_t x = e->recs.slot_rec.data[s];
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
         if (partners_on(e, x, v, 0) == 0) c.solo++;
         for (size_t i = 0; i < k; i++) {
             uint32_t w = SCV__SLOT_ID(slots[i]);
-            if (e->ids.mark.data[w] == stamp) continue;
-            e->ids.mark.data[w] = stamp;
-            if (is_partner(e, w, rank)) per_kind[e->ids.kind.data[w]]++;
+            if (e->ids.row.data[w].mark == stamp) continue;
+            e->ids.row.data[w].mark = stamp;
+            if (is_partner(e, w, rank)) per_kind[e->ids.row.data[w].kind]++;
         }
     }
     for (uint32_t k = 0; k < SCV_MAX_KINDS; k++) {
@@ -377,7 +377,7 @@ static partner_counts partner_count(scv_engine *e, uint32_t v)
 
 static uint32_t threshold(const scv_engine *e, uint32_t v)
 {
-    return e->rules.generic[e->ids.kind.data[v]];
+    return e->rules.generic[e->ids.row.data[v].kind];
 }
 
 /* The rule itself, with G the kind's threshold (0: off). A value is generic when
@@ -403,23 +403,23 @@ static uint32_t saturate(uint64_t v)
 static partner_counts bounds_plus(const scv_engine *e, uint32_t v, uint32_t added, int solo)
 {
     partner_counts c;
-    c.best = (uint64_t)e->ids.bound.data[v] + added;
-    c.second = (uint64_t)e->ids.second.data[v] + added;
-    c.solo = (uint64_t)e->ids.solo.data[v] + (solo != 0);
+    c.best = (uint64_t)e->ids.row.data[v].bound + added;
+    c.second = (uint64_t)e->ids.row.data[v].second + added;
+    c.solo = (uint64_t)e->ids.row.data[v].solo + (solo != 0);
     return c;
 }
 
 static void store_bounds(scv_engine *e, uint32_t v, partner_counts c)
 {
-    e->ids.bound.data[v] = saturate(c.best);
-    e->ids.second.data[v] = saturate(c.second);
-    e->ids.solo.data[v] = saturate(c.solo);
+    e->ids.row.data[v].bound = saturate(c.best);
+    e->ids.row.data[v].second = saturate(c.second);
+    e->ids.row.data[v].solo = saturate(c.solo);
 }
 
 int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
 {
     /* A bound of what check_generic_gain() can see: every partner new, and a solo record. */
-    return e->ids.state.data[v] == SCV_LINK &&
+    return e->ids.row.data[v].state == SCV_LINK &&
            over_threshold(threshold(e, v), bounds_plus(e, v, added_partners, 1));
 }
 
@@ -429,14 +429,14 @@ int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partne
 static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 {
     uint32_t g = threshold(e, v);
-    if (g == 0 || e->ids.state.data[v] != SCV_LINK) return 0;
+    if (g == 0 || e->ids.row.data[v].state != SCV_LINK) return 0;
     partner_counts bound = bounds_plus(e, v, partners_on(e, x, v, 1), partners_on(e, x, v, 0) == 0);
     store_bounds(e, v, bound);
     if (!over_threshold(g, bound)) return 0;
     partner_counts c = partner_count(e, v);
     store_bounds(e, v, c);
     if (!over_threshold(g, c)) return 0;
-    e->ids.state.data[v] = SCV_LINK_GENERIC;
+    e->ids.row.data[v].state = SCV_LINK_GENERIC;
     e->generic_decisions++;
     return 1;
 }
@@ -444,18 +444,18 @@ static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 /* A carrier of v left: a generic v may link again. Returns 1 when it does. */
 static int check_generic_loss(scv_engine *e, uint32_t v)
 {
-    if (e->ids.state.data[v] != SCV_LINK_GENERIC) return 0;
+    if (e->ids.row.data[v].state != SCV_LINK_GENERIC) return 0;
     partner_counts c = partner_count(e, v);
     store_bounds(e, v, c);
     if (over_threshold(threshold(e, v), c)) return 0;
-    e->ids.state.data[v] = SCV_LINK;
+    e->ids.row.data[v].state = SCV_LINK;
     return 1;
 }
 
 /* v links again: link each of its carriers through it. */
 static void relink_value(scv_engine *e, uint32_t v)
 {
-    for (uint32_t s = e->ids.head.data[v]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+    for (uint32_t s = e->ids.row.data[v].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
         if (SCV__SLOT_ASIDE(e->recs.ids.data[s]) != 0) continue;
         link_through(e, e->recs.slot_rec.data[s], &v, 1);
     }
@@ -464,7 +464,7 @@ static void relink_value(scv_engine *e, uint32_t v)
 void scv__recheck_generic_partners(scv_engine *e, uint32_t w)
 {
     /* Values seen with w whose count may have fallen now that w no longer counts. */
-    for (uint32_t s = e->ids.head.data[w]; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+    for (uint32_t s = e->ids.row.data[w].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, e->recs.slot_rec.data[s], &k);
         for (size_t i = 0; i < k; i++) {
@@ -554,9 +554,9 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, 
         raw_bytes += rec->idents[i].raw_len;
         /* Components a value turning generic would make us rebuild. */
         uint32_t v = found[i];
-        if (v != SCV__NONE && e->ids.anchor.data[v] != SCV__NONE &&
+        if (v != SCV__NONE && e->ids.row.data[v].anchor != SCV__NONE &&
             scv__may_turn_generic(e, v, builder_partners(e, rec, i)))
-            members += e->graph.size[scv__graph_root(&e->graph, e->ids.anchor.data[v])];
+            members += e->graph.size[scv__graph_root(&e->graph, e->ids.row.data[v].anchor)];
     }
     if (!is_new) members += e->graph.size[scv__graph_root(&e->graph, x)];
     if (!e->recs.keep_raw) raw_bytes = 0;
@@ -614,7 +614,7 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
         const scv__rec_ident *id = &rec->idents[i];
         uint8_t state = id->placeholder && e->rules.default_blocklist ? SCV_LINK_BLOCKED : SCV_LINK;
         uint32_t v = found[i];
-        if (v != SCV__NONE && e->ids.state.data[v] == SCV_LINK_SUPPRESSED) continue;
+        if (v != SCV__NONE && e->ids.row.data[v].state == SCV_LINK_SUPPRESSED) continue;
         if (v == SCV__NONE)
             v = scv__idtable_add(&e->ids, id->hash, (uint8_t)id->kind, state, rec->buf.data + id->norm_off,
                                  id->norm_len);
@@ -660,7 +660,7 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     }
     for (size_t i = 0; i < n_ids; i++) {
         uint32_t v = SCV__SLOT_ID(slots[i]);
-        uint32_t a = e->ids.anchor.data[v];
+        uint32_t a = e->ids.row.data[v].anchor;
         if (check_generic_gain(e, x, v) && a != SCV__NONE) roots[n_roots++] = a;
     }
 

@@ -204,11 +204,11 @@ static void write_idents(wbuf *w, const scv_engine *e)
     for (size_t v = 0; v < t->keys.len; v++) {
         put_u64(w, t->keys.data[v].hi);
         put_u64(w, t->keys.data[v].lo);
-        put_u8(w, t->kind.data[v]);
-        put_u8(w, t->state.data[v]);
-        put_u32(w, t->bound.data[v]);
-        put_u32(w, t->second.data[v]);
-        put_u32(w, t->solo.data[v]);
+        put_u8(w, t->row.data[v].kind);
+        put_u8(w, t->row.data[v].state);
+        put_u32(w, t->row.data[v].bound);
+        put_u32(w, t->row.data[v].second);
+        put_u32(w, t->row.data[v].solo);
         if (t->retain) {
             const scv__span *sp = &t->value.data[v];
             put_u16(w, sp->len);
@@ -638,9 +638,9 @@ static scv_status load_ident(scv_engine *e, rd *r)
     if (t->retain && SCV__VEC_RESERVE(&e->mem, t->bytes, len) != SCV_OK) return SCV_ENOMEM;
     uint32_t v = scv__idtable_intern(t, h, (uint8_t)kind, (uint8_t)state, value, len, &added);
     if (!added) return corrupt(); /* the same hash twice */
-    t->bound.data[v] = bound;
-    t->second.data[v] = second;
-    t->solo.data[v] = solo;
+    t->row.data[v].bound = bound;
+    t->row.data[v].second = second;
+    t->row.data[v].solo = solo;
     return SCV_OK;
 }
 
@@ -683,7 +683,7 @@ static scv_status load_idents(scv_engine *e, rd *r)
     return SCV_OK;
 }
 
-/* The identifier slots of live record x (n of them), with raw values when kept. ids.mark
+/* The identifier slots of live record x (n of them), with raw values when kept. The rows' mark
  * holds x + 1 for the identifiers seen on x, to refuse one carried twice. */
 static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
 {
@@ -698,9 +698,9 @@ static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
     for (uint32_t i = 0; i < n; i++) {
         uint32_t slot = get_u32(r), id = SCV__SLOT_ID(slot);
         if (r->bad || id >= e->ids.keys.len || SCV__SLOT_ASIDE(slot) > SCV_LINK_ASIDE_SIZE ||
-            e->ids.mark.data[id] == x + 1)
+            e->ids.row.data[id].mark == x + 1)
             return corrupt();
-        e->ids.mark.data[id] = x + 1;
+        e->ids.row.data[id].mark = x + 1;
         rs->ids.data[rs->ids.len + i] = slot;
         rs->slot_rec.data[rs->ids.len + i] = x;
         rs->slot_next.data[rs->ids.len + i] = SCV__NONE;
@@ -945,9 +945,9 @@ static void postings_add(scv_engine *e, uint32_t x)
     const scv__rec *rec = &e->recs.rec.data[x];
     for (uint32_t s = rec->ids_off; s < rec->ids_off + rec->ids_n; s++) {
         uint32_t id = SCV__SLOT_ID(e->recs.ids.data[s]);
-        e->recs.slot_next.data[s] = e->ids.head.data[id];
-        e->ids.head.data[id] = s;
-        if (e->ids.refs.data[id]++ == 0) e->ids.live++;
+        e->recs.slot_next.data[s] = e->ids.row.data[id].head;
+        e->ids.row.data[id].head = s;
+        if (e->ids.row.data[id].refs++ == 0) e->ids.live++;
     }
 }
 
@@ -978,18 +978,18 @@ static scv_status build_anchors(scv_engine *e)
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
         for (size_t i = 0; i < k; i++) {
-            uint32_t id = SCV__SLOT_ID(slots[i]), a = t->anchor.data[id];
-            if (SCV__SLOT_ASIDE(slots[i]) != 0 || t->state.data[id] != SCV_LINK) continue;
+            uint32_t id = SCV__SLOT_ID(slots[i]), a = t->row.data[id].anchor;
+            if (SCV__SLOT_ASIDE(slots[i]) != 0 || t->row.data[id].state != SCV_LINK) continue;
             if (a == SCV__NONE)
-                t->anchor.data[id] = x;
+                t->row.data[id].anchor = x;
             else if (scv__graph_root(&e->graph, a) != scv__graph_root(&e->graph, x))
                 return corrupt();
         }
     }
     for (uint32_t id = 0; id < t->keys.len; id++) {
-        if (t->anchor.data[id] == SCV__NONE) continue;
-        uint32_t root = scv__graph_root(&e->graph, t->anchor.data[id]);
-        uint8_t slot = e->rules.slot[t->kind.data[id]];
+        if (t->row.data[id].anchor == SCV__NONE) continue;
+        uint32_t root = scv__graph_root(&e->graph, t->row.data[id].anchor);
+        uint8_t slot = e->rules.slot[t->row.data[id].kind];
         e->icount.data[root]++;
         if (slot != SCV__NO_SLOT) e->kcount.data[(size_t)root * e->rules.n_limited + slot]++;
     }
@@ -1013,7 +1013,7 @@ static scv_status load_all(scv_engine *e, const span sec[N_SECTIONS])
         done += sec[i].len;
         if (scv__progress(e, done, total)) return SCV_ECANCELED;
     }
-    if (e->ids.mark.len > 0) memset(e->ids.mark.data, 0, e->ids.mark.len * sizeof *e->ids.mark.data);
+    for (size_t v = 0; v < e->ids.row.len; v++) e->ids.row.data[v].mark = 0;
     if ((st = build_postings(e)) != SCV_OK) return st;
     if ((st = build_anchors(e)) != SCV_OK) return st;
     return scv__progress(e, total, total) ? SCV_ECANCELED : SCV_OK;

@@ -197,7 +197,7 @@ static void fill(scv_engine *e, scv__views *v, const uint32_t *pid_of)
         for (size_t i = 0; i < k; i++) {
             uint32_t id = SCV__SLOT_ID(slots[i]);
             if (scv__slot_state(e, slots[i]) == SCV_LINK)
-                v->kinds[p] |= bit(e->ids.kind.data[id]);
+                v->kinds[p] |= bit(e->ids.row.data[id].kind);
         }
         const scv__field *f = e->recs.fields.data + r->fields_off;
         for (size_t i = 0; i < r->fields_n; i++) {

@@ -112,11 +112,11 @@ static void idtable_interns_by_hash_and_keeps_values_when_retained(void **state)
     assert_int_equal(a, b);
     uint32_t c = scv__idtable_intern(&t, key_n(2), 3, SCV_LINK_BLOCKED, S("anon"), &added);
     assert_int_equal(c, 1);
-    assert_int_equal(t.state.data[c], SCV_LINK_BLOCKED);
-    assert_int_equal(t.head.data[c], SCV__NONE);
-    assert_int_equal(t.kind.data[c], 3);
-    assert_int_equal(t.anchor.data[c], SCV__NONE);
-    assert_int_equal(t.refs.data[c], 0);
+    assert_int_equal(t.row.data[c].state, SCV_LINK_BLOCKED);
+    assert_int_equal(t.row.data[c].head, SCV__NONE);
+    assert_int_equal(t.row.data[c].kind, 3);
+    assert_int_equal(t.row.data[c].anchor, SCV__NONE);
+    assert_int_equal(t.row.data[c].refs, 0);
     assert_memory_equal(t.bytes.data + t.value.data[c].off, "anon", 4);
     assert_int_equal(scv__idtable_find(&t, key_n(3)), SCV__NONE);
     scv__idtable_free(&m, &t);
