@@ -9,9 +9,9 @@
 static uint32_t checked_root(const scv__graph *g, uint32_t x)
 {
     for (size_t steps = 0; steps <= g->len; steps++) {
-        if (g->parent[x] >= g->len) return SCV__NONE;
-        if (g->parent[x] == x) return x;
-        x = g->parent[x];
+        if (g->node[x].parent >= g->len) return SCV__NONE;
+        if (g->node[x].parent == x) return x;
+        x = g->node[x].parent;
     }
     return SCV__NONE;
 }
@@ -20,7 +20,7 @@ static const char *check_columns(const scv_engine *e)
 {
     const scv__idtable *t = &e->ids;
     size_t n = e->recs.rec.len, v = t->keys.len, live = 0;
-    if (e->recs.keys.len != n || e->graph.len != n || e->prof.of_root.len != n || e->icount.len != n ||
+    if (e->recs.keys.len != n || e->graph.len != n || e->prof.of_root.len != n ||
         e->kcount.len != n * e->rules.n_limited)
         return "per-record columns differ in length";
     if (t->row.len != v || (t->retain && t->value.len != v))
@@ -61,16 +61,16 @@ static const char *check_graph(const scv_engine *e)
     size_t total = 0;
     for (uint32_t x = 0; x < g->len; x++) {
         uint32_t r = checked_root(g, x);
-        if (r == SCV__NONE || g->next[x] >= g->len) return "union-find parents out of range or looping";
-        if (e->recs.rec.data[x].dead && (g->parent[x] != x || g->size[x] != 1 || g->next[x] != x))
+        if (r == SCV__NONE || g->node[x].next >= g->len) return "union-find parents out of range or looping";
+        if (e->recs.rec.data[x].dead && (g->node[x].parent != x || g->node[x].size != 1 || g->node[x].next != x))
             return "a deleted record is not a singleton";
         if (r != x) continue;
         uint32_t m = x, k = 0;
         do {
-            if (checked_root(g, m) != x || ++k > g->size[x]) return "member list leaves its component";
-            m = g->next[m];
+            if (checked_root(g, m) != x || ++k > g->node[x].size) return "member list leaves its component";
+            m = g->node[m].next;
         } while (m != x);
-        if (k != g->size[x]) return "component size differs from its member list";
+        if (k != g->node[x].size) return "component size differs from its member list";
         total += k;
     }
     return total == g->len ? NULL : "component sizes do not add up to the records";
@@ -88,7 +88,7 @@ static const char *check_profiles(const scv_engine *e)
             continue;
         }
         live++;
-        if (r >= e->graph.len || e->graph.parent[r] != r || p->of_root.data[r] != id ||
+        if (r >= e->graph.len || e->graph.node[r].parent != r || p->of_root.data[r] != id ||
             p->merged.data[id] != 0)
             return "a live profile id is not attached to its root";
     }
@@ -144,7 +144,7 @@ static const char *check_anchor(const scv_engine *e, uint32_t id)
     return at_carrier ? NULL : "an anchor is not a linking carrier";
 }
 
-/* icount and kcount at every root against a recount from the anchors. */
+/* Identifier counts and kcount at every root against a recount from the anchors. */
 static scv_status check_counts(const scv_engine *e, const char **why)
 {
     size_t stride = (size_t)e->rules.n_limited + 1, n = e->recs.rec.len, bytes;
@@ -159,8 +159,8 @@ static scv_status check_counts(const scv_engine *e, const char **why)
         if (slot != SCV__NO_SLOT) cnt[r * stride + 1 + slot]++;
     }
     for (uint32_t x = 0; x < n && *why == NULL; x++) {
-        if (e->graph.parent[x] != x) continue;
-        if (e->icount.data[x] != cnt[x * stride])
+        if (e->graph.node[x].parent != x) continue;
+        if (e->graph.node[x].idents != cnt[x * stride])
             *why = "linking identifier count of a component is wrong";
         for (size_t s = 0; s + 1 < stride; s++)
             if (e->kcount.data[x * (stride - 1) + s] != cnt[x * stride + 1 + s])

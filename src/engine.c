@@ -132,7 +132,6 @@ void scv_engine_free(scv_engine *e)
     scv__profiles_free(&mem, &e->prof);
     SCV__VEC_FREE(&mem, e->scratch);
     SCV__VEC_FREE(&mem, e->scratch2);
-    SCV__VEC_FREE(&mem, e->icount);
     SCV__VEC_FREE(&mem, e->kcount);
     scv__free(&mem, e, sizeof *e);
 }
@@ -523,7 +522,7 @@ scv_status scv__engine_block_hash(scv_engine *e, scv_kind kind, scv__h128 h, con
 {
     uint32_t v = scv__idtable_find(&e->ids, h);
     uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.row.data[v].anchor;
-    size_t members = a == SCV__NONE ? 0 : e->graph.size[scv__graph_root(&e->graph, a)];
+    size_t members = a == SCV__NONE ? 0 : e->graph.node[scv__graph_root(&e->graph, a)].size;
     if (scv__idtable_reserve(&e->mem, &e->ids, 1, n) != SCV_OK ||
         scv__reserve_resolution(e, 0, members) != SCV_OK)
         return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
@@ -546,7 +545,7 @@ size_t scv__engine_bytes(const scv_engine *e)
         names += all[i]->bytes.cap + all[i]->items.cap * sizeof(scv__name) +
                  all[i]->keys.cap * sizeof(scv__h128) + scv__htab_bytes(&all[i]->index);
     return sizeof *e + names + scv__idtable_bytes(&e->ids) + scv__records_bytes(&e->recs) +
-           e->graph.cap * 3 * sizeof(uint32_t) + (e->prof.root.cap + e->prof.merged.cap +
-           e->prof.of_root.cap) * sizeof(uint32_t) + (e->icount.cap + e->kcount.cap +
+           e->graph.cap * sizeof *e->graph.node + (e->prof.root.cap + e->prof.merged.cap +
+           e->prof.of_root.cap) * sizeof(uint32_t) + (e->kcount.cap +
            e->scratch.cap + e->scratch2.cap) * sizeof(uint32_t);
 }

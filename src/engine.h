@@ -50,7 +50,6 @@ struct scv_engine {
     scv__profiles prof;
 
     scv__rules rules;
-    SCV__VEC(uint32_t) icount; /* by root record: linking identifiers in the component */
     SCV__VEC(uint32_t) kcount; /* by root record x limited kind: linking values of the kind */
     uint32_t epoch;            /* stamp for the identifier rows' mark */
 

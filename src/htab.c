@@ -58,7 +58,7 @@ void scv__htab_insert(scv__htab *t, scv__h128 key, uint32_t id)
     t->count++;
 }
 
-scv_status scv__htab_reserve(const scv__mem *m, scv__htab *t, const scv__h128 *keys, size_t total)
+scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, const scv__h128 *keys, size_t total)
 {
     size_t want = 16, bytes;
     uint64_t *slots;

@@ -34,7 +34,7 @@ scv_status scv_engine_erase(scv_engine *e, scv_profile_id profile, size_t *recor
     uint32_t p = scv__profiles_canonical(&e->prof, profile);
     if (p == 0) return scv__engine_error(e, SCV_ENOTFOUND, "no such profile", -1);
     uint32_t root = e->prof.root.data[p];
-    size_t n = e->graph.size[root];
+    size_t n = e->graph.node[root].size;
     /* The records to delete, oldest first (scratch2 keeps them while the rebuilds use
      * scratch); room for rebuilding the whole profile once is room for every step. */
     if (scv__reserve_resolution(e, 0, n) != SCV_OK || SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * n) != SCV_OK)
@@ -44,7 +44,7 @@ scv_status scv_engine_erase(scv_engine *e, scv_profile_id profile, size_t *recor
     uint32_t m = root;
     do {
         list[k++] = m;
-        m = e->graph.next[m];
+        m = e->graph.node[m].next;
     } while (m != root);
     /* Suppress the person's own values first, so the rebuilds never link through them. */
     for (size_t i = 0; i < k; i++) {
@@ -69,7 +69,7 @@ static scv_status suppress_hash(scv_engine *e, scv_kind kind, scv__h128 h)
 {
     uint32_t v = scv__idtable_find(&e->ids, h);
     uint32_t a = v == SCV__NONE ? SCV__NONE : e->ids.row.data[v].anchor;
-    size_t members = a == SCV__NONE ? 0 : e->graph.size[scv__graph_root(&e->graph, a)];
+    size_t members = a == SCV__NONE ? 0 : e->graph.node[scv__graph_root(&e->graph, a)].size;
     if (scv__idtable_reserve(&e->mem, &e->ids, 1, 0) != SCV_OK || scv__reserve_resolution(e, 0, members) != SCV_OK)
         return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
     int added;

@@ -140,14 +140,14 @@ scv_status scv_profile_records(const scv_engine *e, scv_profile_id profile, scv_
     uint32_t root;
     scv_status st = profile_root(e, profile, out, cap, count, &root);
     if (st != SCV_OK) return st;
-    size_t n = e->graph.size[root];
+    size_t n = e->graph.node[root].size;
     *count = n;
     if (n > cap) return SCV_EBUFFER;
     size_t i = 0;
     uint32_t m = root;
     do {
         out[i++] = m + 1;
-        m = e->graph.next[m];
+        m = e->graph.node[m].next;
     } while (m != root);
     if (n > 1) qsort(out, n, sizeof *out, cmp_u32);
     return SCV_OK;
@@ -171,7 +171,7 @@ scv_status scv_profile_identifiers(const scv_engine *e, scv_profile_id profile,
             if (n < cap) out[n] = id + 1;
             n++;
         }
-        m = e->graph.next[m];
+        m = e->graph.node[m].next;
     } while (m != root);
     *count = n;
     if (n > cap) return SCV_EBUFFER;
@@ -250,7 +250,7 @@ scv_status scv_profile_unlinked(const scv_engine *e, scv_profile_id profile, scv
     uint32_t m = root;
     do {
         total += e->recs.rec.data[m].ids_n;
-        m = e->graph.next[m];
+        m = e->graph.node[m].next;
     } while (m != root);
     unlinked_entry *all = scv__alloc(&e->mem, (total + 1) * sizeof *all);
     if (all == NULL) return SCV_ENOMEM;
@@ -266,7 +266,7 @@ scv_status scv_profile_unlinked(const scv_engine *e, scv_profile_id profile, scv
             all[n].state = s;
             n++;
         }
-        m = e->graph.next[m];
+        m = e->graph.node[m].next;
     } while (m != root);
     if (n > 1) qsort(all, n, sizeof *all, cmp_unlinked);
     size_t distinct = 0;

@@ -25,7 +25,7 @@ static uint32_t *sizes(const scv_engine *e, size_t *n)
     if (out == NULL) return NULL;
     *n = 0;
     for (size_t p = 1; p < e->prof.root.len; p++)
-        if (e->prof.root.data[p] != SCV__NONE) out[(*n)++] = e->graph.size[e->prof.root.data[p]];
+        if (e->prof.root.data[p] != SCV__NONE) out[(*n)++] = e->graph.node[e->prof.root.data[p]].size;
     return out;
 }
 
@@ -35,7 +35,7 @@ scv_status scv_engine_profile_size_histogram(const scv_engine *e, uint64_t *coun
     memset(counts, 0, n * sizeof *counts);
     for (size_t p = 1; p < e->prof.root.len; p++) {
         if (e->prof.root.data[p] == SCV__NONE) continue;
-        uint32_t size = e->graph.size[e->prof.root.data[p]];
+        uint32_t size = e->graph.node[e->prof.root.data[p]].size;
         size_t b = 0;
         while (size >= 2 && b + 1 < n) {
             size >>= 1;
@@ -69,10 +69,10 @@ scv_status scv_engine_largest_profiles(const scv_engine *e, scv_profile_id *out,
     size_t n = 0;
     for (size_t p = 1; p < e->prof.root.len && cap > 0; p++) {
         if (e->prof.root.data[p] == SCV__NONE) continue;
-        uint32_t size = e->graph.size[e->prof.root.data[p]];
-        if (n == cap && size <= e->graph.size[e->prof.root.data[out[n - 1]]]) continue;
+        uint32_t size = e->graph.node[e->prof.root.data[p]].size;
+        if (n == cap && size <= e->graph.node[e->prof.root.data[out[n - 1]]].size) continue;
         size_t i = n < cap ? n++ : n - 1;
-        while (i > 0 && e->graph.size[e->prof.root.data[out[i - 1]]] < size) {
+        while (i > 0 && e->graph.node[e->prof.root.data[out[i - 1]]].size < size) {
             out[i] = out[i - 1];
             i--;
         }

@@ -31,7 +31,7 @@ static uint32_t unite(scv_engine *e, uint32_t ra, uint32_t rb)
 {
     uint32_t pa = scv__profiles_of(&e->prof, ra), pb = scv__profiles_of(&e->prof, rb);
     uint32_t root = scv__graph_unite(&e->graph, ra, rb), other = root == ra ? rb : ra;
-    e->icount.data[root] += e->icount.data[other];
+    e->graph.node[root].idents += e->graph.node[other].idents;
     for (uint32_t s = 0; s < e->rules.n_limited; s++) kcounts(e, root)[s] += kcounts(e, other)[s];
     if (pa != 0 && pb != 0) {
         uint32_t survivor = pa < pb ? pa : pb, gone = pa < pb ? pb : pa;
@@ -53,7 +53,7 @@ static void anchor_at(scv_engine *e, uint32_t id, uint32_t x)
     uint32_t root = scv__graph_find(&e->graph, x);
     uint8_t slot = e->rules.slot[e->ids.row.data[id].kind];
     e->ids.row.data[id].anchor = x;
-    e->icount.data[root]++;
+    e->graph.node[root].idents++;
     if (slot != SCV__NO_SLOT) kcounts(e, root)[slot]++;
 }
 
@@ -63,9 +63,10 @@ static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n
 {
     const scv__rules *r = &e->rules;
     uint32_t roots[SCV_MAX_IDENTIFIERS + 1];
-    uint64_t kinds[SCV_MAX_KINDS] = {0};
+    uint64_t kinds[SCV_MAX_KINDS]; /* by limited-kind slot */
     uint64_t records = 0, idents = 0;
     size_t n_roots = 0;
+    for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] = 0;
     roots[n_roots++] = scv__graph_find(&e->graph, x);
     for (size_t i = 0; i < n; i++) {
         uint32_t a = e->ids.row.data[cand[i]].anchor;
@@ -82,12 +83,12 @@ static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n
     }
     if (n_roots == 1 && idents == 0) return 0; /* nothing changes */
     for (size_t k = 0; k < n_roots; k++) {
-        records += e->graph.size[roots[k]];
-        idents += e->icount.data[roots[k]];
+        records += e->graph.node[roots[k]].size;
+        idents += e->graph.node[roots[k]].idents;
         for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, roots[k])[s];
     }
-    for (uint32_t k = 0; k < SCV_MAX_KINDS; k++)
-        if (r->slot[k] != SCV__NO_SLOT && kinds[r->slot[k]] > r->limit[k]) return SCV_LINK_ASIDE_LIMIT;
+    for (uint32_t s = 0; s < r->n_limited; s++)
+        if (kinds[s] > r->slot_limit[s]) return SCV_LINK_ASIDE_LIMIT;
     if ((r->max_records != 0 && records > r->max_records) ||
         (r->max_identifiers != 0 && idents > r->max_identifiers))
         return SCV_LINK_ASIDE_SIZE;
@@ -194,7 +195,7 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
             members[2 * n + 1] = pid;
             n++;
             if (!e->recs.rec.data[m].dead && m < oldest) oldest = m;
-            m = g->next[m];
+            m = g->node[m].next;
         } while (m != r);
         if (pid == 0) continue;
         e->prof.of_root.data[r] = 0;
@@ -233,7 +234,6 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
         for (size_t j = 0; j < k; j++) slots[j] = SCV__SLOT_ID(slots[j]);
         scv__graph_isolate(g, m);
         e->prof.of_root.data[m] = 0;
-        e->icount.data[m] = 0;
         for (uint32_t s = 0; s < e->rules.n_limited; s++) kcounts(e, m)[s] = 0;
     }
 
@@ -321,11 +321,8 @@ static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w
     return 0;
 }
 
-/* Partners of v on record x (v excluded). With only_new, only those no other record carried
- * with v: what x can add to v's distinct partner counts. Values seen together before (one
- * person's phone, e-mail and customer number, again and again) add nothing, so they cause no
- * recount. */
-static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v, int only_new)
+/* Partners of v on record x (v excluded). */
+static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
 {
     uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
     uint32_t n = 0;
@@ -333,9 +330,32 @@ static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v, int onl
     const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
     for (size_t i = 0; i < k; i++) {
         uint32_t w = SCV__SLOT_ID(slots[i]);
-        if (w != v && is_partner(e, w, rank) && !(only_new && seen_together(e, x, v, w))) n++;
+        if (w != v && is_partner(e, w, rank)) n++;
     }
     return n;
+}
+
+/* The most new partners of v that record x brings in any one kind — new meaning no other
+ * record carried them with v. Values seen together before (one person's phone, e-mail and
+ * customer number, again and again) add nothing, so they cause no recount; and no kind's
+ * distinct partner count can grow by more, so neither can the largest or the second. */
+static uint32_t new_partners_per_kind(const scv_engine *e, uint32_t x, uint32_t v)
+{
+    uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
+    uint8_t kinds[SCV_MAX_IDENTIFIERS];
+    uint32_t most = 0;
+    size_t k, n = 0;
+    const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t w = SCV__SLOT_ID(slots[i]);
+        if (w == v || !is_partner(e, w, rank) || seen_together(e, x, v, w)) continue;
+        uint8_t kind = e->ids.row.data[w].kind;
+        uint32_t same = 1;
+        for (size_t j = 0; j < n; j++) same += kinds[j] == kind;
+        kinds[n++] = kind;
+        if (same > most) most = same;
+    }
+    return most;
 }
 
 /* The generic rule's counts for a value v, over the records carrying it: per kind at least
@@ -356,7 +376,7 @@ static partner_counts partner_count(scv_engine *e, uint32_t v)
         uint32_t x = e->recs.slot_rec.data[s];
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
-        if (partners_on(e, x, v, 0) == 0) c.solo++;
+        if (partners_on(e, x, v) == 0) c.solo++;
         for (size_t i = 0; i < k; i++) {
             uint32_t w = SCV__SLOT_ID(slots[i]);
             if (e->ids.row.data[w].mark == stamp) continue;
@@ -398,8 +418,8 @@ static uint32_t saturate(uint64_t v)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
-/* v's stored upper bounds, raised by a carrier bringing `added` new partner values, and one
- * more record without partners when `solo`. */
+/* v's stored upper bounds, raised by a carrier bringing at most `added` new partner values
+ * of any one kind, and one more record without partners when `solo`. */
 static partner_counts bounds_plus(const scv_engine *e, uint32_t v, uint32_t added, int solo)
 {
     partner_counts c;
@@ -430,7 +450,7 @@ static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 {
     uint32_t g = threshold(e, v);
     if (g == 0 || e->ids.row.data[v].state != SCV_LINK) return 0;
-    partner_counts bound = bounds_plus(e, v, partners_on(e, x, v, 1), partners_on(e, x, v, 0) == 0);
+    partner_counts bound = bounds_plus(e, v, new_partners_per_kind(e, x, v), partners_on(e, x, v) == 0);
     store_bounds(e, v, bound);
     if (!over_threshold(g, bound)) return 0;
     partner_counts c = partner_count(e, v);
@@ -556,15 +576,14 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, 
         uint32_t v = found[i];
         if (v != SCV__NONE && e->ids.row.data[v].anchor != SCV__NONE &&
             scv__may_turn_generic(e, v, builder_partners(e, rec, i)))
-            members += e->graph.size[scv__graph_root(&e->graph, e->ids.row.data[v].anchor)];
+            members += e->graph.node[scv__graph_root(&e->graph, e->ids.row.data[v].anchor)].size;
     }
-    if (!is_new) members += e->graph.size[scv__graph_root(&e->graph, x)];
+    if (!is_new) members += e->graph.node[scv__graph_root(&e->graph, x)].size;
     if (!e->recs.keep_raw) raw_bytes = 0;
-    if ((st = scv__names_reserve(&e->mem, &e->trait_names, rec->fields.len, names_bytes)) != SCV_OK)
-        return st;
-    if ((st = scv__names_reserve(&e->mem, &e->measure_names, rec->fields.len, names_bytes)) != SCV_OK)
-        return st;
-    if ((st = scv__names_reserve(&e->mem, &e->channel_names, rec->fields.len, names_bytes)) != SCV_OK)
+    if (rec->fields.len > 0 &&
+        ((st = scv__names_reserve(&e->mem, &e->trait_names, rec->fields.len, names_bytes)) != SCV_OK ||
+         (st = scv__names_reserve(&e->mem, &e->measure_names, rec->fields.len, names_bytes)) != SCV_OK ||
+         (st = scv__names_reserve(&e->mem, &e->channel_names, rec->fields.len, names_bytes)) != SCV_OK))
         return st;
     if ((st = scv__idtable_reserve(&e->mem, &e->ids, rec->n_idents, norm_bytes)) != SCV_OK) return st;
     if ((st = scv__records_reserve(&e->mem, &e->recs, is_new ? 1 : 0, rec->n_idents, rec->fields.len,
@@ -579,7 +598,6 @@ scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t mem
     size_t stride = e->rules.n_limited;
     if ((st = scv__graph_reserve(&e->mem, &e->graph, new_records)) != SCV_OK) return st;
     if ((st = scv__profiles_reserve(&e->mem, &e->prof, members, new_records)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(&e->mem, e->icount, new_records)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(&e->mem, e->kcount, new_records * stride)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, 2 * members)) != SCV_OK) return st;
     return SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * members);
@@ -628,7 +646,6 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
         e->live_records++;
         (void)scv__graph_add(&e->graph);
         scv__profiles_add_record(&e->prof);
-        e->icount.data[e->icount.len++] = 0;
         for (uint32_t s = 0; s < e->rules.n_limited; s++) e->kcount.data[e->kcount.len++] = 0;
     } else {
         const uint32_t *cur = scv__records_ids(&e->recs, x, &n_old);
@@ -689,7 +706,7 @@ done:
 
 scv_status scv__reserve_delete(scv_engine *e, uint32_t x)
 {
-    return scv__reserve_resolution(e, 0, e->graph.size[scv__graph_root(&e->graph, x)]);
+    return scv__reserve_resolution(e, 0, e->graph.node[scv__graph_root(&e->graph, x)].size);
 }
 
 /* Overwrite the bytes record x keeps: record id, trait values, raw values. */
@@ -752,6 +769,35 @@ scv_status scv_engine_reserve(scv_engine *e, size_t records, size_t identifiers)
     return scv__engine_error(e, SCV_OK, "", -1);
 }
 
+/* Looking ahead in a batch: the hash-table slots of the record AHEAD_SLOTS records on are
+ * fetched first; by the time the record AHEAD_ROWS on is looked at, its slots are in cache, so
+ * the keys and rows they lead to can be fetched; by the time a record is upserted, its lookups
+ * hit the cache. This turns a chain of dependent cache misses per identifier into misses that
+ * overlap with other records' work. */
+#define AHEAD_SLOTS 8
+#define AHEAD_ROWS 4
+
+static void prefetch_slots(const scv_engine *e, const scv_record *rec)
+{
+    scv__htab_prefetch(&e->recs.index, rec->key);
+    for (size_t i = 0; i < rec->n_idents; i++) scv__htab_prefetch(&e->ids.index, rec->idents[i].hash);
+}
+
+static void prefetch_rows(const scv_engine *e, const scv_record *rec)
+{
+    uint32_t x = scv__htab_candidate(&e->recs.index, rec->key);
+    if (x != SCV__NONE && x < e->recs.keys.len) {
+        SCV__PREFETCH(&e->recs.keys.data[x]);
+        SCV__PREFETCH(&e->recs.rec.data[x]);
+    }
+    for (size_t i = 0; i < rec->n_idents; i++) {
+        uint32_t v = scv__htab_candidate(&e->ids.index, rec->idents[i].hash);
+        if (v == SCV__NONE || v >= e->ids.keys.len) continue;
+        SCV__PREFETCH(&e->ids.keys.data[v]);
+        SCV__PREFETCH(&e->ids.row.data[v]);
+    }
+}
+
 scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs, size_t n,
                                    scv_profile_id *profiles, size_t *done)
 {
@@ -760,8 +806,15 @@ scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs,
     if (e == NULL || (recs == NULL && n > 0)) {
         st = SCV_EINVAL;
     } else {
-        for (; i < n; i++)
+        for (size_t k = 0; k < AHEAD_SLOTS && k < n; k++)
+            if (recs[k] != NULL) prefetch_slots(e, recs[k]);
+        for (size_t k = 0; k < AHEAD_ROWS && k < n; k++)
+            if (recs[k] != NULL) prefetch_rows(e, recs[k]);
+        for (; i < n; i++) {
+            if (i + AHEAD_SLOTS < n && recs[i + AHEAD_SLOTS] != NULL) prefetch_slots(e, recs[i + AHEAD_SLOTS]);
+            if (i + AHEAD_ROWS < n && recs[i + AHEAD_ROWS] != NULL) prefetch_rows(e, recs[i + AHEAD_ROWS]);
             if ((st = scv_engine_upsert(e, recs[i], profiles != NULL ? &profiles[i] : NULL)) != SCV_OK) break;
+        }
     }
     if (done != NULL) *done = i;
     return st;

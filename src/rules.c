@@ -40,8 +40,10 @@ void scv__rules_set_limit(scv__rules *r, uint32_t kind, uint32_t max_values, uin
 {
     r->limit[kind] = max_values;
     r->n_limited = 0;
-    for (uint32_t k = 0; k < n_kinds; k++)
-        r->slot[k] = r->limit[k] > 0 ? r->n_limited++ : SCV__NO_SLOT;
+    for (uint32_t k = 0; k < n_kinds; k++) {
+        r->slot[k] = r->limit[k] > 0 ? r->n_limited : SCV__NO_SLOT;
+        if (r->limit[k] > 0) r->slot_limit[r->n_limited++] = r->limit[k];
+    }
 }
 
 int scv__rules_set_priority(scv__rules *r, const uint32_t *kinds, size_t n, uint32_t n_kinds)

@@ -19,6 +19,7 @@ typedef struct scv__rules {
     uint8_t rank[SCV_MAX_KINDS];     /* priority rank, 0 = highest */
     uint8_t slot[SCV_MAX_KINDS];     /* index among limited kinds, or SCV__NO_SLOT */
     uint8_t n_limited;
+    uint32_t slot_limit[SCV_MAX_KINDS]; /* by slot: the limit of the kind in that slot */
     uint32_t max_records;     /* per profile; 0 = unlimited */
     uint32_t max_identifiers; /* linking identifiers per profile; 0 = unlimited */
     int default_blocklist;

@@ -286,10 +286,10 @@ static void write_profiles(wbuf *w, const scv_engine *e)
         }
         uint32_t r = scv__graph_root(&e->graph, p->root.data[id]), m = r;
         put_u8(w, 1);
-        put_u32(w, e->graph.size[r]);
+        put_u32(w, e->graph.node[r].size);
         do {
             put_u32(w, m);
-            m = e->graph.next[m];
+            m = e->graph.node[m].next;
         } while (m != r);
     }
 }
@@ -778,7 +778,6 @@ static void add_record_columns(scv_engine *e)
 {
     (void)scv__graph_add(&e->graph);
     scv__profiles_add_record(&e->prof);
-    e->icount.data[e->icount.len++] = 0;
     for (uint32_t s = 0; s < e->rules.n_limited; s++) e->kcount.data[e->kcount.len++] = 0;
 }
 
@@ -868,7 +867,6 @@ static scv_status load_records(scv_engine *e, rd *r)
     if ((st = scv__records_reserve(&e->mem, &e->recs, n, z.slots, z.fields, z.bytes)) != SCV_OK ||
         (st = scv__graph_reserve(&e->mem, &e->graph, n)) != SCV_OK ||
         (st = scv__profiles_reserve(&e->mem, &e->prof, 0, n)) != SCV_OK ||
-        (st = SCV__VEC_RESERVE(&e->mem, e->icount, n)) != SCV_OK ||
         (st = SCV__VEC_RESERVE(&e->mem, e->kcount, kc)) != SCV_OK ||
         (st = SCV__VEC_RESERVE(&e->mem, e->scratch, n)) != SCV_OK)
         return oom(st);
@@ -884,7 +882,7 @@ static scv_status load_records(scv_engine *e, rd *r)
     return SCV_OK;
 }
 
-/* A live profile's records: root first, then the member list. icount marks placed records. */
+/* A live profile's records: root first, then the member list. The nodes' identifier count marks placed records. */
 static scv_status load_members(scv_engine *e, rd *r, uint32_t id, size_t *placed)
 {
     scv__graph *g = &e->graph;
@@ -892,18 +890,18 @@ static scv_status load_members(scv_engine *e, rd *r, uint32_t id, size_t *placed
     if (count == 0 || !room_for(r, count, 4)) return corrupt();
     for (uint32_t i = 0; i < count; i++) {
         uint32_t x = get_u32(r);
-        if (x >= e->recs.rec.len || e->recs.rec.data[x].dead || e->icount.data[x] != 0) return corrupt();
-        e->icount.data[x] = 1;
+        if (x >= e->recs.rec.len || e->recs.rec.data[x].dead || e->graph.node[x].idents != 0) return corrupt();
+        e->graph.node[x].idents = 1;
         if (i == 0) {
             root = x;
         } else {
-            g->parent[x] = root;
-            g->next[prev] = x;
+            g->node[x].parent = root;
+            g->node[prev].next = x;
         }
         prev = x;
     }
-    g->next[prev] = root;
-    g->size[root] = count;
+    g->node[prev].next = root;
+    g->node[root].size = count;
     scv__profiles_attach(&e->prof, id, root);
     e->prof.live++;
     *placed += count;
@@ -932,7 +930,7 @@ static scv_status load_profiles(scv_engine *e, rd *r)
         if (r->bad || live != 0 || p->merged.data[id] >= id) return corrupt(); /* no cycles */
     }
     if (placed != e->live_records) return corrupt(); /* a live record without a profile */
-    if (e->icount.len > 0) memset(e->icount.data, 0, e->icount.len * sizeof *e->icount.data);
+    for (size_t x = 0; x < e->graph.len; x++) e->graph.node[x].idents = 0;
     return SCV_OK;
 }
 
@@ -990,7 +988,7 @@ static scv_status build_anchors(scv_engine *e)
         if (t->row.data[id].anchor == SCV__NONE) continue;
         uint32_t root = scv__graph_root(&e->graph, t->row.data[id].anchor);
         uint8_t slot = e->rules.slot[t->row.data[id].kind];
-        e->icount.data[root]++;
+        e->graph.node[root].idents++;
         if (slot != SCV__NO_SLOT) e->kcount.data[(size_t)root * e->rules.n_limited + slot]++;
     }
     return SCV_OK;

@@ -10,7 +10,7 @@ static size_t members(const scv__graph *g, uint32_t x)
     uint32_t m = x;
     do {
         n++;
-        m = g->next[m];
+        m = g->node[m].next;
     } while (m != x);
     return n;
 }
@@ -29,7 +29,7 @@ static void unite_joins_roots_and_member_lists(void **state)
     assert_int_equal(scv__graph_find(&g, 1), scv__graph_find(&g, 0));
     assert_int_equal(scv__graph_find(&g, 2), scv__graph_find(&g, 0));
     assert_int_not_equal(scv__graph_find(&g, 3), scv__graph_find(&g, 0));
-    assert_int_equal(g.size[scv__graph_find(&g, 0)], 3);
+    assert_int_equal(g.node[scv__graph_find(&g, 0)].size, 3);
     assert_int_equal(members(&g, 2), 3);
     assert_int_equal(members(&g, 4), 2);
     assert_int_equal(members(&g, 9), 1);
@@ -59,11 +59,11 @@ static void find_halves_paths_and_root_reads_without_writing(void **state)
     assert_ok(scv__graph_reserve(&m, &g, 5));
     for (int i = 0; i < 5; i++) scv__graph_add(&g);
     /* A chain 4 -> 3 -> 2 -> 1 -> 0 built by hand. */
-    for (uint32_t i = 1; i < 5; i++) g.parent[i] = i - 1;
+    for (uint32_t i = 1; i < 5; i++) g.node[i].parent = i - 1;
     assert_int_equal(scv__graph_root(&g, 4), 0);
-    assert_int_equal(g.parent[4], 3);
+    assert_int_equal(g.node[4].parent, 3);
     assert_int_equal(scv__graph_find(&g, 4), 0);
-    assert_int_equal(g.parent[4], 2); /* halved */
+    assert_int_equal(g.node[4].parent, 2); /* halved */
     scv__graph_free(&m, &g);
 }
 

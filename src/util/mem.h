@@ -50,6 +50,8 @@ scv_status scv__reserve(const scv__mem *m, void **ptr, size_t *cap, size_t need,
 #define SCV__VEC_RESERVE(m, v, extra)                                                        \
     ((v).len > SIZE_MAX - (size_t)(extra)                                                    \
          ? SCV_ENOMEM                                                                       \
+     : (v).len + (size_t)(extra) <= (v).cap                                                   \
+         ? SCV_OK                                                                           \
          : scv__reserve((m), (void **)&(v).data, &(v).cap, (v).len + (size_t)(extra),        \
                         sizeof(*(v).data)))
 
