@@ -26,7 +26,16 @@ typedef struct scv__graph {
 } scv__graph;
 
 void scv__graph_free(const scv__mem *m, scv__graph *g);
-scv_status scv__graph_reserve(const scv__mem *m, scv__graph *g, size_t extra);
+/* Room for `extra` more nodes. */
+static inline scv_status scv__graph_reserve(const scv__mem *m, scv__graph *g, size_t extra)
+{
+    size_t need, cap;
+    if (!scv__add_ok(g->len, extra, &need)) return SCV_ENOMEM;
+    if (need <= g->cap) return SCV_OK;
+    cap = g->cap < 64 ? 64 : g->cap + g->cap / 2;
+    if (cap < need) cap = need;
+    return scv__reserve(m, (void **)&g->node, &g->cap, cap, sizeof *g->node);
+}
 
 /* Append node len as a singleton (room reserved). Returns its index. */
 uint32_t scv__graph_add(scv__graph *g);

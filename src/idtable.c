@@ -13,19 +13,6 @@ void scv__idtable_free(const scv__mem *m, scv__idtable *t)
     t->live = 0;
 }
 
-scv_status scv__idtable_reserve(const scv__mem *m, scv__idtable *t, size_t count, size_t bytes)
-{
-    scv_status st;
-    if (t->keys.len + count > SCV__MAX_IDS) return SCV_ELIMIT;
-    if ((st = SCV__VEC_RESERVE(m, t->keys, count)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, t->row, count)) != SCV_OK) return st;
-    if (t->retain) {
-        if ((st = SCV__VEC_RESERVE(m, t->value, count)) != SCV_OK) return st;
-        if ((st = SCV__VEC_RESERVE(m, t->bytes, bytes)) != SCV_OK) return st;
-    }
-    return scv__htab_reserve(m, &t->index, t->keys.data, t->keys.len + count);
-}
-
 uint32_t scv__idtable_intern(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t state,
                              const char *value, size_t len, int *added)
 {

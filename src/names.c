@@ -28,15 +28,6 @@ uint32_t scv__names_find(const scv__names *n, const char *s, size_t len)
     return id;
 }
 
-scv_status scv__names_reserve(const scv__mem *m, scv__names *n, size_t count, size_t bytes)
-{
-    scv_status st;
-    if ((st = SCV__VEC_RESERVE(m, n->bytes, bytes)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, n->items, count)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, n->keys, count)) != SCV_OK) return st;
-    return scv__htab_reserve(m, &n->index, n->keys.data, n->items.len + count);
-}
-
 uint32_t scv__names_intern(scv__names *n, const char *s, size_t len)
 {
     uint32_t id = scv__names_find(n, s, len);

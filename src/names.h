@@ -28,7 +28,14 @@ uint32_t scv__names_find(const scv__names *n, const char *s, size_t len);
 
 /* Make room for `count` more names of `bytes` bytes in total, so that the next such adds
  * cannot fail. */
-scv_status scv__names_reserve(const scv__mem *m, scv__names *n, size_t count, size_t bytes);
+static inline scv_status scv__names_reserve(const scv__mem *m, scv__names *n, size_t count, size_t bytes)
+{
+    scv_status st;
+    if ((st = SCV__VEC_RESERVE(m, n->bytes, bytes)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, n->items, count)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, n->keys, count)) != SCV_OK) return st;
+    return scv__htab_reserve(m, &n->index, n->keys.data, n->items.len + count);
+}
 
 /* Find or add (room reserved beforehand); returns the id. */
 uint32_t scv__names_intern(scv__names *n, const char *s, size_t len);

@@ -9,22 +9,6 @@ void scv__profiles_free(const scv__mem *m, scv__profiles *p)
     p->live = 0;
 }
 
-scv_status scv__profiles_reserve(const scv__mem *m, scv__profiles *p, size_t ids, size_t records)
-{
-    scv_status st;
-    /* Id 0 is never issued: keep a placeholder so ids index the arrays directly. */
-    size_t extra = ids + (p->root.len == 0 ? 1 : 0);
-    if (p->root.len + extra > (size_t)UINT32_MAX - 1) return SCV_ELIMIT;
-    if ((st = SCV__VEC_RESERVE(m, p->root, extra)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, p->merged, extra)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, p->of_root, records)) != SCV_OK) return st;
-    if (p->root.len == 0) {
-        p->root.data[p->root.len++] = SCV__NONE;
-        p->merged.data[p->merged.len++] = 0;
-    }
-    return SCV_OK;
-}
-
 void scv__profiles_add_record(scv__profiles *p)
 {
     p->of_root.data[p->of_root.len++] = 0;

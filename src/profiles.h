@@ -24,7 +24,21 @@ typedef struct scv__profiles {
 void scv__profiles_free(const scv__mem *m, scv__profiles *p);
 
 /* Room for `ids` new ids and `records` new records. */
-scv_status scv__profiles_reserve(const scv__mem *m, scv__profiles *p, size_t ids, size_t records);
+static inline scv_status scv__profiles_reserve(const scv__mem *m, scv__profiles *p, size_t ids, size_t records)
+{
+    scv_status st;
+    /* Id 0 is never issued: keep a placeholder so ids index the arrays directly. */
+    size_t extra = ids + (p->root.len == 0 ? 1 : 0);
+    if (p->root.len + extra > (size_t)UINT32_MAX - 1) return SCV_ELIMIT;
+    if ((st = SCV__VEC_RESERVE(m, p->root, extra)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, p->merged, extra)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(m, p->of_root, records)) != SCV_OK) return st;
+    if (p->root.len == 0) {
+        p->root.data[p->root.len++] = SCV__NONE;
+        p->merged.data[p->merged.len++] = 0;
+    }
+    return SCV_OK;
+}
 
 /* Add a record slot (room reserved); its of_root is 0 until a profile is attached. */
 void scv__profiles_add_record(scv__profiles *p);

@@ -17,25 +17,6 @@ void scv__records_free(const scv__mem *m, scv__records *r)
     r->garbage_bytes = 0;
 }
 
-scv_status scv__records_reserve(const scv__mem *m, scv__records *r, size_t records, size_t ids,
-                                size_t fields, size_t bytes)
-{
-    scv_status st;
-    if (r->rec.len + records > SCV_MAX_RECORDS) return SCV_ELIMIT;
-    if (r->ids.len + ids > UINT32_MAX || r->fields.len + fields > UINT32_MAX) return SCV_ELIMIT;
-    if ((st = SCV__VEC_RESERVE(m, r->keys, records)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->rec, records)) != SCV_OK) return st;
-    /* One spare element each, so the pools are never NULL once a record exists: pointer
-     * arithmetic on NULL (even + 0) is undefined behaviour. */
-    if ((st = SCV__VEC_RESERVE(m, r->ids, ids + 1)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->slot_rec, ids + 1)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->slot_next, ids + 1)) != SCV_OK) return st;
-    if (r->keep_raw && (st = SCV__VEC_RESERVE(m, r->raw, ids + 1)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->fields, fields + 1)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->bytes, bytes + 1)) != SCV_OK) return st;
-    return scv__htab_reserve(m, &r->index, r->keys.data, r->keys.len + records);
-}
-
 uint64_t scv__records_put_bytes(scv__records *r, const char *s, size_t len)
 {
     uint64_t off = r->bytes.len;

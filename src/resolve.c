@@ -335,20 +335,25 @@ static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
     return n;
 }
 
-/* The most new partners of v that record x brings in any one kind — new meaning no other
- * record carried them with v. Values seen together before (one person's phone, e-mail and
- * customer number, again and again) add nothing, so they cause no recount; and no kind's
- * distinct partner count can grow by more, so neither can the largest or the second. */
-static uint32_t new_partners_per_kind(const scv_engine *e, uint32_t x, uint32_t v)
+/* What record x, newly carrying v, may add to v's counts: *any* says whether x carries a
+ * partner of v at all; the result is the most new partners x brings in any one kind — new
+ * meaning no other record carried them with v. Values seen together before (one person's
+ * phone, e-mail and customer number, again and again) add nothing, so they cause no
+ * recount; and no kind's distinct partner count can grow by more, so neither can the
+ * largest or the second. */
+static uint32_t new_partners_per_kind(const scv_engine *e, uint32_t x, uint32_t v, int *any)
 {
     uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
     uint8_t kinds[SCV_MAX_IDENTIFIERS];
     uint32_t most = 0;
     size_t k, n = 0;
     const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
+    *any = 0;
     for (size_t i = 0; i < k; i++) {
         uint32_t w = SCV__SLOT_ID(slots[i]);
-        if (w == v || !is_partner(e, w, rank) || seen_together(e, x, v, w)) continue;
+        if (w == v || !is_partner(e, w, rank)) continue;
+        *any = 1;
+        if (seen_together(e, x, v, w)) continue;
         uint8_t kind = e->ids.row.data[w].kind;
         uint32_t same = 1;
         for (size_t j = 0; j < n; j++) same += kinds[j] == kind;
@@ -450,7 +455,9 @@ static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
 {
     uint32_t g = threshold(e, v);
     if (g == 0 || e->ids.row.data[v].state != SCV_LINK) return 0;
-    partner_counts bound = bounds_plus(e, v, new_partners_per_kind(e, x, v), partners_on(e, x, v) == 0);
+    int any;
+    uint32_t added = new_partners_per_kind(e, x, v, &any);
+    partner_counts bound = bounds_plus(e, v, added, !any);
     store_bounds(e, v, bound);
     if (!over_threshold(g, bound)) return 0;
     partner_counts c = partner_count(e, v);
@@ -767,55 +774,4 @@ scv_status scv_engine_reserve(scv_engine *e, size_t records, size_t identifiers)
         (st = scv__profiles_reserve(&e->mem, &e->prof, records, 0)) != SCV_OK)
         return scv__engine_error(e, st, st == SCV_ELIMIT ? "more than the engine can hold" : "out of memory", -1);
     return scv__engine_error(e, SCV_OK, "", -1);
-}
-
-/* Looking ahead in a batch: the hash-table slots of the record AHEAD_SLOTS records on are
- * fetched first; by the time the record AHEAD_ROWS on is looked at, its slots are in cache, so
- * the keys and rows they lead to can be fetched; by the time a record is upserted, its lookups
- * hit the cache. This turns a chain of dependent cache misses per identifier into misses that
- * overlap with other records' work. */
-#define AHEAD_SLOTS 8
-#define AHEAD_ROWS 4
-
-static void prefetch_slots(const scv_engine *e, const scv_record *rec)
-{
-    scv__htab_prefetch(&e->recs.index, rec->key);
-    for (size_t i = 0; i < rec->n_idents; i++) scv__htab_prefetch(&e->ids.index, rec->idents[i].hash);
-}
-
-static void prefetch_rows(const scv_engine *e, const scv_record *rec)
-{
-    uint32_t x = scv__htab_candidate(&e->recs.index, rec->key);
-    if (x != SCV__NONE && x < e->recs.keys.len) {
-        SCV__PREFETCH(&e->recs.keys.data[x]);
-        SCV__PREFETCH(&e->recs.rec.data[x]);
-    }
-    for (size_t i = 0; i < rec->n_idents; i++) {
-        uint32_t v = scv__htab_candidate(&e->ids.index, rec->idents[i].hash);
-        if (v == SCV__NONE || v >= e->ids.keys.len) continue;
-        SCV__PREFETCH(&e->ids.keys.data[v]);
-        SCV__PREFETCH(&e->ids.row.data[v]);
-    }
-}
-
-scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs, size_t n,
-                                   scv_profile_id *profiles, size_t *done)
-{
-    size_t i = 0;
-    scv_status st = SCV_OK;
-    if (e == NULL || (recs == NULL && n > 0)) {
-        st = SCV_EINVAL;
-    } else {
-        for (size_t k = 0; k < AHEAD_SLOTS && k < n; k++)
-            if (recs[k] != NULL) prefetch_slots(e, recs[k]);
-        for (size_t k = 0; k < AHEAD_ROWS && k < n; k++)
-            if (recs[k] != NULL) prefetch_rows(e, recs[k]);
-        for (; i < n; i++) {
-            if (i + AHEAD_SLOTS < n && recs[i + AHEAD_SLOTS] != NULL) prefetch_slots(e, recs[i + AHEAD_SLOTS]);
-            if (i + AHEAD_ROWS < n && recs[i + AHEAD_ROWS] != NULL) prefetch_rows(e, recs[i + AHEAD_ROWS]);
-            if ((st = scv_engine_upsert(e, recs[i], profiles != NULL ? &profiles[i] : NULL)) != SCV_OK) break;
-        }
-    }
-    if (done != NULL) *done = i;
-    return st;
 }

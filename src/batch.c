@@ -1,0 +1,148 @@
+/* batch.c — scv_engine_upsert_batch(): scv_engine_upsert() over many records, looking ahead.
+ *
+ * Upserting a record follows chains of dependent loads, each a likely cache miss in a big
+ * engine: hash slot -> key and identifier row -> the anchor's graph node -> its parent's node
+ * and profile; and identifier row -> its newest carrying slot -> that carrier's record -> the
+ * carrier's identifier slots (what the generic rule compares with). One record at a time,
+ * every step waits for the one before. A batch knows the records to come, so it walks each
+ * record's chains one step per record ahead of time, STAGES steps in all: by the time a record
+ * is upserted its loads hit the cache, and the misses of several records overlap.
+ *
+ * Everything here is a hint. A guess may go stale (a table grown, a link changed, an
+ * identifier added by a record in between); that costs a wasted fetch, never a wrong result,
+ * because the upsert itself looks everything up again. */
+#include "engine.h"
+
+#include <stddef.h>
+
+/* How many records ahead each stage works; stage s needs what stage s - 1 fetched. */
+#define STAGES 5
+static const ptrdiff_t ahead[STAGES] = {10, 7, 5, 3, 1};
+#define RING 16 /* more than the longest look-ahead */
+
+/* What the stages remember about a record: the ids its lookups will likely find. */
+typedef struct guess {
+    uint32_t ids[SCV_MAX_IDENTIFIERS];
+    size_t n;
+} guess;
+
+static int valid_id(const scv_engine *e, uint32_t v)
+{
+    return v < e->ids.row.len;
+}
+
+/* Stage 0: the hash slots where the record's lookups start. */
+static void fetch_slots(const scv_engine *e, const scv_record *rec)
+{
+    scv__htab_prefetch(&e->recs.index, rec->key);
+    for (size_t i = 0; i < rec->n_idents; i++) scv__htab_prefetch(&e->ids.index, rec->idents[i].hash);
+}
+
+/* Stage 1: guess the ids (slots now cached) and fetch their keys and rows. */
+static void fetch_rows(const scv_engine *e, const scv_record *rec, guess *g)
+{
+    uint32_t x = scv__htab_candidate(&e->recs.index, rec->key);
+    if (x < e->recs.keys.len) {
+        SCV__PREFETCH(&e->recs.keys.data[x]);
+        SCV__PREFETCH(&e->recs.rec.data[x]);
+    }
+    g->n = rec->n_idents;
+    for (size_t i = 0; i < rec->n_idents; i++) {
+        uint32_t v = scv__htab_candidate(&e->ids.index, rec->idents[i].hash);
+        g->ids[i] = v;
+        if (!valid_id(e, v)) continue;
+        SCV__PREFETCH(&e->ids.keys.data[v]);
+        SCV__PREFETCH(&e->ids.row.data[v]);
+    }
+}
+
+/* Stage 2: each row's anchor node and newest carrying slot. */
+static void fetch_links(const scv_engine *e, const guess *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (!valid_id(e, g->ids[i])) continue;
+        const scv__ident *row = &e->ids.row.data[g->ids[i]];
+        if (row->anchor < e->graph.len) SCV__PREFETCH(&e->graph.node[row->anchor]);
+        if (row->head < e->recs.slot_rec.len) {
+            SCV__PREFETCH(&e->recs.slot_rec.data[row->head]);
+            SCV__PREFETCH(&e->recs.slot_next.data[row->head]);
+        }
+    }
+}
+
+/* Stage 3: the anchor's parent (usually the root) and its profile; the carrier's record. */
+static void fetch_roots(const scv_engine *e, const guess *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (!valid_id(e, g->ids[i])) continue;
+        const scv__ident *row = &e->ids.row.data[g->ids[i]];
+        if (row->anchor < e->graph.len) {
+            uint32_t up = e->graph.node[row->anchor].parent;
+            if (up < e->graph.len) {
+                SCV__PREFETCH(&e->graph.node[up]);
+                SCV__PREFETCH(&e->prof.of_root.data[up]);
+            }
+        }
+        if (row->head < e->recs.slot_rec.len) {
+            uint32_t c = e->recs.slot_rec.data[row->head];
+            if (c < e->recs.rec.len) SCV__PREFETCH(&e->recs.rec.data[c]);
+        }
+    }
+}
+
+/* Stage 4: the carrier's identifier slots; the root one step further up. */
+static void fetch_carriers(const scv_engine *e, const guess *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        if (!valid_id(e, g->ids[i])) continue;
+        const scv__ident *row = &e->ids.row.data[g->ids[i]];
+        if (row->anchor < e->graph.len) {
+            uint32_t up = e->graph.node[row->anchor].parent;
+            if (up < e->graph.len) SCV__PREFETCH(&e->graph.node[e->graph.node[up].parent]);
+        }
+        if (row->head < e->recs.slot_rec.len) {
+            uint32_t c = e->recs.slot_rec.data[row->head];
+            if (c < e->recs.rec.len && e->recs.rec.data[c].ids_off < e->recs.ids.len)
+                SCV__PREFETCH(&e->recs.ids.data[e->recs.rec.data[c].ids_off]);
+        }
+    }
+}
+
+static void run_stage(const scv_engine *e, int stage, const scv_record *rec, guess *g)
+{
+    switch (stage) {
+    case 0: fetch_slots(e, rec); break;
+    case 1: fetch_rows(e, rec, g); break;
+    case 2: fetch_links(e, g); break;
+    case 3: fetch_roots(e, g); break;
+    default: fetch_carriers(e, g); break;
+    }
+}
+
+scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs, size_t n,
+                                   scv_profile_id *profiles, size_t *done)
+{
+    guess ring[RING];
+    size_t i = 0;
+    scv_status st = SCV_OK;
+    if (e == NULL || (recs == NULL && n > 0)) {
+        st = SCV_EINVAL;
+    } else {
+        /* At step t, stage s works on record t + ahead[s] and record t is upserted; the
+         * first records' early stages fall on negative steps. */
+        for (ptrdiff_t t = -ahead[0]; t < (ptrdiff_t)n; t++) {
+            for (int s = 0; s < STAGES; s++) {
+                ptrdiff_t k = t + ahead[s];
+                if (k >= 0 && k < (ptrdiff_t)n && recs[k] != NULL)
+                    run_stage(e, s, recs[k], &ring[(size_t)k % RING]);
+            }
+            if (t < 0) continue;
+            i = (size_t)t;
+            st = scv_engine_upsert(e, recs[i], profiles != NULL ? &profiles[i] : NULL);
+            if (st != SCV_OK) break;
+            i++;
+        }
+    }
+    if (done != NULL) *done = i;
+    return st;
+}
