@@ -2,8 +2,11 @@
  *
  * The table holds only 8-byte slots: 32 bits of the hash as a tag and the id + 1 (0 = empty);
  * the full keys live in the owner's dense array (keys[id]), which is what a probe compares on
- * a tag match and what a rehash reads. Linear probing, power-of-two size, load factor at most
- * 3/4. Lookups never write, so they are safe for concurrent readers. */
+ * a tag match and what a rehash reads. Linear probing; load factor at most 3/4. The slot count
+ * is any number, not only a power of two: a probe starts at the hash's high 32 bits scaled to
+ * the table (multiply and shift), so a table reserved for n entries takes about 4n/3 slots
+ * rather than up to twice that. Lookups never write, so they are safe for concurrent
+ * readers. */
 #ifndef SCV_HTAB_H
 #define SCV_HTAB_H
 
@@ -25,21 +28,44 @@
 
 typedef struct scv__htab {
     uint64_t *slots;
-    size_t mask;  /* slot count - 1; slots == NULL means no table yet */
+    size_t cap;   /* slot count (below 2^32); slots == NULL means no table yet */
     size_t count; /* ids stored */
 } scv__htab;
+
+/* Where a probe for key starts: the hash's bits 32..63 of the low half, scaled to cap. */
+static inline size_t scv__htab_home(const scv__htab *t, scv__h128 key)
+{
+    return (size_t)(((key.lo >> 32) * (uint64_t)t->cap) >> 32);
+}
+
+static inline uint32_t scv__htab_tag(scv__h128 key)
+{
+    return (uint32_t)(key.hi >> 32);
+}
+
+/* The slot after i, wrapping at the end. */
+static inline size_t scv__htab_step(const scv__htab *t, size_t i)
+{
+    return i + 1 == t->cap ? 0 : i + 1;
+}
 
 void scv__htab_free(const scv__mem *m, scv__htab *t);
 
 /* Grow the table for `total` entries: scv__htab_reserve() when the table is too small. */
 scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, const scv__h128 *keys, size_t total);
 
+/* Most entries the table takes before it must grow. */
+static inline size_t scv__htab_limit(const scv__htab *t)
+{
+    return t->cap / 4 * 3;
+}
+
 /* Make room for `total` entries without growing again. keys[0..count) must be the stored
  * keys. On SCV_ENOMEM the table is unchanged. Inline: called on every upsert. */
 static inline scv_status scv__htab_reserve(const scv__mem *m, scv__htab *t, const scv__h128 *keys,
                                            size_t total)
 {
-    if (t->slots != NULL && total <= (t->mask + 1) / 4 * 3) return SCV_OK;
+    if (t->slots != NULL && total <= scv__htab_limit(t)) return SCV_OK;
     return scv__htab_grow(m, t, keys, total);
 }
 
@@ -49,7 +75,7 @@ uint32_t scv__htab_find(const scv__htab *t, const scv__h128 *keys, scv__h128 key
 /* Prefetch the slot where a probe for key starts. */
 static inline void scv__htab_prefetch(const scv__htab *t, scv__h128 key)
 {
-    if (t->slots != NULL) SCV__PREFETCH(&t->slots[(size_t)key.lo & t->mask]);
+    if (t->slots != NULL) SCV__PREFETCH(&t->slots[scv__htab_home(t, key)]);
 }
 
 /* The first id in key's probe run whose tag matches, without comparing full keys: what a
@@ -57,8 +83,8 @@ static inline void scv__htab_prefetch(const scv__htab *t, scv__h128 key)
 static inline uint32_t scv__htab_candidate(const scv__htab *t, scv__h128 key)
 {
     if (t->slots == NULL) return SCV__NONE;
-    uint32_t tag = (uint32_t)(key.hi >> 32);
-    for (size_t i = (size_t)key.lo & t->mask;; i = (i + 1) & t->mask) {
+    uint32_t tag = scv__htab_tag(key);
+    for (size_t i = scv__htab_home(t, key);; i = scv__htab_step(t, i)) {
         uint64_t s = t->slots[i];
         if (s == 0) return SCV__NONE;
         if ((uint32_t)(s >> 32) == tag) return (uint32_t)s - 1u;

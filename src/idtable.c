@@ -26,7 +26,7 @@ uint32_t scv__idtable_add(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t 
 {
     uint32_t id = (uint32_t)t->keys.len;
     t->keys.data[t->keys.len++] = key;
-    scv__ident row = {SCV__NONE, SCV__NONE, 0, 0, 0, 0, 0, kind, state};
+    scv__ident row = {SCV__NONE, SCV__NONE, 0, 0, 0, 0, 0, kind, state, SCV__NO_LEAD, 0};
     t->row.data[t->row.len++] = row;
     if (t->retain) {
         scv__span sp = {t->bytes.len, (uint32_t)len};

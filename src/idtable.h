@@ -23,19 +23,30 @@ typedef struct scv__span {
     uint32_t len;
 } scv__span;
 
-/* Everything resolution reads or writes about one identifier, in one 32-byte row, so that
+/* A generic-rule bound this large or larger is not kept: it reads as "unknown", which makes
+ * the rule recount exactly the next time it looks (bounds only decide when to recount). */
+#define SCV__BOUND_UNKNOWN UINT16_MAX
+
+/* Everything resolution reads or writes about one identifier, in one 24-byte row, so that
  * looking at an identifier costs one cache miss rather than one per column. */
 typedef struct scv__ident {
     uint32_t anchor; /* a linking carrier (union-find link target), or SCV__NONE */
     uint32_t head;   /* first carrying slot in the record store, or SCV__NONE */
     uint32_t refs;   /* records carrying it */
-    uint32_t mark;   /* scratch stamps for de-duplicating scans */
-    uint32_t bound;  /* upper bound of the partner count (generic rule) */
-    uint32_t second; /* upper bound of the second kind's partner count */
-    uint32_t solo;   /* upper bound of carriers without partners (generic rule) */
+    uint16_t mark;   /* scratch stamps for de-duplicating scans */
+    /* The generic rule's upper bounds of distinct partner counts per kind (resolve.c): of the
+     * lead kind's count (or, with no lead, of the largest count), of every other kind's
+     * (the second largest), and of the carriers without partners. */
+    uint16_t bound;
+    uint16_t second;
+    uint16_t solo;
     uint8_t kind;
-    uint8_t state;   /* scv_link: SCV_LINK, SCV_LINK_BLOCKED, SCV_LINK_GENERIC or SCV_LINK_SUPPRESSED */
+    uint8_t state; /* scv_link: SCV_LINK, SCV_LINK_BLOCKED, SCV_LINK_GENERIC or SCV_LINK_SUPPRESSED */
+    uint8_t lead;  /* the kind `bound` is for, or SCV__NO_LEAD */
+    uint8_t spare;
 } scv__ident;
+
+#define SCV__NO_LEAD 0xFFu
 
 /* Every field here is part of the snapshot format (src/snapshot.c) or rebuilt on load there:
  * a new field must be written and loaded too, or a loaded engine silently resets it. */

@@ -117,7 +117,8 @@ scv_status scv_engine_unsuppress_hash(scv_engine *e, scv_kind kind, const uint8_
     if (v == SCV__NONE || e->ids.row.data[v].state != SCV_LINK_SUPPRESSED)
         return scv__engine_error(e, SCV_ENOTFOUND, "not on the suppression list", -1);
     e->ids.row.data[v].state = SCV_LINK;
-    e->ids.row.data[v].bound = e->ids.row.data[v].second = UINT32_MAX / 2; /* unknown: recount next */
+    e->ids.row.data[v].bound = e->ids.row.data[v].second = SCV__BOUND_UNKNOWN; /* recount next */
+    e->ids.row.data[v].lead = SCV__NO_LEAD;
     e->ids.row.data[v].solo = 0;
     scv__relink_value(e, v); /* carriers that kept it (suppressed while carried) link again */
     e->generation++;

@@ -45,9 +45,8 @@ uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, co
 uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n)
 {
     scv__rec *rec = &r->rec.data[x];
-    if (n > rec->ids_cap) {
+    if (n > rec->ids_n) {
         rec->ids_off = (uint32_t)r->ids.len;
-        rec->ids_cap = (uint8_t)n;
         r->ids.len += n;
         r->slot_rec.len += n;
         r->slot_next.len += n;
@@ -64,9 +63,8 @@ scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n)
         const scv__field *f = &r->fields.data[rec->fields_off + i];
         if (SCV__IS_TRAIT(f->len)) r->garbage_bytes += f->len;
     }
-    if (n > rec->fields_cap) {
+    if (n > rec->fields_n) {
         rec->fields_off = (uint32_t)r->fields.len;
-        rec->fields_cap = (uint16_t)n;
         r->fields.len += n;
     }
     rec->fields_n = (uint16_t)n;

@@ -7,8 +7,8 @@
  * the postings list an identifier's head starts.
  *
  * A record keeps its index (dense from 0, first-seen order) for life. Replacing a record's
- * content reuses its pool slots when the new content fits and appends otherwise; the bytes
- * and slots left behind are counted as garbage. Internal. */
+ * content reuses its pool slots when the new content is no longer than the old and appends
+ * otherwise; the bytes left behind are counted as garbage. Internal. */
 #ifndef SCV_RECORDS_H
 #define SCV_RECORDS_H
 
@@ -43,10 +43,10 @@ typedef struct scv__rec {
     uint32_t fields_off; /* first field in fields */
     uint16_t id_len;
     uint16_t source;
-    uint16_t fields_n, fields_cap;
-    uint8_t ids_n, ids_cap;
+    uint16_t fields_n;
+    uint8_t ids_n;
     uint8_t dead; /* deleted: kept as an empty slot so record refs stay stable */
-} scv__rec;
+} scv__rec; /* 32 bytes */
 
 typedef struct scv__records {
     scv__htab index;

@@ -289,14 +289,15 @@ static void postings_remove(scv_engine *e, uint32_t x)
     }
 }
 
-/* A fresh stamp for the rows' mark. */
-static uint32_t next_epoch(scv_engine *e)
+/* A fresh stamp for the rows' mark (16 bits: every 65535 stamps all marks are cleared, a
+ * cost spread over that many exact recounts). */
+static uint16_t next_epoch(scv_engine *e)
 {
-    if (++e->epoch == 0) {
+    if (++e->epoch > UINT16_MAX) {
         for (size_t v = 0; v < e->ids.row.len; v++) e->ids.row.data[v].mark = 0;
         e->epoch = 1;
     }
-    return e->epoch;
+    return (uint16_t)e->epoch;
 }
 
 /* Does w count as a partner of a value of rank `rank` (generic rule)? */
@@ -335,20 +336,33 @@ static uint32_t partners_on(const scv_engine *e, uint32_t x, uint32_t v)
     return n;
 }
 
-/* What record x, newly carrying v, may add to v's counts: *any* says whether x carries a
- * partner of v at all; the result is the most new partners x brings in any one kind — new
- * meaning no other record carried them with v. Values seen together before (one person's
- * phone, e-mail and customer number, again and again) add nothing, so they cause no
- * recount; and no kind's distinct partner count can grow by more, so neither can the
- * largest or the second. */
-static uint32_t new_partners_per_kind(const scv_engine *e, uint32_t x, uint32_t v, int *any)
+/* The generic rule keeps, per value v, upper bounds of its distinct partner counts per kind
+ * (a partner: a value of a kind at least as strong as v's, not blocked, on a record carrying
+ * v). With a lead kind L: `bound` bounds L's count and `second` every other kind's; so the
+ * largest count is at most max(bound, second) and the second largest at most `second`. A
+ * store phone whose partners are all customer numbers then never raises `second`, and needs
+ * no recount until its lead count nears the threshold. Without a lead (new, loaded or
+ * unsuppressed values), `bound` bounds the largest count and `second` the second largest.
+ * `solo` bounds the carriers with no partner. An exact count sets all three and the lead. */
+typedef struct partner_counts {
+    uint64_t best, second, solo; /* largest and second largest per-kind counts; solo records */
+    uint8_t lead;                /* the kind of `best` (exact counts), or SCV__NO_LEAD */
+} partner_counts;
+
+/* What record x, newly carrying v, adds to v's partners: *any says whether x carries a
+ * partner of v at all; in_lead and in_other are the new partners x brings in the lead kind
+ * and, at most, in any other one kind (without a lead: both the most in any one kind). New
+ * means no other record carried them with v: values seen together before (one person's
+ * phone, e-mail and customer number, again and again) add nothing. */
+static void new_partners(const scv_engine *e, uint32_t x, uint32_t v, int *any, uint32_t *in_lead,
+                         uint32_t *in_other)
 {
-    uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
+    uint8_t rank = e->rules.rank[e->ids.row.data[v].kind], lead = e->ids.row.data[v].lead;
     uint8_t kinds[SCV_MAX_IDENTIFIERS];
-    uint32_t most = 0;
     size_t k, n = 0;
     const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
     *any = 0;
+    *in_lead = *in_other = 0;
     for (size_t i = 0; i < k; i++) {
         uint32_t w = SCV__SLOT_ID(slots[i]);
         if (w == v || !is_partner(e, w, rank)) continue;
@@ -358,24 +372,22 @@ static uint32_t new_partners_per_kind(const scv_engine *e, uint32_t x, uint32_t 
         uint32_t same = 1;
         for (size_t j = 0; j < n; j++) same += kinds[j] == kind;
         kinds[n++] = kind;
-        if (same > most) most = same;
+        if (lead == SCV__NO_LEAD) {
+            if (same > *in_lead) *in_lead = *in_other = same;
+        } else if (kind == lead) {
+            *in_lead = same;
+        } else if (same > *in_other) {
+            *in_other = same;
+        }
     }
-    return most;
 }
-
-/* The generic rule's counts for a value v, over the records carrying it: per kind at least
- * as strong as v's, the distinct partner values; `best` and `second` are the two largest of
- * those counts (from different kinds), `solo` the records carrying v with no partner. */
-typedef struct partner_counts {
-    uint64_t best, second, solo;
-} partner_counts;
 
 static partner_counts partner_count(scv_engine *e, uint32_t v)
 {
     uint32_t per_kind[SCV_MAX_KINDS] = {0};
-    uint32_t stamp = next_epoch(e);
+    uint16_t stamp = next_epoch(e);
     uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
-    partner_counts c = {0, 0, 0};
+    partner_counts c = {0, 0, 0, SCV__NO_LEAD};
     e->ids.row.data[v].mark = stamp;
     for (uint32_t s = e->ids.row.data[v].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
         uint32_t x = e->recs.slot_rec.data[s];
@@ -393,6 +405,7 @@ static partner_counts partner_count(scv_engine *e, uint32_t v)
         if (per_kind[k] > c.best) {
             c.second = c.best;
             c.best = per_kind[k];
+            c.lead = (uint8_t)k;
         } else if (per_kind[k] > c.second) {
             c.second = per_kind[k];
         }
@@ -418,37 +431,59 @@ static int over_threshold(uint32_t g, partner_counts c)
     return g != 0 && (c.best > g || (c.best >= 2 && c.solo > g) || c.second >= 2);
 }
 
-static uint32_t saturate(uint64_t v)
+/* A stored bound as a number: SCV__BOUND_UNKNOWN reads as more than any threshold. */
+static uint64_t widen(uint16_t b)
 {
-    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+    return b == SCV__BOUND_UNKNOWN ? (uint64_t)1 << 40 : b;
 }
 
-/* v's stored upper bounds, raised by a carrier bringing at most `added` new partner values
- * of any one kind, and one more record without partners when `solo`. */
-static partner_counts bounds_plus(const scv_engine *e, uint32_t v, uint32_t added, int solo)
+static uint16_t narrow(uint64_t v)
 {
-    partner_counts c;
-    c.best = (uint64_t)e->ids.row.data[v].bound + added;
-    c.second = (uint64_t)e->ids.row.data[v].second + added;
-    c.solo = (uint64_t)e->ids.row.data[v].solo + (solo != 0);
-    return c;
+    return v >= SCV__BOUND_UNKNOWN ? SCV__BOUND_UNKNOWN : (uint16_t)v;
 }
 
-static void store_bounds(scv_engine *e, uint32_t v, partner_counts c)
+/* v's bounds as the rule reads them, after a carrier bringing in_lead and in_other new
+ * partners (see new_partners) and, when `solo`, no partner at all. The stored form keeps the
+ * lead's own bound in `best`; store_bounds() takes it back from `lead_bound`. */
+typedef struct raised {
+    partner_counts c;    /* best = max(lead bound, others' bound), second = others' bound */
+    uint64_t lead_bound; /* what to store as `bound` */
+} raised;
+
+static raised bounds_plus(const scv_engine *e, uint32_t v, uint32_t in_lead, uint32_t in_other, int solo)
 {
-    e->ids.row.data[v].bound = saturate(c.best);
-    e->ids.row.data[v].second = saturate(c.second);
-    e->ids.row.data[v].solo = saturate(c.solo);
+    const scv__ident *row = &e->ids.row.data[v];
+    raised r;
+    r.lead_bound = widen(row->bound) + in_lead;
+    r.c.second = widen(row->second) + in_other;
+    r.c.best = r.lead_bound > r.c.second ? r.lead_bound : r.c.second;
+    r.c.solo = widen(row->solo) + (solo != 0);
+    r.c.lead = row->lead;
+    return r;
+}
+
+/* Store bounds: exact counts (lead known from the count) or raised ones. */
+static void store_bounds(scv_engine *e, uint32_t v, uint64_t bound, uint64_t second, uint64_t solo,
+                         uint8_t lead)
+{
+    scv__ident *row = &e->ids.row.data[v];
+    row->bound = narrow(bound);
+    row->second = narrow(second);
+    row->solo = narrow(solo);
+    row->lead = lead;
+}
+
+static void store_exact(scv_engine *e, uint32_t v, partner_counts c)
+{
+    store_bounds(e, v, c.best, c.second, c.solo, c.lead);
 }
 
 int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
 {
     /* A bound of what check_generic_gain() can see: every partner new, and a solo record. */
     return e->ids.row.data[v].state == SCV_LINK &&
-           over_threshold(threshold(e, v), bounds_plus(e, v, added_partners, 1));
+           over_threshold(threshold(e, v), bounds_plus(e, v, added_partners, added_partners, 1).c);
 }
-
-
 
 /* x now carries v: raise v's bounds and decide. Returns 1 when v became generic. */
 static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
@@ -456,12 +491,13 @@ static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
     uint32_t g = threshold(e, v);
     if (g == 0 || e->ids.row.data[v].state != SCV_LINK) return 0;
     int any;
-    uint32_t added = new_partners_per_kind(e, x, v, &any);
-    partner_counts bound = bounds_plus(e, v, added, !any);
-    store_bounds(e, v, bound);
-    if (!over_threshold(g, bound)) return 0;
+    uint32_t in_lead, in_other;
+    new_partners(e, x, v, &any, &in_lead, &in_other);
+    raised r = bounds_plus(e, v, in_lead, in_other, !any);
+    store_bounds(e, v, r.lead_bound, r.c.second, r.c.solo, r.c.lead);
+    if (!over_threshold(g, r.c)) return 0;
     partner_counts c = partner_count(e, v);
-    store_bounds(e, v, c);
+    store_exact(e, v, c);
     if (!over_threshold(g, c)) return 0;
     e->ids.row.data[v].state = SCV_LINK_GENERIC;
     e->generic_decisions++;
@@ -473,7 +509,7 @@ static int check_generic_loss(scv_engine *e, uint32_t v)
 {
     if (e->ids.row.data[v].state != SCV_LINK_GENERIC) return 0;
     partner_counts c = partner_count(e, v);
-    store_bounds(e, v, c);
+    store_exact(e, v, c);
     if (over_threshold(threshold(e, v), c)) return 0;
     e->ids.row.data[v].state = SCV_LINK;
     return 1;
@@ -767,9 +803,10 @@ scv_status scv_engine_reserve(scv_engine *e, size_t records, size_t identifiers)
 {
     scv_status st;
     if (e == NULL) return SCV_EINVAL;
-    /* Per record: about two identifier slots, three fields and 24 bytes of id and values. */
+    /* Per record: about two identifier slots, one field and 24 bytes of id and values (a guess:
+     * what is wrong only costs growth later; far too much would hold memory for nothing). */
     if ((st = scv__idtable_reserve(&e->mem, &e->ids, identifiers, e->ids.retain ? identifiers * 16 : 0)) != SCV_OK ||
-        (st = scv__records_reserve(&e->mem, &e->recs, records, 2 * records, 3 * records, 24 * records)) != SCV_OK ||
+        (st = scv__records_reserve(&e->mem, &e->recs, records, 2 * records, records, 24 * records)) != SCV_OK ||
         (st = scv__reserve_resolution(e, records, 1)) != SCV_OK ||
         (st = scv__profiles_reserve(&e->mem, &e->prof, records, 0)) != SCV_OK)
         return scv__engine_error(e, st, st == SCV_ELIMIT ? "more than the engine can hold" : "out of memory", -1);

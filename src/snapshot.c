@@ -5,11 +5,11 @@
  * rebuilt on load, and every byte read is checked first. docs/snapshot-format.md is the same
  * description with examples.
  *
- * Format version 1. Integers are little-endian, written byte by byte; i64 is two's
+ * Format version 2 (version 1 is read too: it lacks the lead kind). Integers are little-endian, written byte by byte; i64 is two's
  * complement; a double is its IEEE 754 binary64 bits as a u64. str8 = u8 length + bytes.
  *
  *   header   8  magic "SCVSNAP\0"
- *            u32 format version (1)      u32 flags (0: none defined)
+ *            u32 format version (2)      u32 flags (0: none defined)
  *            u64 total length of the snapshot in bytes
  *   sections, each exactly once and in this order:
  *            u32 tag (4 ASCII bytes), u64 payload length, payload,
@@ -30,7 +30,8 @@
  *            u32 n, n x str8 measure name; u32 n, n x str8 consent channel name
  *     IDEN   u32 n, n x { u64 hash high half, u64 hash low half, u8 kind, u8 state,
  *                         u32 partner bound, u32 second-kind partner bound, u32 solo bound
- *                         (the generic rule's upper bounds, kept exactly),
+ *                         (the generic rule's upper bounds; 65535 or more: unknown),
+ *                         u8 lead kind of the bounds (255: none; not in version 1),
  *                         [u16 length + normalized value, when values are retained] }
  *            in identifier order: identifier ref i + 1 is entry i
  *     RECS   u32 n, n x record in record order (ref i + 1 is entry i):
@@ -65,7 +66,8 @@
 
 #include "util/utf8.h"
 
-#define SNAP_VERSION 1u
+#define SNAP_VERSION 2u
+#define SNAP_OLDEST_VERSION 1u /* the oldest version loads still read */
 #define HEADER_SIZE 24u
 #define TAG(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
 
@@ -209,6 +211,7 @@ static void write_idents(wbuf *w, const scv_engine *e)
         put_u32(w, t->row.data[v].bound);
         put_u32(w, t->row.data[v].second);
         put_u32(w, t->row.data[v].solo);
+        put_u8(w, t->row.data[v].lead);
         if (t->retain) {
             const scv__span *sp = &t->value.data[v];
             put_u16(w, sp->len);
@@ -393,6 +396,7 @@ typedef struct rd {
     const unsigned char *p;
     size_t len, at;
     int bad;
+    uint32_t version; /* of the snapshot being read */
 } rd;
 
 static int need(rd *r, size_t n)
@@ -462,11 +466,12 @@ typedef struct span {
 } span;
 
 /* Header, section framing, checksums and the whole-file checksum; nothing is allocated. */
-static scv_status check_frame(const unsigned char *b, size_t len, span sec[N_SECTIONS])
+static scv_status check_frame(const unsigned char *b, size_t len, span sec[N_SECTIONS], uint32_t *version)
 {
-    rd r = {b, len, sizeof magic, 0};
+    rd r = {b, len, sizeof magic, 0, 0};
     if (len < HEADER_SIZE || memcmp(b, magic, sizeof magic) != 0) return corrupt();
-    if (get_u32(&r) != SNAP_VERSION) return SCV_EVERSION;
+    *version = get_u32(&r);
+    if (*version < SNAP_OLDEST_VERSION || *version > SNAP_VERSION) return SCV_EVERSION;
     if (get_u32(&r) != 0 || get_u64(&r) != len) return corrupt();
     for (int i = 0; i < N_SECTIONS; i++) {
         size_t start = r.at;
@@ -478,7 +483,7 @@ static scv_status check_frame(const unsigned char *b, size_t len, span sec[N_SEC
         r.at += (size_t)n;
         if (get_u64(&r) != scv__hash64(sec[i].p, sec[i].len) || r.bad) return corrupt();
         if (i == SEC_END) {
-            rd end = {sec[i].p, sec[i].len, 0, 0};
+            rd end = {sec[i].p, sec[i].len, 0, 0, *version};
             if (get_u64(&end) != scv__hash64(b, start) || end.bad || end.at != end.len) return corrupt();
         }
     }
@@ -629,18 +634,22 @@ static scv_status load_ident(scv_engine *e, rd *r)
     h.lo = get_u64(r);
     uint32_t kind = get_u8(r), state = get_u8(r);
     uint32_t bound = get_u32(r), second = get_u32(r), solo = get_u32(r);
+    uint32_t lead = r->version >= 2 ? get_u8(r) : SCV__NO_LEAD;
     if (t->retain) {
         len = get_u16(r);
         value = get_bytes(r, len);
         if (!r->bad && (len > SCV_MAX_NORMALIZED_LEN || !text_ok(value, len, 0, len))) return corrupt();
     }
-    if (r->bad || kind >= scv__names_count(&e->kinds) || !value_state_ok(state)) return corrupt();
+    if (r->bad || kind >= scv__names_count(&e->kinds) || !value_state_ok(state) ||
+        (lead != SCV__NO_LEAD && lead >= scv__names_count(&e->kinds)))
+        return corrupt();
     if (t->retain && SCV__VEC_RESERVE(&e->mem, t->bytes, len) != SCV_OK) return SCV_ENOMEM;
     uint32_t v = scv__idtable_intern(t, h, (uint8_t)kind, (uint8_t)state, value, len, &added);
     if (!added) return corrupt(); /* the same hash twice */
-    t->row.data[v].bound = bound;
-    t->row.data[v].second = second;
-    t->row.data[v].solo = solo;
+    t->row.data[v].bound = (uint16_t)(bound < SCV__BOUND_UNKNOWN ? bound : SCV__BOUND_UNKNOWN);
+    t->row.data[v].second = (uint16_t)(second < SCV__BOUND_UNKNOWN ? second : SCV__BOUND_UNKNOWN);
+    t->row.data[v].solo = (uint16_t)(solo < SCV__BOUND_UNKNOWN ? solo : SCV__BOUND_UNKNOWN);
+    t->row.data[v].lead = (uint8_t)lead;
     return SCV_OK;
 }
 
@@ -659,11 +668,17 @@ static size_t skip_string(rd *r, unsigned len_bytes)
 
 /* The bytes of retained values n identifiers hold: a first pass reading lengths only (the
  * second validates), so that the pool is allocated once. */
+/* Bytes of one identifier entry before its value. */
+static size_t ident_fixed_bytes(const rd *r)
+{
+    return r->version >= 2 ? 31 : 30;
+}
+
 static size_t value_bytes(rd r, uint32_t n)
 {
     size_t bytes = 0;
     for (uint32_t i = 0; i < n && !r.bad; i++) {
-        skip(&r, 30);
+        skip(&r, ident_fixed_bytes(&r));
         bytes += skip_string(&r, 2);
     }
     return bytes;
@@ -673,7 +688,7 @@ static scv_status load_idents(scv_engine *e, rd *r)
 {
     uint32_t n = get_u32(r);
     scv_status st;
-    if (!room_for(r, n, e->ids.retain ? 32 : 30) || n > SCV__MAX_IDS) return corrupt();
+    if (!room_for(r, n, ident_fixed_bytes(r) + (e->ids.retain ? 2 : 0)) || n > SCV__MAX_IDS) return corrupt();
     /* One spare byte: the value pool is never NULL, even when every value is empty (readers
      * form pool + offset for empty values too). */
     size_t bytes = e->ids.retain ? value_bytes(*r, n) + 1 : 0;
@@ -683,8 +698,8 @@ static scv_status load_idents(scv_engine *e, rd *r)
     return SCV_OK;
 }
 
-/* The identifier slots of live record x (n of them), with raw values when kept. The rows' mark
- * holds x + 1 for the identifiers seen on x, to refuse one carried twice. */
+/* The identifier slots of live record x (n of them), with raw values when kept. An identifier
+ * carried twice is refused. */
 static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
 {
     scv__records *rs = &e->recs;
@@ -697,10 +712,10 @@ static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
         return st;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t slot = get_u32(r), id = SCV__SLOT_ID(slot);
-        if (r->bad || id >= e->ids.keys.len || SCV__SLOT_ASIDE(slot) > SCV_LINK_ASIDE_SIZE ||
-            e->ids.row.data[id].mark == x + 1)
+        if (r->bad || id >= e->ids.keys.len || SCV__SLOT_ASIDE(slot) > SCV_LINK_ASIDE_SIZE)
             return corrupt();
-        e->ids.row.data[id].mark = x + 1;
+        for (uint32_t j = 0; j < i; j++)
+            if (SCV__SLOT_ID(rs->ids.data[rs->ids.len + j]) == id) return corrupt();
         rs->ids.data[rs->ids.len + i] = slot;
         rs->slot_rec.data[rs->ids.len + i] = x;
         rs->slot_next.data[rs->ids.len + i] = SCV__NONE;
@@ -713,7 +728,7 @@ static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
         rs->raw.data[rs->ids.len + i].len = (uint32_t)len;
     }
     rs->rec.data[x].ids_off = (uint32_t)rs->ids.len;
-    rs->rec.data[x].ids_n = rs->rec.data[x].ids_cap = (uint8_t)n;
+    rs->rec.data[x].ids_n = (uint8_t)n;
     rs->ids.len += n;
     rs->slot_rec.len += n;
     rs->slot_next.len += n;
@@ -768,7 +783,7 @@ static scv_status load_fields(scv_engine *e, rd *r, uint32_t x, uint32_t n)
                 return corrupt();
     }
     rs->rec.data[x].fields_off = (uint32_t)rs->fields.len;
-    rs->rec.data[x].fields_n = rs->rec.data[x].fields_cap = (uint16_t)n;
+    rs->rec.data[x].fields_n = (uint16_t)n;
     rs->fields.len += n;
     return SCV_OK;
 }
@@ -996,7 +1011,7 @@ static scv_status build_anchors(scv_engine *e)
 
 typedef scv_status (*section_loader)(scv_engine *e, rd *r);
 
-static scv_status load_all(scv_engine *e, const span sec[N_SECTIONS])
+static scv_status load_all(scv_engine *e, const span sec[N_SECTIONS], uint32_t version)
 {
     static const section_loader loaders[] = {load_conf,   load_kinds,   load_sources, load_names,
                                              load_idents, load_records, load_profiles};
@@ -1005,13 +1020,12 @@ static scv_status load_all(scv_engine *e, const span sec[N_SECTIONS])
     for (size_t i = 0; i < N_SECTIONS; i++) total += sec[i].len;
     if (scv__progress(e, 0, total)) return SCV_ECANCELED;
     for (size_t i = 0; i < sizeof loaders / sizeof loaders[0]; i++) {
-        rd r = {sec[i].p, sec[i].len, 0, 0};
+        rd r = {sec[i].p, sec[i].len, 0, 0, version};
         if ((st = loaders[i](e, &r)) != SCV_OK) return st;
         if (r.bad || r.at != r.len) return corrupt();
         done += sec[i].len;
         if (scv__progress(e, done, total)) return SCV_ECANCELED;
     }
-    for (size_t v = 0; v < e->ids.row.len; v++) e->ids.row.data[v].mark = 0;
     if ((st = build_postings(e)) != SCV_OK) return st;
     if ((st = build_anchors(e)) != SCV_OK) return st;
     return scv__progress(e, total, total) ? SCV_ECANCELED : SCV_OK;
@@ -1020,15 +1034,16 @@ static scv_status load_all(scv_engine *e, const span sec[N_SECTIONS])
 scv_status scv_engine_load(const scv_options *opts, const void *buf, size_t len, scv_engine **out)
 {
     span sec[N_SECTIONS];
+    uint32_t version;
     scv_engine *e;
     scv_status st;
     if (out == NULL) return SCV_EINVAL;
     *out = NULL;
     if (buf == NULL && len > 0) return SCV_EINVAL;
     if (buf == NULL) return corrupt();
-    if ((st = check_frame(buf, len, sec)) != SCV_OK) return st;
+    if ((st = check_frame(buf, len, sec, &version)) != SCV_OK) return st;
     if ((st = scv_engine_new(opts, &e)) != SCV_OK) return st;
-    if ((st = load_all(e, sec)) != SCV_OK) {
+    if ((st = load_all(e, sec, version)) != SCV_OK) {
         scv_engine_free(e);
         return st;
     }

@@ -437,6 +437,36 @@ static void generic_rule_partition_does_not_depend_on_order(void **state)
     assert_memory_equal(label, base, n * sizeof *label);
 }
 
+/* The rule keeps its partner bounds in 16 bits; past that a bound reads as unknown and the
+ * rule counts exactly instead. A threshold beyond that range still decides at the exact
+ * count: a phone shared by G customer numbers links, by G + 1 it is generic. */
+static void generic_threshold_beyond_the_stored_bound_range_is_exact(void **state)
+{
+    (void)state;
+    const uint32_t g = 65600;
+    scv_engine *e = test_engine();
+    assert_ok(scv_engine_set_generic_threshold(e, SCV_KIND_PHONE, g));
+    assert_ok(scv_engine_set_profile_limits(e, 0, 0));
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    char id[32];
+    for (uint32_t i = 0; i <= g; i++) {
+        int n = snprintf(id, sizeof id, "c%u", (unsigned)i);
+        assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, id, (size_t)n));
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, id, (size_t)n));
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_PHONE, S("030 4455667")));
+        assert_ok(scv_engine_upsert(e, r, NULL));
+        if (i + 1 == g) {
+            assert_int_equal(scv_engine_profile_count(e), 1);
+            assert_int_equal(stat(e, SCV_STAT_GENERIC_VALUES), 0);
+        }
+    }
+    assert_int_equal(stat(e, SCV_STAT_GENERIC_VALUES), 1);
+    assert_int_equal(scv_engine_profile_count(e), g + 1);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
 static void size_guard_refuses_merges_beyond_the_maximum(void **state)
 {
     (void)state;
@@ -522,6 +552,7 @@ int main(void)
         cmocka_unit_test(repeat_visits_with_one_phone_are_not_generic),
         cmocka_unit_test(generic_value_links_again_when_its_sharers_leave),
         cmocka_unit_test(generic_rule_partition_does_not_depend_on_order),
+        cmocka_unit_test(generic_threshold_beyond_the_stored_bound_range_is_exact),
         cmocka_unit_test(size_guard_refuses_merges_beyond_the_maximum),
         cmocka_unit_test(rules_are_fixed_once_records_exist),
         cmocka_unit_test(registered_kinds_rank_below_built_ins),

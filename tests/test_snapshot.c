@@ -966,9 +966,11 @@ static void header_fields_are_checked(void **state)
     (void)state;
     snap s = small_snapshot(NULL);
     scv_engine *e = NULL;
-    wr32(s.p + 8, 2);
+    wr32(s.p + 8, 3);
     assert_status(load_plain(s.p, s.len, &e), SCV_EVERSION);
-    wr32(s.p + 8, 1);
+    wr32(s.p + 8, 0);
+    assert_status(load_plain(s.p, s.len, &e), SCV_EVERSION);
+    wr32(s.p + 8, 2);
     wr32(s.p + 12, 1);
     assert_status(load_plain(s.p, s.len, &e), SCV_ECORRUPT);
     wr32(s.p + 12, 0);
@@ -980,6 +982,64 @@ static void header_fields_are_checked(void **state)
     assert_status(load_plain(longer, s.len + 8, &e), SCV_ECORRUPT); /* trailing bytes */
     free(longer);
     free(s.p);
+}
+
+/* Version 1 wrote no lead kind after an identifier's bounds: rewrite a (value-free) version 2
+ * snapshot that way, as an older library would have written it. */
+static snap as_version_1(const snap *v2)
+{
+    snap v1 = {malloc(v2->len), 0};
+    assert_non_null(v1.p);
+    memcpy(v1.p, v2->p, 24);
+    wr32(v1.p + 8, 1);
+    size_t out = 24;
+    for (size_t at = 24; at + 12 <= v2->len;) {
+        size_t n = (size_t)rd64(v2->p + at + 4);
+        const unsigned char *payload = v2->p + at + 12;
+        memcpy(v1.p + out, v2->p + at, 12);
+        size_t len = n;
+        if (memcmp(v2->p + at, "IDEN", 4) == 0) {
+            uint32_t count = rd32(payload);
+            assert_int_equal(n, 4 + (size_t)count * 31); /* no retained values */
+            memcpy(v1.p + out + 12, payload, 4);
+            for (uint32_t i = 0; i < count; i++) memcpy(v1.p + out + 16 + i * 30, payload + 4 + i * 31, 30);
+            len = 4 + (size_t)count * 30;
+            wr64(v1.p + out + 4, len);
+        } else {
+            memcpy(v1.p + out + 12, payload, n);
+        }
+        out += 12 + len + 8;
+        at += 12 + n + 8;
+    }
+    v1.len = out;
+    wr64(v1.p + 16, out);
+    reseal(&v1);
+    return v1;
+}
+
+static void version_1_snapshots_still_load(void **state)
+{
+    (void)state;
+    scv_engine *e = make_engine(NULL, SCV_RETAIN_NONE);
+    test_upsert(e, "crm", "a", "email=a@b.de", "customer_id=C1", NULL);
+    test_upsert(e, "web", "b", "email=a@b.de", "phone=030 1234567", NULL);
+    test_upsert(e, "pos", "c", "phone=030 1234567", "loyalty_id=L1", NULL);
+    test_upsert(e, "pos", "d", "loyalty_id=L2", NULL);
+    snap v2 = take(e), v1 = as_version_1(&v2);
+    scv_engine *l = NULL;
+    assert_ok(load_plain(v1.p, v1.len, &l));
+    assert_consistent(l);
+    assert_int_equal(scv_engine_profile_count(l), scv_engine_profile_count(e));
+    assert_int_equal(test_profile_of(l, "pos", "c"), test_profile_of(e, "pos", "c"));
+    /* It goes on resolving as the engine it came from. */
+    test_upsert(e, "pos", "x", "loyalty_id=L2", "email=a@b.de", NULL);
+    test_upsert(l, "pos", "x", "loyalty_id=L2", "email=a@b.de", NULL);
+    assert_int_equal(scv_engine_profile_count(l), scv_engine_profile_count(e));
+    assert_int_equal(test_profile_of(l, "pos", "d"), test_profile_of(e, "pos", "d"));
+    free(v1.p);
+    free(v2.p);
+    scv_engine_free(l);
+    scv_engine_free(e);
 }
 
 /* ---- privacy -------------------------------------------------------------------------------- */
@@ -1085,6 +1145,7 @@ int main(void)
         cmocka_unit_test(hostile_counts_are_refused_without_big_allocations),
         cmocka_unit_test(bad_indexes_and_contradictions_are_refused),
         cmocka_unit_test(header_fields_are_checked),
+        cmocka_unit_test(version_1_snapshots_still_load),
         cmocka_unit_test(an_erased_person_is_nowhere_in_the_snapshot),
         cmocka_unit_test(allocation_failure_at_every_call_during_load_leaks_nothing),
         cmocka_unit_test(allocation_failure_during_write_writes_nothing),
