@@ -25,7 +25,12 @@
  *   threads freely. One engine is not internally locked: calls that take a `const scv_engine *`
  *   only read and may run concurrently with each other, but not with any call that takes a
  *   non-const `scv_engine *` (which the host must serialise). A record builder belongs to one
- *   thread at a time.
+ *   thread at a time. Filling a builder (scv_record_reset(), the scv_record_add_ calls,
+ *   scv_record_set_timestamp()) only reads its engine's kinds, sources, normalizers and key,
+ *   which nothing but scv_engine_register_kind() and scv_engine_register_source() changes:
+ *   so builders may be filled on other threads while the engine upserts (a parse-and-build
+ *   thread feeding an upsert thread), as long as no kind or source is registered meanwhile
+ *   and the engine's allocator is thread-safe (the default, malloc, is).
  * - The library does no I/O, reads no clock and never ends the process.
  *
  * Stability: status numbers, built-in kind and source numbers, and enum values are pinned

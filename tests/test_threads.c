@@ -1,6 +1,7 @@
 /* test_threads.c — the thread-safety model in scv.h: separate engines in separate threads,
- * and concurrent readers (calls taking a const engine) on one engine with no writer. Run
- * under ThreadSanitizer by the `tsan` preset; in other builds it checks the answers. */
+ * concurrent readers (calls taking a const engine) on one engine with no writer, and records
+ * built on one thread while another upserts. Run under ThreadSanitizer by the `tsan` preset;
+ * in other builds it checks the answers. */
 #include <pthread.h>
 
 #include "test.h"
@@ -91,11 +92,81 @@ static void concurrent_readers_of_one_engine(void **state)
     scv_engine_free(e);
 }
 
+/* A two-thread pipeline: the producer fills builders (normalizing and hashing) while the
+ * consumer upserts the builders filled before. Builders only read the engine's kinds, sources,
+ * normalizers and key, which upserts never change. Hand-over is one builder at a time under a
+ * mutex, as a host's queue would do it. */
+#define PIPE 8
+
+typedef struct {
+    scv_engine *e;
+    scv_record *b[PIPE];
+    int filled[PIPE]; /* by builder: 1 = ready to upsert, 0 = free to fill */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+} pipeline;
+
+static void *produce(void *arg)
+{
+    pipeline *p = arg;
+    char id[32], email[48], phone[32];
+    for (int i = 0; i < RECORDS; i++) {
+        int k = i % PIPE;
+        pthread_mutex_lock(&p->lock);
+        while (p->filled[k]) pthread_cond_wait(&p->changed, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+        snprintf(id, sizeof id, "r%d", i);
+        snprintf(email, sizeof email, "P%d@Web.de ", i / 3);
+        snprintf(phone, sizeof phone, "030 %07d", 1000000 + i / 3);
+        assert_ok(scv_record_reset(p->b[k], SCV_SOURCE_CRM, S(id)));
+        assert_ok(scv_record_add_identifier(p->b[k], SCV_KIND_EMAIL, S(email)));
+        assert_ok(scv_record_add_identifier(p->b[k], SCV_KIND_PHONE, S(phone)));
+        assert_ok(scv_record_add_trait(p->b[k], S("city"), S("Bonn")));
+        pthread_mutex_lock(&p->lock);
+        p->filled[k] = 1;
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+    }
+    return NULL;
+}
+
+static void records_built_on_one_thread_while_another_upserts(void **state)
+{
+    (void)state;
+    pipeline p;
+    memset(&p, 0, sizeof p);
+    p.e = test_engine();
+    for (int k = 0; k < PIPE; k++) assert_ok(scv_record_new(p.e, &p.b[k]));
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.changed, NULL);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, produce, &p), 0);
+    for (int i = 0; i < RECORDS; i++) {
+        int k = i % PIPE;
+        pthread_mutex_lock(&p.lock);
+        while (!p.filled[k]) pthread_cond_wait(&p.changed, &p.lock);
+        pthread_mutex_unlock(&p.lock);
+        assert_ok(scv_engine_upsert(p.e, p.b[k], NULL));
+        pthread_mutex_lock(&p.lock);
+        p.filled[k] = 0;
+        pthread_cond_broadcast(&p.changed);
+        pthread_mutex_unlock(&p.lock);
+    }
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(scv_engine_profile_count(p.e), RECORDS / 3);
+    assert_int_equal(scv_engine_record_count(p.e), RECORDS);
+    for (int k = 0; k < PIPE; k++) scv_record_free(p.b[k]);
+    pthread_mutex_destroy(&p.lock);
+    pthread_cond_destroy(&p.changed);
+    scv_engine_free(p.e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(separate_engines_in_separate_threads),
         cmocka_unit_test(concurrent_readers_of_one_engine),
+        cmocka_unit_test(records_built_on_one_thread_while_another_upserts),
     };
     return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }
