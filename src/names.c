@@ -15,6 +15,7 @@ void scv__names_free(const scv__mem *m, scv__names *n)
     SCV__VEC_FREE(m, n->items);
     SCV__VEC_FREE(m, n->keys);
     scv__htab_free(m, &n->index);
+    memset(n->recent, 0, sizeof n->recent);
 }
 
 uint32_t scv__names_find(const scv__names *n, const char *s, size_t len)
@@ -28,10 +29,22 @@ uint32_t scv__names_find(const scv__names *n, const char *s, size_t len)
     return id;
 }
 
+static size_t recent_slot(const char *s, size_t len)
+{
+    return (len + (len > 0 ? (unsigned char)s[0] : 0)) & 7;
+}
+
 uint32_t scv__names_intern(scv__names *n, const char *s, size_t len)
 {
-    uint32_t id = scv__names_find(n, s, len);
-    if (id != SCV__NONE) return id;
+    uint32_t *recent = &n->recent[recent_slot(s, len)], id = *recent - 1;
+    if (*recent != 0 && n->items.data[id].len == len &&
+        (len == 0 || memcmp(n->bytes.data + n->items.data[id].off, s, len) == 0))
+        return id;
+    id = scv__names_find(n, s, len);
+    if (id != SCV__NONE) {
+        *recent = id + 1;
+        return id;
+    }
     id = (uint32_t)n->items.len;
     scv__name item = {(uint32_t)n->bytes.len, (uint32_t)len};
     if (len > 0) memcpy(n->bytes.data + n->bytes.len, s, len);
@@ -39,6 +52,7 @@ uint32_t scv__names_intern(scv__names *n, const char *s, size_t len)
     n->items.data[n->items.len++] = item;
     n->keys.data[n->keys.len++] = name_key(s, len);
     scv__htab_insert(&n->index, n->keys.data[id], id);
+    *recent = id + 1;
     return id;
 }
 

@@ -19,6 +19,9 @@ typedef struct scv__names {
     SCV__VEC(scv__name) items;
     SCV__VEC(scv__h128) keys; /* hash of each name, for the index */
     scv__htab index;
+    /* id + 1 of a recently interned name, by its length and first byte: the same few trait
+     * and measure names come with every record, and this finds them without hashing. */
+    uint32_t recent[8];
 } scv__names;
 
 void scv__names_free(const scv__mem *m, scv__names *n);
