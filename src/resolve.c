@@ -58,8 +58,9 @@ static void anchor_at(scv_engine *e, uint32_t id, uint32_t x)
 }
 
 /* Would linking x through cand[0..n) break a rule? Returns 0 if not, else the set-aside
- * reason (SCV_LINK_ASIDE_LIMIT or SCV_LINK_ASIDE_SIZE). */
-static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n)
+ * reason (SCV_LINK_ASIDE_LIMIT or SCV_LINK_ASIDE_SIZE). *nothing_changes is set when x's
+ * component would stay as it is (every candidate anchored in it already). */
+static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n, int *nothing_changes)
 {
     const scv__rules *r = &e->rules;
     uint32_t roots[SCV_MAX_IDENTIFIERS + 1];
@@ -81,7 +82,8 @@ static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n
         while (k < n_roots && roots[k] != ra) k++;
         if (k == n_roots) roots[n_roots++] = ra;
     }
-    if (n_roots == 1 && idents == 0) return 0; /* nothing changes */
+    *nothing_changes = n_roots == 1 && idents == 0;
+    if (*nothing_changes) return 0;
     for (size_t k = 0; k < n_roots; k++) {
         records += e->graph.node[roots[k]].size;
         idents += e->graph.node[roots[k]].idents;
@@ -108,8 +110,9 @@ static void set_aside(scv_engine *e, uint32_t x, uint32_t id, int why)
  * the union keeps every rule. */
 static void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n)
 {
-    int why;
-    while (n > 0 && (why = breaks_rule(e, x, cand, n)) != 0) set_aside(e, x, cand[--n], why);
+    int why, nothing_changes = 0;
+    while (n > 0 && (why = breaks_rule(e, x, cand, n, &nothing_changes)) != 0) set_aside(e, x, cand[--n], why);
+    if (nothing_changes) return;
     for (size_t i = 0; i < n; i++) {
         uint32_t a = e->ids.row.data[cand[i]].anchor;
         if (a == SCV__NONE) {
