@@ -2,8 +2,8 @@
  *
  * Upserting a record follows chains of dependent loads, each a likely cache miss in a big
  * engine: hash slot -> key and identifier row -> the anchor's graph node -> its parent's node
- * and profile; and identifier row -> its newest carrying slot -> that carrier's record -> the
- * carrier's identifier slots (what the generic rule compares with). One record at a time,
+ * and profile; and identifier row -> its newest carrier's record -> that record's identifier
+ * slots (what the generic rule compares with). One record at a time,
  * every step waits for the one before. A batch knows the records to come, so it walks each
  * record's chains one step per record ahead of time, STAGES steps in all: by the time a record
  * is upserted its loads hit the cache, and the misses of several records overlap.
@@ -56,21 +56,18 @@ static void fetch_rows(const scv_engine *e, const scv_record *rec, guess *g)
     }
 }
 
-/* Stage 2: each row's anchor node and newest carrying slot. */
+/* Stage 2: each row's anchor node and newest carrier. */
 static void fetch_links(const scv_engine *e, const guess *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         if (!valid_id(e, g->ids[i])) continue;
         const scv__ident *row = &e->ids.row.data[g->ids[i]];
         if (row->anchor < e->graph.len) SCV__PREFETCH(&e->graph.node[row->anchor]);
-        if (row->head < e->recs.slot_rec.len) {
-            SCV__PREFETCH(&e->recs.slot_rec.data[row->head]);
-            SCV__PREFETCH(&e->recs.slot_next.data[row->head]);
-        }
+        if (row->head < e->recs.rec.len) SCV__PREFETCH(&e->recs.rec.data[row->head]);
     }
 }
 
-/* Stage 3: the anchor's parent (usually the root) and its profile; the carrier's record. */
+/* Stage 3: the anchor's parent (usually the root) and its profile; the carrier's slots. */
 static void fetch_roots(const scv_engine *e, const guess *g)
 {
     for (size_t i = 0; i < g->n; i++) {
@@ -83,14 +80,17 @@ static void fetch_roots(const scv_engine *e, const guess *g)
                 SCV__PREFETCH(&e->prof.of_root.data[up]);
             }
         }
-        if (row->head < e->recs.slot_rec.len) {
-            uint32_t c = e->recs.slot_rec.data[row->head];
-            if (c < e->recs.rec.len) SCV__PREFETCH(&e->recs.rec.data[c]);
+        if (row->head < e->recs.rec.len) {
+            uint32_t at = e->recs.rec.data[row->head].ids_off;
+            if (at < e->recs.ids.len) {
+                SCV__PREFETCH(&e->recs.ids.data[at]);
+                SCV__PREFETCH(&e->recs.slot_next.data[at]);
+            }
         }
     }
 }
 
-/* Stage 4: the carrier's identifier slots; the root one step further up. */
+/* Stage 4: the root one step further up. */
 static void fetch_carriers(const scv_engine *e, const guess *g)
 {
     for (size_t i = 0; i < g->n; i++) {
@@ -99,11 +99,6 @@ static void fetch_carriers(const scv_engine *e, const guess *g)
         if (row->anchor < e->graph.len) {
             uint32_t up = e->graph.node[row->anchor].parent;
             if (up < e->graph.len) SCV__PREFETCH(&e->graph.node[e->graph.node[up].parent]);
-        }
-        if (row->head < e->recs.slot_rec.len) {
-            uint32_t c = e->recs.slot_rec.data[row->head];
-            if (c < e->recs.rec.len && e->recs.rec.data[c].ids_off < e->recs.ids.len)
-                SCV__PREFETCH(&e->recs.ids.data[e->recs.rec.data[c].ids_off]);
         }
     }
 }

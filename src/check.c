@@ -25,7 +25,7 @@ static const char *check_columns(const scv_engine *e)
         return "per-record columns differ in length";
     if (t->row.len != v || (t->retain && t->value.len != v))
         return "identifier columns differ in length";
-    if (e->recs.slot_rec.len != e->recs.ids.len || e->recs.slot_next.len != e->recs.ids.len ||
+    if (e->recs.slot_next.len != e->recs.ids.len ||
         (e->recs.keep_raw && e->recs.raw.len != e->recs.ids.len))
         return "slot columns differ in length";
     for (size_t x = 0; x < n; x++) live += !e->recs.rec.data[x].dead;
@@ -43,9 +43,12 @@ static const char *check_record(const scv_engine *e, uint32_t x)
         (size_t)r->fields_off + r->fields_n > rs->fields.len)
         return "record runs out of range";
     for (uint32_t s = r->ids_off; s < r->ids_off + r->ids_n; s++)
-        if (SCV__SLOT_ID(rs->ids.data[s]) >= e->ids.keys.len || SCV__SLOT_ASIDE(rs->ids.data[s]) > 2 ||
-            rs->slot_rec.data[s] != x)
+        if (SCV__SLOT_ID(rs->ids.data[s]) >= e->ids.keys.len || SCV__SLOT_ASIDE(rs->ids.data[s]) > 2)
             return "bad identifier slot";
+    for (uint32_t s = r->ids_off; s < r->ids_off + r->ids_n; s++)
+        for (uint32_t t = r->ids_off; t < s; t++)
+            if (SCV__SLOT_ID(rs->ids.data[s]) == SCV__SLOT_ID(rs->ids.data[t]))
+                return "an identifier carried twice";
     for (uint32_t i = r->fields_off; i < r->fields_off + r->fields_n; i++) {
         const scv__field *f = &rs->fields.data[i];
         const scv__names *names = f->len == SCV__MEASURE ? &e->measure_names
@@ -108,13 +111,14 @@ static const char *check_postings(const scv_engine *e)
     for (uint32_t x = 0; x < rs->rec.len; x++) slots += rs->rec.data[x].ids_n;
     for (uint32_t id = 0; id < e->ids.keys.len; id++) {
         uint32_t k = 0;
-        for (uint32_t s = e->ids.row.data[id].head; s != SCV__NONE; s = rs->slot_next.data[s]) {
-            if (s >= rs->ids.len || rs->slot_rec.data[s] >= rs->rec.len || ++k > slots)
-                return "postings list out of range or looping";
-            const scv__rec *r = &rs->rec.data[rs->slot_rec.data[s]];
-            if (r->dead || s < r->ids_off || s >= r->ids_off + r->ids_n ||
-                SCV__SLOT_ID(rs->ids.data[s]) != id)
-                return "postings list holds a slot that does not carry the identifier";
+        for (uint32_t x = e->ids.row.data[id].head; x != SCV__NONE;) {
+            if (x >= rs->rec.len || ++k > slots) return "postings list out of range or looping";
+            const scv__rec *r = &rs->rec.data[x];
+            uint32_t s = r->ids_off;
+            while (s < r->ids_off + r->ids_n && SCV__SLOT_ID(rs->ids.data[s]) != id) s++;
+            if (r->dead || s == r->ids_off + r->ids_n)
+                return "postings list holds a record that does not carry the identifier";
+            x = rs->slot_next.data[s];
         }
         if (k != e->ids.row.data[id].refs) return "reference count differs from the postings list";
         seen += k;
@@ -132,9 +136,8 @@ static const char *check_anchor(const scv_engine *e, uint32_t id)
         return a == SCV__NONE ? NULL : "a non-linking value has an anchor";
     if (a != SCV__NONE && a >= e->recs.rec.len) return "anchor out of range";
     ra = a == SCV__NONE ? SCV__NONE : checked_root(&e->graph, a);
-    for (uint32_t s = e->ids.row.data[id].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
-        if (SCV__SLOT_ASIDE(e->recs.ids.data[s]) != 0) continue;
-        uint32_t x = e->recs.slot_rec.data[s];
+    for (uint32_t x = e->ids.row.data[id].head; x != SCV__NONE; x = scv__records_next_carrier(&e->recs, x, id)) {
+        if (SCV__SLOT_ASIDE(e->recs.ids.data[scv__records_slot_of(&e->recs, x, id)]) != 0) continue;
         linking = 1;
         at_carrier |= x == a;
         if (checked_root(&e->graph, x) != ra)

@@ -41,9 +41,10 @@ static int bfs(search *s, uint32_t a, uint32_t b)
                     visit(s, s->n_rec + SCV__SLOT_ID(slots[i]), node);
         } else {
             uint32_t v = node - s->n_rec;
-            for (uint32_t sl = e->ids.row.data[v].head; sl != SCV__NONE; sl = e->recs.slot_next.data[sl])
-                if (!s->linking_only || scv__slot_state(e, e->recs.ids.data[sl]) == SCV_LINK)
-                    visit(s, e->recs.slot_rec.data[sl], node);
+            for (uint32_t c = e->ids.row.data[v].head; c != SCV__NONE; c = scv__records_next_carrier(&e->recs, c, v))
+                if (!s->linking_only ||
+                    scv__slot_state(e, e->recs.ids.data[scv__records_slot_of(&e->recs, c, v)]) == SCV_LINK)
+                    visit(s, c, node);
         }
     }
     return 0;

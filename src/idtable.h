@@ -31,7 +31,7 @@ typedef struct scv__span {
  * looking at an identifier costs one cache miss rather than one per column. */
 typedef struct scv__ident {
     uint32_t anchor; /* a linking carrier (union-find link target), or SCV__NONE */
-    uint32_t head;   /* first carrying slot in the record store, or SCV__NONE */
+    uint32_t head;   /* newest record carrying it (its postings list), or SCV__NONE */
     uint32_t refs;   /* records carrying it */
     uint16_t mark;   /* scratch stamps for de-duplicating scans */
     /* The generic rule's upper bounds of distinct partner counts per kind (resolve.c): of the

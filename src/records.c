@@ -9,7 +9,6 @@ void scv__records_free(const scv__mem *m, scv__records *r)
     SCV__VEC_FREE(m, r->keys);
     SCV__VEC_FREE(m, r->rec);
     SCV__VEC_FREE(m, r->ids);
-    SCV__VEC_FREE(m, r->slot_rec);
     SCV__VEC_FREE(m, r->slot_next);
     SCV__VEC_FREE(m, r->raw);
     SCV__VEC_FREE(m, r->fields);
@@ -48,7 +47,6 @@ uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n)
     if (n > rec->ids_n) {
         rec->ids_off = (uint32_t)r->ids.len;
         r->ids.len += n;
-        r->slot_rec.len += n;
         r->slot_next.len += n;
         if (r->keep_raw) r->raw.len += n;
     }
@@ -75,7 +73,7 @@ size_t scv__records_bytes(const scv__records *r)
 {
     return scv__htab_bytes(&r->index) + r->keys.cap * sizeof *r->keys.data +
            r->rec.cap * sizeof *r->rec.data + r->ids.cap * sizeof *r->ids.data +
-           r->slot_rec.cap * sizeof *r->slot_rec.data + r->slot_next.cap * sizeof *r->slot_next.data +
+           r->slot_next.cap * sizeof *r->slot_next.data +
            r->raw.cap * sizeof *r->raw.data + r->fields.cap * sizeof *r->fields.data +
            r->bytes.cap;
 }

@@ -2,9 +2,11 @@
  * each record's identifier slots, raw identifier values and fields (traits and measures).
  *
  * An identifier slot holds the identifier id in its low 30 bits and, in the top two bits,
- * whether this record set it aside (SCV_LINK_ASIDE_LIMIT / SCV_LINK_ASIDE_SIZE). Each slot also
- * knows its record (slot_rec) and the next slot carrying the same identifier (slot_next):
- * the postings list an identifier's head starts.
+ * whether this record set it aside (SCV_LINK_ASIDE_LIMIT / SCV_LINK_ASIDE_SIZE). Beside each
+ * slot, slot_next holds the next record carrying the same identifier: the postings list of
+ * the records carrying an identifier, which its row's head starts. The list links records,
+ * not slots, so a slot need not know its record (4 bytes less per slot); the next record's
+ * slot for the identifier is found by scanning its few slots, which a walk reads anyway.
  *
  * A record keeps its index (dense from 0, first-seen order) for life. Replacing a record's
  * content reuses its pool slots when the new content is no longer than the old and appends
@@ -53,8 +55,7 @@ typedef struct scv__records {
     SCV__VEC(scv__h128) keys;
     SCV__VEC(scv__rec) rec;
     SCV__VEC(uint32_t) ids;    /* identifier slots, per record a run of ids_n */
-    SCV__VEC(uint32_t) slot_rec;  /* parallel to ids: the record owning the slot */
-    SCV__VEC(uint32_t) slot_next; /* parallel to ids: next slot of the same identifier */
+    SCV__VEC(uint32_t) slot_next; /* parallel to ids: next record carrying the identifier */
     SCV__VEC(scv__span) raw;   /* raw values parallel to ids (only when kept) */
     SCV__VEC(scv__field) fields;
     SCV__VEC(char) bytes;      /* record ids, trait values, raw values */
@@ -82,7 +83,6 @@ static inline scv_status scv__records_reserve(const scv__mem *m, scv__records *r
     /* One spare element each, so the pools are never NULL once a record exists: pointer
      * arithmetic on NULL (even + 0) is undefined behaviour. */
     if ((st = SCV__VEC_RESERVE(m, r->ids, ids + 1)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(m, r->slot_rec, ids + 1)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->slot_next, ids + 1)) != SCV_OK) return st;
     if (r->keep_raw && (st = SCV__VEC_RESERVE(m, r->raw, ids + 1)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->fields, fields + 1)) != SCV_OK) return st;
@@ -111,6 +111,22 @@ static inline const uint32_t *scv__records_ids(const scv__records *r, uint32_t x
 {
     *n = r->rec.data[x].ids_n;
     return r->ids.data + r->rec.data[x].ids_off;
+}
+
+/* The slot of record x that holds identifier id; x must carry it. */
+static inline uint32_t scv__records_slot_of(const scv__records *r, uint32_t x, uint32_t id)
+{
+    uint32_t s = r->rec.data[x].ids_off;
+    while (SCV__SLOT_ID(r->ids.data[s]) != id) s++;
+    return s;
+}
+
+/* The record after x in the postings list of identifier id (which x carries), or SCV__NONE:
+ * `for (c = head; c != SCV__NONE; c = scv__records_next_carrier(r, c, id))` visits every
+ * record carrying id, newest first. */
+static inline uint32_t scv__records_next_carrier(const scv__records *r, uint32_t x, uint32_t id)
+{
+    return r->slot_next.data[scv__records_slot_of(r, x, id)];
 }
 
 size_t scv__records_bytes(const scv__records *r);

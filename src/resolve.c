@@ -273,9 +273,8 @@ static void postings_add(scv_engine *e, uint32_t x)
     const scv__rec *rec = &e->recs.rec.data[x];
     for (uint32_t i = 0; i < rec->ids_n; i++) {
         uint32_t s = rec->ids_off + i, id = SCV__SLOT_ID(e->recs.ids.data[s]);
-        e->recs.slot_rec.data[s] = x;
         e->recs.slot_next.data[s] = e->ids.row.data[id].head;
-        e->ids.row.data[id].head = s;
+        e->ids.row.data[id].head = x;
         if (e->ids.row.data[id].refs++ == 0) e->ids.live++;
     }
 }
@@ -286,7 +285,7 @@ static void postings_remove(scv_engine *e, uint32_t x)
     for (uint32_t i = 0; i < rec->ids_n; i++) {
         uint32_t s = rec->ids_off + i, id = SCV__SLOT_ID(e->recs.ids.data[s]);
         uint32_t *link = &e->ids.row.data[id].head;
-        while (*link != s) link = &e->recs.slot_next.data[*link];
+        while (*link != x) link = &e->recs.slot_next.data[scv__records_slot_of(&e->recs, *link, id)];
         *link = e->recs.slot_next.data[s];
         if (--e->ids.row.data[id].refs == 0) e->ids.live--;
     }
@@ -314,13 +313,17 @@ static int is_partner(const scv_engine *e, uint32_t w, uint8_t rank)
 static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w)
 {
     uint32_t scan = e->ids.row.data[v].refs <= e->ids.row.data[w].refs ? v : w, other = scan == v ? w : v;
-    for (uint32_t s = e->ids.row.data[scan].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
-        uint32_t c = e->recs.slot_rec.data[s];
-        if (c == x) continue;
-        size_t k;
+    for (uint32_t c = e->ids.row.data[scan].head; c != SCV__NONE;) {
+        size_t k, at = 0;
         const uint32_t *slots = scv__records_ids(&e->recs, c, &k);
-        for (size_t i = 0; i < k; i++)
-            if (SCV__SLOT_ID(slots[i]) == other) return 1;
+        int found = 0;
+        for (size_t i = 0; i < k; i++) {
+            uint32_t id = SCV__SLOT_ID(slots[i]);
+            if (id == scan) at = i;
+            found |= id == other;
+        }
+        if (found && c != x) return 1;
+        c = e->recs.slot_next.data[e->recs.rec.data[c].ids_off + at];
     }
     return 0;
 }
@@ -392,8 +395,7 @@ static partner_counts partner_count(scv_engine *e, uint32_t v)
     uint8_t rank = e->rules.rank[e->ids.row.data[v].kind];
     partner_counts c = {0, 0, 0, SCV__NO_LEAD};
     e->ids.row.data[v].mark = stamp;
-    for (uint32_t s = e->ids.row.data[v].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
-        uint32_t x = e->recs.slot_rec.data[s];
+    for (uint32_t x = e->ids.row.data[v].head; x != SCV__NONE; x = scv__records_next_carrier(&e->recs, x, v)) {
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
         if (partners_on(e, x, v) == 0) c.solo++;
@@ -521,18 +523,18 @@ static int check_generic_loss(scv_engine *e, uint32_t v)
 /* v links again: link each of its carriers through it. */
 static void relink_value(scv_engine *e, uint32_t v)
 {
-    for (uint32_t s = e->ids.row.data[v].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
-        if (SCV__SLOT_ASIDE(e->recs.ids.data[s]) != 0) continue;
-        link_through(e, e->recs.slot_rec.data[s], &v, 1);
+    for (uint32_t c = e->ids.row.data[v].head; c != SCV__NONE; c = scv__records_next_carrier(&e->recs, c, v)) {
+        if (SCV__SLOT_ASIDE(e->recs.ids.data[scv__records_slot_of(&e->recs, c, v)]) != 0) continue;
+        link_through(e, c, &v, 1);
     }
 }
 
 void scv__recheck_generic_partners(scv_engine *e, uint32_t w)
 {
     /* Values seen with w whose count may have fallen now that w no longer counts. */
-    for (uint32_t s = e->ids.row.data[w].head; s != SCV__NONE; s = e->recs.slot_next.data[s]) {
+    for (uint32_t c = e->ids.row.data[w].head; c != SCV__NONE; c = scv__records_next_carrier(&e->recs, c, w)) {
         size_t k;
-        const uint32_t *slots = scv__records_ids(&e->recs, e->recs.slot_rec.data[s], &k);
+        const uint32_t *slots = scv__records_ids(&e->recs, c, &k);
         for (size_t i = 0; i < k; i++) {
             uint32_t v = SCV__SLOT_ID(slots[i]);
             if (v != w && check_generic_loss(e, v)) relink_value(e, v);

@@ -348,7 +348,7 @@ static scv_status posting_ranks(const scv_engine *e, uint32_t **out, size_t *byt
     for (uint32_t x = 0; x < n; x++) {
         const scv__rec *r = &rs->rec.data[x];
         for (uint32_t s = r->ids_off; s < r->ids_off + r->ids_n; s++)
-            if (rs->slot_next.data[s] != SCV__NONE) indeg[rs->slot_rec.data[rs->slot_next.data[s]]]++;
+            if (rs->slot_next.data[s] != SCV__NONE) indeg[rs->slot_next.data[s]]++;
     }
     for (uint32_t x = 0; x < n; x++)
         if (!rs->rec.data[x].dead && indeg[x] == 0) queue[tail++] = x;
@@ -356,8 +356,8 @@ static scv_status posting_ranks(const scv_engine *e, uint32_t **out, size_t *byt
         const scv__rec *r = &rs->rec.data[queue[head]];
         rank[queue[head++]] = --next_rank;
         for (uint32_t s = r->ids_off; s < r->ids_off + r->ids_n; s++) {
-            uint32_t t = rs->slot_next.data[s], y = t != SCV__NONE ? rs->slot_rec.data[t] : 0;
-            if (t != SCV__NONE && --indeg[y] == 0) queue[tail++] = y;
+            uint32_t y = rs->slot_next.data[s];
+            if (y != SCV__NONE && --indeg[y] == 0) queue[tail++] = y;
         }
     }
     for (uint32_t x = 0; x < n && next_rank > 0; x++)
@@ -706,7 +706,6 @@ static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
     scv_status st;
     if (!room_for(r, n, rs->keep_raw ? 6 : 4)) return corrupt();
     if ((st = SCV__VEC_RESERVE(&e->mem, rs->ids, n)) != SCV_OK ||
-        (st = SCV__VEC_RESERVE(&e->mem, rs->slot_rec, n)) != SCV_OK ||
         (st = SCV__VEC_RESERVE(&e->mem, rs->slot_next, n)) != SCV_OK ||
         (rs->keep_raw && (st = SCV__VEC_RESERVE(&e->mem, rs->raw, n)) != SCV_OK))
         return st;
@@ -717,7 +716,6 @@ static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
         for (uint32_t j = 0; j < i; j++)
             if (SCV__SLOT_ID(rs->ids.data[rs->ids.len + j]) == id) return corrupt();
         rs->ids.data[rs->ids.len + i] = slot;
-        rs->slot_rec.data[rs->ids.len + i] = x;
         rs->slot_next.data[rs->ids.len + i] = SCV__NONE;
         if (!rs->keep_raw) continue;
         size_t len = get_u16(r);
@@ -730,7 +728,6 @@ static scv_status load_slots(scv_engine *e, rd *r, uint32_t x, uint32_t n)
     rs->rec.data[x].ids_off = (uint32_t)rs->ids.len;
     rs->rec.data[x].ids_n = (uint8_t)n;
     rs->ids.len += n;
-    rs->slot_rec.len += n;
     rs->slot_next.len += n;
     if (rs->keep_raw) rs->raw.len += n;
     return SCV_OK;
@@ -959,7 +956,7 @@ static void postings_add(scv_engine *e, uint32_t x)
     for (uint32_t s = rec->ids_off; s < rec->ids_off + rec->ids_n; s++) {
         uint32_t id = SCV__SLOT_ID(e->recs.ids.data[s]);
         e->recs.slot_next.data[s] = e->ids.row.data[id].head;
-        e->ids.row.data[id].head = s;
+        e->ids.row.data[id].head = x;
         if (e->ids.row.data[id].refs++ == 0) e->ids.live++;
     }
 }
