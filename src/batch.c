@@ -22,6 +22,7 @@ static const ptrdiff_t ahead[STAGES] = {10, 7, 5, 3, 1};
 
 /* What the stages remember about a record: the ids its lookups will likely find. */
 typedef struct guess {
+    uint32_t x; /* the record */
     uint32_t ids[SCV_MAX_IDENTIFIERS];
     size_t n;
 } guess;
@@ -38,14 +39,13 @@ static void fetch_slots(const scv_engine *e, const scv_record *rec)
     for (size_t i = 0; i < rec->n_idents; i++) scv__htab_prefetch(&e->ids.index, rec->idents[i].hash);
 }
 
-/* Stage 1: guess the ids (slots now cached) and fetch their keys and rows. */
+/* Stage 1: guess the record and the ids (slots now cached); fetch the record and the
+ * identifiers' keys and rows. */
 static void fetch_rows(const scv_engine *e, const scv_record *rec, guess *g)
 {
     uint32_t x = scv__htab_candidate(&e->recs.index, rec->key);
-    if (x < e->recs.keys.len) {
-        SCV__PREFETCH(&e->recs.keys.data[x]);
-        SCV__PREFETCH(&e->recs.rec.data[x]);
-    }
+    g->x = x;
+    if (x < e->recs.rec.len) SCV__PREFETCH(&e->recs.rec.data[x]);
     g->n = rec->n_idents;
     for (size_t i = 0; i < rec->n_idents; i++) {
         uint32_t v = scv__htab_candidate(&e->ids.index, rec->idents[i].hash);
@@ -56,9 +56,12 @@ static void fetch_rows(const scv_engine *e, const scv_record *rec, guess *g)
     }
 }
 
-/* Stage 2: each row's anchor node and newest carrier. */
+/* Stage 2: the record's id (what its lookup compares); each row's anchor node and newest
+ * carrier. */
 static void fetch_links(const scv_engine *e, const guess *g)
 {
+    if (g->x < e->recs.rec.len && e->recs.rec.data[g->x].id_off < e->recs.bytes.len)
+        SCV__PREFETCH(&e->recs.bytes.data[e->recs.rec.data[g->x].id_off]);
     for (size_t i = 0; i < g->n; i++) {
         if (!valid_id(e, g->ids[i])) continue;
         const scv__ident *row = &e->ids.row.data[g->ids[i]];

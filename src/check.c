@@ -20,7 +20,7 @@ static const char *check_columns(const scv_engine *e)
 {
     const scv__idtable *t = &e->ids;
     size_t n = e->recs.rec.len, v = t->keys.len, live = 0;
-    if (e->recs.keys.len != n || e->graph.len != n || e->prof.of_root.len != n ||
+    if (e->graph.len != n || e->prof.of_root.len != n ||
         e->kcount.len != n * e->rules.n_limited)
         return "per-record columns differ in length";
     if (t->row.len != v || (t->retain && t->value.len != v))
@@ -38,7 +38,9 @@ static const char *check_record(const scv_engine *e, uint32_t x)
     const scv__rec *r = &rs->rec.data[x];
     if (r->dead) return r->ids_n == 0 && r->fields_n == 0 ? NULL : "a deleted record has content";
     if (r->source >= scv__names_count(&e->sources)) return "record source out of range";
-    if (scv__records_find(rs, rs->keys.data[x]) != x) return "record key not indexed";
+    const char *id = rs->bytes.data + r->id_off;
+    if (scv__records_find(rs, scv__engine_record_key(e, r->source, id, r->id_len), r->source, id, r->id_len) != x)
+        return "record key not indexed";
     if ((size_t)r->ids_off + r->ids_n > rs->ids.len ||
         (size_t)r->fields_off + r->fields_n > rs->fields.len)
         return "record runs out of range";

@@ -28,27 +28,27 @@ uint32_t scv__htab_find(const scv__htab *t, const scv__h128 *keys, scv__h128 key
 {
     if (t->slots == NULL) return SCV__NONE;
     uint32_t tag = scv__htab_tag(key);
-    for (size_t i = scv__htab_home(t, key);; i = scv__htab_step(t, i)) {
+    for (size_t i = scv__htab_home(t, tag);; i = scv__htab_step(t, i)) {
         uint64_t s = t->slots[i];
         if (s == 0) return SCV__NONE;
         if ((uint32_t)(s >> 32) == tag && scv__h128_eq(keys[slot_id(s)], key)) return slot_id(s);
     }
 }
 
-static void place(scv__htab *t, scv__h128 key, uint64_t slot)
+static void place(scv__htab *t, uint64_t slot)
 {
-    size_t i = scv__htab_home(t, key);
+    size_t i = scv__htab_home(t, (uint32_t)(slot >> 32));
     while (t->slots[i] != 0) i = scv__htab_step(t, i);
     t->slots[i] = slot;
 }
 
 void scv__htab_insert(scv__htab *t, scv__h128 key, uint32_t id)
 {
-    place(t, key, slot_make(key, id));
+    place(t, slot_make(key, id));
     t->count++;
 }
 
-scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, const scv__h128 *keys, size_t total)
+scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, size_t total)
 {
     size_t want, bytes;
     uint64_t *slots;
@@ -68,7 +68,7 @@ scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, const scv__h128 *keys
     if (t->slots != NULL) {
         for (size_t i = 0; i < t->cap; i++) {
             uint64_t s = t->slots[i];
-            if (s != 0) place(&grown, keys[slot_id(s)], s);
+            if (s != 0) place(&grown, s);
         }
         scv__free(m, t->slots, t->cap * sizeof *t->slots);
     }
@@ -76,20 +76,20 @@ scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, const scv__h128 *keys
     return SCV_OK;
 }
 
-void scv__htab_remove(scv__htab *t, const scv__h128 *keys, scv__h128 key)
+void scv__htab_remove(scv__htab *t, scv__h128 key, uint32_t id)
 {
-    uint32_t tag = scv__htab_tag(key);
-    size_t i = scv__htab_home(t, key);
+    uint64_t want = slot_make(key, id);
+    size_t i = scv__htab_home(t, scv__htab_tag(key));
     for (;; i = scv__htab_step(t, i)) {
         uint64_t s = t->slots[i];
         if (s == 0) return;
-        if ((uint32_t)(s >> 32) == tag && scv__h128_eq(keys[slot_id(s)], key)) break;
+        if (s == want) break;
     }
     /* Shift later members of the probe run back into the hole while that keeps them
      * reachable from their home slot. */
     size_t hole = i;
     for (size_t j = scv__htab_step(t, i); t->slots[j] != 0; j = scv__htab_step(t, j)) {
-        size_t home = scv__htab_home(t, keys[slot_id(t->slots[j])]);
+        size_t home = scv__htab_home(t, (uint32_t)(t->slots[j] >> 32));
         /* j may move to hole when home is not cyclically within (hole, j]. */
         int reachable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
         if (reachable) {

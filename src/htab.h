@@ -1,12 +1,13 @@
 /* htab.h — open-addressing index from a 128-bit hash to a dense 32-bit id.
  *
- * The table holds only 8-byte slots: 32 bits of the hash as a tag and the id + 1 (0 = empty);
- * the full keys live in the owner's dense array (keys[id]), which is what a probe compares on
- * a tag match and what a rehash reads. Linear probing; load factor at most 3/4. The slot count
- * is any number, not only a power of two: a probe starts at the hash's high 32 bits scaled to
- * the table (multiply and shift), so a table reserved for n entries takes about 4n/3 slots
- * rather than up to twice that. Lookups never write, so they are safe for concurrent
- * readers. */
+ * The table holds only 8-byte slots: 32 bits of the hash as a tag and the id + 1 (0 = empty).
+ * The tag also places the entry: a probe starts at the tag scaled to the table (multiply and
+ * shift), so the slot count is any number, not only a power of two (a table reserved for n
+ * entries takes about 4n/3 slots rather than up to twice that), and growing or removing needs
+ * nothing but the slots. What a tag match means is the owner's business: most owners compare
+ * full keys kept in a dense array (keys[id], scv__htab_find); the record store compares the
+ * record's own source and id. Linear probing; load factor at most 3/4. Lookups never write,
+ * so they are safe for concurrent readers. */
 #ifndef SCV_HTAB_H
 #define SCV_HTAB_H
 
@@ -32,15 +33,15 @@ typedef struct scv__htab {
     size_t count; /* ids stored */
 } scv__htab;
 
-/* Where a probe for key starts: the hash's bits 32..63 of the low half, scaled to cap. */
-static inline size_t scv__htab_home(const scv__htab *t, scv__h128 key)
-{
-    return (size_t)(((key.lo >> 32) * (uint64_t)t->cap) >> 32);
-}
-
 static inline uint32_t scv__htab_tag(scv__h128 key)
 {
     return (uint32_t)(key.hi >> 32);
+}
+
+/* Where a probe for a tag starts: the tag scaled to the slot count. */
+static inline size_t scv__htab_home(const scv__htab *t, uint32_t tag)
+{
+    return (size_t)(((uint64_t)tag * (uint64_t)t->cap) >> 32);
 }
 
 /* The slot after i, wrapping at the end. */
@@ -52,7 +53,7 @@ static inline size_t scv__htab_step(const scv__htab *t, size_t i)
 void scv__htab_free(const scv__mem *m, scv__htab *t);
 
 /* Grow the table for `total` entries: scv__htab_reserve() when the table is too small. */
-scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, const scv__h128 *keys, size_t total);
+scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, size_t total);
 
 /* Most entries the table takes before it must grow. */
 static inline size_t scv__htab_limit(const scv__htab *t)
@@ -60,13 +61,12 @@ static inline size_t scv__htab_limit(const scv__htab *t)
     return t->cap / 4 * 3;
 }
 
-/* Make room for `total` entries without growing again. keys[0..count) must be the stored
- * keys. On SCV_ENOMEM the table is unchanged. Inline: called on every upsert. */
-static inline scv_status scv__htab_reserve(const scv__mem *m, scv__htab *t, const scv__h128 *keys,
-                                           size_t total)
+/* Make room for `total` entries without growing again. On SCV_ENOMEM the table is unchanged.
+ * Inline: called on every upsert. */
+static inline scv_status scv__htab_reserve(const scv__mem *m, scv__htab *t, size_t total)
 {
     if (t->slots != NULL && total <= scv__htab_limit(t)) return SCV_OK;
-    return scv__htab_grow(m, t, keys, total);
+    return scv__htab_grow(m, t, total);
 }
 
 /* The id stored for key, or SCV__NONE. */
@@ -75,7 +75,7 @@ uint32_t scv__htab_find(const scv__htab *t, const scv__h128 *keys, scv__h128 key
 /* Prefetch the slot where a probe for key starts. */
 static inline void scv__htab_prefetch(const scv__htab *t, scv__h128 key)
 {
-    if (t->slots != NULL) SCV__PREFETCH(&t->slots[scv__htab_home(t, key)]);
+    if (t->slots != NULL) SCV__PREFETCH(&t->slots[scv__htab_home(t, scv__htab_tag(key))]);
 }
 
 /* The first id in key's probe run whose tag matches, without comparing full keys: what a
@@ -84,7 +84,7 @@ static inline uint32_t scv__htab_candidate(const scv__htab *t, scv__h128 key)
 {
     if (t->slots == NULL) return SCV__NONE;
     uint32_t tag = scv__htab_tag(key);
-    for (size_t i = scv__htab_home(t, key);; i = scv__htab_step(t, i)) {
+    for (size_t i = scv__htab_home(t, tag);; i = scv__htab_step(t, i)) {
         uint64_t s = t->slots[i];
         if (s == 0) return SCV__NONE;
         if ((uint32_t)(s >> 32) == tag) return (uint32_t)s - 1u;
@@ -94,8 +94,9 @@ static inline uint32_t scv__htab_candidate(const scv__htab *t, scv__h128 key)
 /* Store id for key (absent before). Room must have been reserved. */
 void scv__htab_insert(scv__htab *t, scv__h128 key, uint32_t id);
 
-/* Remove the entry for key (present). Backward-shift deletion keeps probes short. */
-void scv__htab_remove(scv__htab *t, const scv__h128 *keys, scv__h128 key);
+/* Remove the entry of `id` stored under `key` (present). Backward-shift deletion keeps
+ * probes short. */
+void scv__htab_remove(scv__htab *t, scv__h128 key, uint32_t id);
 
 /* Bytes of memory the table holds. */
 size_t scv__htab_bytes(const scv__htab *t);

@@ -73,7 +73,7 @@ static inline scv_status scv__idtable_reserve(const scv__mem *m, scv__idtable *t
         if ((st = SCV__VEC_RESERVE(m, t->value, count)) != SCV_OK) return st;
         if ((st = SCV__VEC_RESERVE(m, t->bytes, bytes)) != SCV_OK) return st;
     }
-    return scv__htab_reserve(m, &t->index, t->keys.data, t->keys.len + count);
+    return scv__htab_reserve(m, &t->index, t->keys.len + count);
 }
 
 static inline uint32_t scv__idtable_find(const scv__idtable *t, scv__h128 key)

@@ -10,7 +10,8 @@ scv_status scv_engine_delete(scv_engine *e, scv_source source, const char *recor
     if (e == NULL || (record_id == NULL && len > 0)) return SCV_EINVAL;
     if (source >= scv__names_count(&e->sources) || len == 0 || len > SCV_MAX_RECORD_ID_LEN)
         return scv__engine_error(e, SCV_ENOTFOUND, "no such record", -1);
-    uint32_t x = scv__records_find(&e->recs, scv__engine_record_key(e, source, record_id, len));
+    uint32_t x = scv__records_find(&e->recs, scv__engine_record_key(e, source, record_id, len),
+                                   (uint16_t)source, record_id, len);
     if (x == SCV__NONE) return scv__engine_error(e, SCV_ENOTFOUND, "no such record", -1);
     if (scv__reserve_delete(e, x) != SCV_OK) return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
     scv__delete_record(e, x, 0);

@@ -34,7 +34,8 @@ scv_status scv_engine_record_find(const scv_engine *e, scv_source source, const 
     if (e == NULL || (record_id == NULL && len > 0)) return SCV_EINVAL;
     if (source >= scv__names_count(&e->sources) || len == 0 || len > SCV_MAX_RECORD_ID_LEN)
         return SCV_ENOTFOUND;
-    uint32_t x = scv__records_find(&e->recs, scv__engine_record_key(e, source, record_id, len));
+    uint32_t x = scv__records_find(&e->recs, scv__engine_record_key(e, source, record_id, len),
+                                   (uint16_t)source, record_id, len);
     if (x == SCV__NONE) return SCV_ENOTFOUND;
     if (ref != NULL) *ref = x + 1;
     return SCV_OK;

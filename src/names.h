@@ -37,7 +37,7 @@ static inline scv_status scv__names_reserve(const scv__mem *m, scv__names *n, si
     if ((st = SCV__VEC_RESERVE(m, n->bytes, bytes)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, n->items, count)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, n->keys, count)) != SCV_OK) return st;
-    return scv__htab_reserve(m, &n->index, n->keys.data, n->items.len + count);
+    return scv__htab_reserve(m, &n->index, n->items.len + count);
 }
 
 /* Find or add (room reserved beforehand); returns the id. */

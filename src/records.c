@@ -6,7 +6,6 @@
 void scv__records_free(const scv__mem *m, scv__records *r)
 {
     scv__htab_free(m, &r->index);
-    SCV__VEC_FREE(m, r->keys);
     SCV__VEC_FREE(m, r->rec);
     SCV__VEC_FREE(m, r->ids);
     SCV__VEC_FREE(m, r->slot_next);
@@ -36,9 +35,24 @@ uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, co
     rec->id_off = scv__records_put_bytes(r, id, id_len);
     rec->ids_off = (uint32_t)r->ids.len;
     rec->fields_off = (uint32_t)r->fields.len;
-    r->keys.data[r->keys.len++] = key;
     scv__htab_insert(&r->index, key, x);
     return x;
+}
+
+uint32_t scv__records_find(const scv__records *r, scv__h128 key, uint16_t source, const char *id,
+                           size_t len)
+{
+    const scv__htab *t = &r->index;
+    if (t->slots == NULL) return SCV__NONE;
+    uint32_t tag = scv__htab_tag(key);
+    for (size_t i = scv__htab_home(t, tag);; i = scv__htab_step(t, i)) {
+        uint64_t s = t->slots[i];
+        if (s == 0) return SCV__NONE;
+        if ((uint32_t)(s >> 32) != tag) continue;
+        const scv__rec *rec = &r->rec.data[(uint32_t)s - 1u];
+        if (rec->source == source && rec->id_len == len && memcmp(r->bytes.data + rec->id_off, id, len) == 0)
+            return (uint32_t)s - 1u;
+    }
 }
 
 uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n)
@@ -71,7 +85,7 @@ scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n)
 
 size_t scv__records_bytes(const scv__records *r)
 {
-    return scv__htab_bytes(&r->index) + r->keys.cap * sizeof *r->keys.data +
+    return scv__htab_bytes(&r->index) +
            r->rec.cap * sizeof *r->rec.data + r->ids.cap * sizeof *r->ids.data +
            r->slot_next.cap * sizeof *r->slot_next.data +
            r->raw.cap * sizeof *r->raw.data + r->fields.cap * sizeof *r->fields.data +

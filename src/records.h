@@ -52,7 +52,6 @@ typedef struct scv__rec {
 
 typedef struct scv__records {
     scv__htab index;
-    SCV__VEC(scv__h128) keys;
     SCV__VEC(scv__rec) rec;
     SCV__VEC(uint32_t) ids;    /* identifier slots, per record a run of ids_n */
     SCV__VEC(uint32_t) slot_next; /* parallel to ids: next record carrying the identifier */
@@ -65,10 +64,11 @@ typedef struct scv__records {
 
 void scv__records_free(const scv__mem *m, scv__records *r);
 
-static inline uint32_t scv__records_find(const scv__records *r, scv__h128 key)
-{
-    return scv__htab_find(&r->index, r->keys.data, key);
-}
+/* The live record (source, id[0..len)) whose key (its hash: scv__engine_record_key) is
+ * `key`, or SCV__NONE. The index keeps no keys: a tag match is confirmed against the
+ * record's own source and id, which also rules out any hash collision. */
+uint32_t scv__records_find(const scv__records *r, scv__h128 key, uint16_t source, const char *id,
+                           size_t len);
 
 /* Room for `records` new records, `ids` identifier slots, `fields` field slots and `bytes`
  * bytes, so that the following append/set calls cannot fail. */
@@ -78,7 +78,6 @@ static inline scv_status scv__records_reserve(const scv__mem *m, scv__records *r
     scv_status st;
     if (r->rec.len + records > SCV_MAX_RECORDS) return SCV_ELIMIT;
     if (r->ids.len + ids > UINT32_MAX || r->fields.len + fields > UINT32_MAX) return SCV_ELIMIT;
-    if ((st = SCV__VEC_RESERVE(m, r->keys, records)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->rec, records)) != SCV_OK) return st;
     /* One spare element each, so the pools are never NULL once a record exists: pointer
      * arithmetic on NULL (even + 0) is undefined behaviour. */
@@ -87,10 +86,10 @@ static inline scv_status scv__records_reserve(const scv__mem *m, scv__records *r
     if (r->keep_raw && (st = SCV__VEC_RESERVE(m, r->raw, ids + 1)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->fields, fields + 1)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, r->bytes, bytes + 1)) != SCV_OK) return st;
-    return scv__htab_reserve(m, &r->index, r->keys.data, r->keys.len + records);
+    return scv__htab_reserve(m, &r->index, r->rec.len + records);
 }
 
-/* Append a record with no content (room reserved). Returns its index. */
+/* Append a record with no content (room reserved), indexed under `key`. Returns its index. */
 uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, const char *id,
                              size_t id_len);
 

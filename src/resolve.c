@@ -664,7 +664,7 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     if (!rec->has_key)
         return scv__engine_error(e, SCV_ESTATE, "record builder has no key: call scv_record_reset()", -1);
 
-    uint32_t x = scv__records_find(&e->recs, rec->key);
+    uint32_t x = scv__records_find(&e->recs, rec->key, (uint16_t)rec->source, rec->id, rec->id_len);
     int is_new = x == SCV__NONE;
     uint32_t found[SCV_MAX_IDENTIFIERS]; /* one probe per identifier, here */
     for (size_t i = 0; i < rec->n_idents; i++) found[i] = scv__idtable_find(&e->ids, rec->idents[i].hash);
@@ -785,7 +785,8 @@ void scv__delete_record(scv_engine *e, uint32_t x, int wipe)
     memcpy(old, cur, n_old * sizeof *old);
     e->trigger = x;
     postings_remove(e, x);
-    scv__htab_remove(&e->recs.index, e->recs.keys.data, e->recs.keys.data[x]);
+    scv__htab_remove(&e->recs.index,
+                     scv__engine_record_key(e, r->source, e->recs.bytes.data + r->id_off, r->id_len), x);
     if (wipe) wipe_record(e, x);
     r->ids_n = 0;
     r->fields_n = 0;

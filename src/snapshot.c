@@ -803,7 +803,6 @@ static void add_dead_record(scv_engine *e)
     rec->ids_off = (uint32_t)rs->ids.len;
     rec->fields_off = (uint32_t)rs->fields.len;
     rec->dead = 1;
-    memset(&rs->keys.data[rs->keys.len++], 0, sizeof *rs->keys.data); /* not in the index */
     e->scratch.data[rs->rec.len - 1] = 0;
 }
 
@@ -818,7 +817,8 @@ static scv_status load_live_record(scv_engine *e, rd *r)
         !text_ok(id, id_len, 1, SCV_MAX_RECORD_ID_LEN))
         return corrupt();
     scv__h128 key = scv__engine_record_key(e, source, id, id_len);
-    if (scv__records_find(rs, key) != SCV__NONE) return corrupt(); /* the same key twice */
+    if (scv__records_find(rs, key, (uint16_t)source, id, id_len) != SCV__NONE)
+        return corrupt(); /* the same record twice */
     if (SCV__VEC_RESERVE(&e->mem, rs->bytes, id_len) != SCV_OK) return SCV_ENOMEM;
     uint32_t x = scv__records_append(rs, key, (uint16_t)source, id, id_len);
     rs->rec.data[x].ts = (int64_t)get_u64(r);
