@@ -689,6 +689,16 @@ SCV_API scv_status scv_engine_upsert_batch(scv_engine *engine, const scv_record 
  */
 SCV_API scv_status scv_engine_reserve(scv_engine *engine, size_t records, size_t identifiers);
 
+/**
+ * Give back spare capacity, typically after a bulk load: the engine's arrays and pools are
+ * trimmed to what they hold (hash tables keep room for their load factor). Nothing
+ * observable changes; later calls grow the arrays again as needed. Costs a reallocation of
+ * each array (with the default allocator, large blocks are remapped rather than copied).
+ * @return SCV_OK, SCV_EINVAL (NULL), SCV_ENOMEM (some arrays trimmed, the others not; the
+ *         engine works as before either way).
+ */
+SCV_API scv_status scv_engine_shrink(scv_engine *engine);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Lookups and iteration                                                                     */
 /* ---------------------------------------------------------------------------------------- */

@@ -818,3 +818,29 @@ scv_status scv_engine_reserve(scv_engine *e, size_t records, size_t identifiers)
         return scv__engine_error(e, st, st == SCV_ELIMIT ? "more than the engine can hold" : "out of memory", -1);
     return scv__engine_error(e, SCV_OK, "", -1);
 }
+
+scv_status scv_engine_shrink(scv_engine *e)
+{
+    if (e == NULL) return SCV_EINVAL;
+    const scv__mem *m = &e->mem;
+    scv__records *rs = &e->recs;
+    scv__idtable *t = &e->ids;
+    /* The record pools keep one spare element (never NULL once a record exists). A failure
+     * stops here: what was trimmed stays trimmed, which is as valid as before. */
+    scv_status st;
+    if ((st = SCV__VEC_TRIM(m, rs->rec, 0)) != SCV_OK || (st = SCV__VEC_TRIM(m, rs->ids, 1)) != SCV_OK ||
+        (st = SCV__VEC_TRIM(m, rs->slot_next, 1)) != SCV_OK ||
+        (rs->keep_raw && (st = SCV__VEC_TRIM(m, rs->raw, 1)) != SCV_OK) ||
+        (st = SCV__VEC_TRIM(m, rs->fields, 1)) != SCV_OK || (st = SCV__VEC_TRIM(m, rs->bytes, 1)) != SCV_OK ||
+        (st = SCV__VEC_TRIM(m, t->keys, 0)) != SCV_OK || (st = SCV__VEC_TRIM(m, t->row, 0)) != SCV_OK ||
+        (t->retain && ((st = SCV__VEC_TRIM(m, t->value, 0)) != SCV_OK ||
+                       (st = SCV__VEC_TRIM(m, t->bytes, 1)) != SCV_OK)) ||
+        (st = scv__trim(m, (void **)&e->graph.node, &e->graph.cap, e->graph.len, sizeof *e->graph.node)) != SCV_OK ||
+        (st = SCV__VEC_TRIM(m, e->prof.root, 0)) != SCV_OK || (st = SCV__VEC_TRIM(m, e->prof.merged, 0)) != SCV_OK ||
+        (st = SCV__VEC_TRIM(m, e->prof.of_root, 0)) != SCV_OK || (st = SCV__VEC_TRIM(m, e->kcount, 0)) != SCV_OK)
+        return scv__engine_error(e, st, "out of memory", -1);
+    /* Scratch space is reserved again by the next call that needs it. */
+    (void)SCV__VEC_TRIM(m, e->scratch, 0);
+    (void)SCV__VEC_TRIM(m, e->scratch2, 0);
+    return scv__engine_error(e, SCV_OK, "", -1);
+}

@@ -221,6 +221,42 @@ static void reserve_changes_nothing_observable(void **state)
     scv_engine_free(e);
 }
 
+/* Shrinking after a load changes no answer, and the engine goes on growing; under a failing
+ * allocator it reports SCV_ENOMEM and still answers the same, leaking nothing. */
+static void shrink_changes_nothing_observable(void **state)
+{
+    (void)state;
+    static char before[8192], after[8192];
+    size_t half = sizeof scenario / sizeof scenario[0] / 2;
+    for (long n = 0;; n++) {
+        fail_ctx c = {0, 0, 0, 0};
+        scv_engine *e = engine_with(&c);
+        assert_ok(scv_engine_reserve(e, 1000, 1000));
+        for (size_t i = 0; i < half; i++) assert_ok(apply(e, &scenario[i]));
+        fingerprint(e, before, sizeof before);
+        size_t held = c.bytes;
+        c.fail_at = n == 0 ? 0 : c.calls + n;
+        scv_status st = scv_engine_shrink(e);
+        c.fail_at = 0;
+        fingerprint(e, after, sizeof after);
+        assert_string_equal(before, after);
+        if (n == 0) {
+            assert_ok(st);
+            assert_true(c.bytes < held);
+        } else if (st == SCV_OK) {
+            scv_engine_free(e);
+            break; /* every reallocation of the shrink has been failed once */
+        } else {
+            assert_int_equal(st, SCV_ENOMEM);
+        }
+        for (size_t i = half; i < sizeof scenario / sizeof scenario[0]; i++) assert_ok(apply(e, &scenario[i]));
+        scv_engine_free(e);
+        assert_int_equal(c.live, 0);
+        assert_int_equal(c.bytes, 0);
+    }
+    assert_status(scv_engine_shrink(NULL), SCV_EINVAL);
+}
+
 /* Queries, views and snapshots under allocation failure: a failing call reports SCV_ENOMEM,
  * leaks nothing, and once memory is back the same calls give the same answers as an engine
  * that never failed. The views are stale when the query runs, so its evaluation rebuilds
@@ -634,6 +670,7 @@ int main(void)
         cmocka_unit_test(allocation_failure_at_every_call_leaves_engine_unchanged),
         cmocka_unit_test(allocation_failure_under_rules_leaves_engine_unchanged),
         cmocka_unit_test(reserve_changes_nothing_observable),
+        cmocka_unit_test(shrink_changes_nothing_observable),
         cmocka_unit_test(allocation_failure_in_queries_views_and_snapshots),
         cmocka_unit_test(failed_engine_and_options_creation_report_enomem),
         cmocka_unit_test(incomplete_allocator_is_rejected),

@@ -86,3 +86,20 @@ scv_status scv__reserve(const scv__mem *m, void **ptr, size_t *cap, size_t need,
     *cap = new_cap;
     return SCV_OK;
 }
+
+scv_status scv__trim(const scv__mem *m, void **ptr, size_t *cap, size_t keep, size_t elem)
+{
+    void *p;
+    if (*ptr == NULL || keep >= *cap) return SCV_OK;
+    if (keep == 0) {
+        scv__free(m, *ptr, *cap * elem);
+        *ptr = NULL;
+        *cap = 0;
+        return SCV_OK;
+    }
+    p = scv__realloc(m, *ptr, *cap * elem, keep * elem);
+    if (p == NULL) return SCV_ENOMEM;
+    *ptr = p;
+    *cap = keep;
+    return SCV_OK;
+}

@@ -55,6 +55,11 @@ scv_status scv__reserve(const scv__mem *m, void **ptr, size_t *cap, size_t need,
          : scv__reserve((m), (void **)&(v).data, &(v).cap, (v).len + (size_t)(extra),        \
                         sizeof(*(v).data)))
 
+/* Trim v's capacity to its length plus `spare` elements (nothing when it is that small
+ * already). On SCV_ENOMEM v is as it was. */
+scv_status scv__trim(const scv__mem *m, void **ptr, size_t *cap, size_t keep, size_t elem);
+#define SCV__VEC_TRIM(m, v, spare) scv__trim((m), (void **)&(v).data, &(v).cap, (v).len + (spare), sizeof(*(v).data))
+
 #define SCV__VEC_FREE(m, v)                                                                 \
     do {                                                                                    \
         scv__free((m), (v).data, (v).cap * sizeof(*(v).data));                              \

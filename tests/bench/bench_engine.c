@@ -167,9 +167,14 @@ int main(int argc, char **argv)
            (double)n / t_ingest, t_ingest, BATCH);
     printf("  of which resolving  %12.0f records/s  (%.2f s in scv_engine_upsert_batch; the rest builds records)\n",
            (double)n / batch_upsert, batch_upsert);
-    printf("memory                %12.1f bytes/record, %.1f bytes/identifier if records took 120 each\n",
+    printf("memory after load     %12.1f bytes/record, %.1f bytes/identifier if records took 120 each\n",
            (double)bytes / (double)records, ((double)bytes - 120.0 * (double)records) / (double)idents);
     printf("memory, all           %12.1f MiB (allocator hooks)\n", (double)bytes / 1048576.0);
+    scv_engine_shrink(e);
+    bytes = live_bytes - base;
+    printf("after scv_engine_shrink %10.1f bytes/record, %.1f bytes/identifier if records took 120 each (%.1f MiB)\n",
+           (double)bytes / (double)records, ((double)bytes - 120.0 * (double)records) / (double)idents,
+           (double)bytes / 1048576.0);
 
     /* Identifier lookups: raw value -> profile. */
     size_t lookups = n < 1000000 ? n : 1000000;
