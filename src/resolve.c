@@ -365,15 +365,21 @@ static void new_partners(const scv_engine *e, uint32_t x, uint32_t v, int *any, 
 {
     uint8_t rank = e->rules.rank[e->ids.row.data[v].kind], lead = e->ids.row.data[v].lead;
     uint8_t kinds[SCV_MAX_IDENTIFIERS];
-    size_t k, n = 0;
-    const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
+    size_t k, n = 0, k_prev = 0;
+    const uint32_t *slots = scv__records_ids(&e->recs, x, &k), *prev = NULL;
+    /* The carrier of v before x (x went to the front of v's list): a person's records repeat
+     * their values, so most partners are found there without a search. */
+    uint32_t before = scv__records_next_carrier(&e->recs, x, v);
+    if (before != SCV__NONE) prev = scv__records_ids(&e->recs, before, &k_prev);
     *any = 0;
     *in_lead = *in_other = 0;
     for (size_t i = 0; i < k; i++) {
         uint32_t w = SCV__SLOT_ID(slots[i]);
         if (w == v || !is_partner(e, w, rank)) continue;
         *any = 1;
-        if (seen_together(e, x, v, w)) continue;
+        size_t on_prev = 0;
+        while (on_prev < k_prev && SCV__SLOT_ID(prev[on_prev]) != w) on_prev++;
+        if (on_prev < k_prev || seen_together(e, x, v, w)) continue;
         uint8_t kind = e->ids.row.data[w].kind;
         uint32_t same = 1;
         for (size_t j = 0; j < n; j++) same += kinds[j] == kind;
