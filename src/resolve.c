@@ -47,47 +47,47 @@ static uint32_t unite(scv_engine *e, uint32_t ra, uint32_t rb)
     return root;
 }
 
-/* Identifier id now links through record x: anchor it and count it in x's component. */
-static void anchor_at(scv_engine *e, uint32_t id, uint32_t x)
-{
-    uint32_t root = scv__graph_find(&e->graph, x);
-    uint8_t slot = e->rules.slot[e->ids.row.data[id].kind];
-    e->ids.row.data[id].anchor = x;
-    e->graph.node[root].idents++;
-    if (slot != SCV__NO_SLOT) kcounts(e, root)[slot]++;
-}
+/* What linking x through some candidates would do: the root of x's component, the other
+ * components' roots in the order the candidates reach them, and how many candidates have
+ * no anchor yet (they will be anchored at x). */
+typedef struct link_plan {
+    uint32_t rx;
+    uint32_t roots[SCV_MAX_IDENTIFIERS];
+    size_t n_roots;
+    size_t fresh;
+} link_plan;
 
-/* Would linking x through cand[0..n) break a rule? Returns 0 if not, else the set-aside
- * reason (SCV_LINK_ASIDE_LIMIT or SCV_LINK_ASIDE_SIZE). *nothing_changes is set when x's
- * component would stay as it is (every candidate anchored in it already). */
-static int breaks_rule(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n, int *nothing_changes)
+/* Plan linking x through cand[0..n) and check the rules. Returns 0 if the union keeps them,
+ * else the set-aside reason (SCV_LINK_ASIDE_LIMIT or SCV_LINK_ASIDE_SIZE). */
+static int plan_link(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n, link_plan *p)
 {
     const scv__rules *r = &e->rules;
-    uint32_t roots[SCV_MAX_IDENTIFIERS + 1];
     uint64_t kinds[SCV_MAX_KINDS]; /* by limited-kind slot */
-    uint64_t records = 0, idents = 0;
-    size_t n_roots = 0;
+    uint64_t records, idents;
     for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] = 0;
-    roots[n_roots++] = scv__graph_find(&e->graph, x);
+    p->rx = scv__graph_find(&e->graph, x);
+    p->n_roots = p->fresh = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t a = e->ids.row.data[cand[i]].anchor;
         if (a == SCV__NONE) {
             uint8_t slot = r->slot[e->ids.row.data[cand[i]].kind];
-            idents++;
+            p->fresh++;
             if (slot != SCV__NO_SLOT) kinds[slot]++;
             continue;
         }
         uint32_t ra = scv__graph_find(&e->graph, a);
         size_t k = 0;
-        while (k < n_roots && roots[k] != ra) k++;
-        if (k == n_roots) roots[n_roots++] = ra;
+        while (k < p->n_roots && p->roots[k] != ra) k++;
+        if (ra != p->rx && k == p->n_roots) p->roots[p->n_roots++] = ra;
     }
-    *nothing_changes = n_roots == 1 && idents == 0;
-    if (*nothing_changes) return 0;
-    for (size_t k = 0; k < n_roots; k++) {
-        records += e->graph.node[roots[k]].size;
-        idents += e->graph.node[roots[k]].idents;
-        for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, roots[k])[s];
+    if (p->n_roots == 0 && p->fresh == 0) return 0; /* nothing changes */
+    records = e->graph.node[p->rx].size;
+    idents = p->fresh + e->graph.node[p->rx].idents;
+    for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, p->rx)[s];
+    for (size_t k = 0; k < p->n_roots; k++) {
+        records += e->graph.node[p->roots[k]].size;
+        idents += e->graph.node[p->roots[k]].idents;
+        for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, p->roots[k])[s];
     }
     for (uint32_t s = 0; s < r->n_limited; s++)
         if (kinds[s] > r->slot_limit[s]) return SCV_LINK_ASIDE_LIMIT;
@@ -107,20 +107,24 @@ static void set_aside(scv_engine *e, uint32_t x, uint32_t id, int why)
 }
 
 /* Link x through cand[0..n), given highest priority first, setting aside from the end until
- * the union keeps every rule. */
+ * the union keeps every rule: the components the candidates reach join x's, in candidate
+ * order, and candidates without an anchor are anchored at x. */
 static void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n)
 {
-    int why, nothing_changes = 0;
-    while (n > 0 && (why = breaks_rule(e, x, cand, n, &nothing_changes)) != 0) set_aside(e, x, cand[--n], why);
-    if (nothing_changes) return;
+    link_plan p;
+    int why;
+    while (n > 0 && (why = plan_link(e, x, cand, n, &p)) != 0) set_aside(e, x, cand[--n], why);
+    if (n == 0) return;
+    uint32_t rx = p.rx;
+    for (size_t k = 0; k < p.n_roots; k++) rx = unite(e, rx, p.roots[k]);
+    if (p.fresh == 0) return;
     for (size_t i = 0; i < n; i++) {
-        uint32_t a = e->ids.row.data[cand[i]].anchor;
-        if (a == SCV__NONE) {
-            anchor_at(e, cand[i], x);
-        } else {
-            uint32_t rx = scv__graph_find(&e->graph, x), ra = scv__graph_find(&e->graph, a);
-            if (rx != ra) (void)unite(e, rx, ra);
-        }
+        scv__ident *row = &e->ids.row.data[cand[i]];
+        if (row->anchor != SCV__NONE) continue;
+        uint8_t slot = e->rules.slot[row->kind];
+        row->anchor = x;
+        e->graph.node[rx].idents++;
+        if (slot != SCV__NO_SLOT) kcounts(e, rx)[slot]++;
     }
 }
 
