@@ -5,6 +5,12 @@
  * dry and resume after the next fread(): everything it remembers about the record being read
  * is an offset into the buffer, so moving the unfinished record to the front of the buffer
  * (or into a larger one) only shifts those offsets.
+ *
+ * Most records, though, lie whole in the buffer and need none of that: fast_record() reads
+ * such a record with memchr() and tight loops and hands it out directly. Whenever it meets
+ * anything else (the end of the buffer, a doubled quote, a blank line, a syntax error) it
+ * gives up without having changed anything, and the state machine reads the record from its
+ * start, so both paths give exactly the same rows, lines, offsets and errors.
  */
 #include "csv.h"
 
@@ -164,28 +170,36 @@ static enum refill_result refill(csv_reader *r, const char **why) {
     return got > 0 ? R_DATA : R_EOF;
 }
 
+/* Make room for at least one more field. @return 0, or -1 when out of memory (the arrays
+ * that were grown stay grown: harmless). */
+static int grow_fields(csv_reader *r) {
+    size_t cap = r->fields_cap * 2;
+    size_t *offsets;
+    size_t *lengths;
+    char **ptrs;
+    offsets = realloc(r->offsets, cap * sizeof *offsets);
+    if (offsets == NULL) {
+        return -1;
+    }
+    r->offsets = offsets;
+    lengths = realloc(r->lengths, cap * sizeof *lengths);
+    if (lengths == NULL) {
+        return -1;
+    }
+    r->lengths = lengths;
+    ptrs = realloc(r->ptrs, cap * sizeof *ptrs);
+    if (ptrs == NULL) {
+        return -1;
+    }
+    r->ptrs = ptrs;
+    r->fields_cap = cap;
+    return 0;
+}
+
 /* Append a field to the record being read. */
 static int push_field(csv_reader *r, size_t offset, size_t length) {
-    if (r->nfields == r->fields_cap) {
-        size_t cap = r->fields_cap * 2;
-        size_t *offsets = realloc(r->offsets, cap * sizeof *offsets);
-        size_t *lengths;
-        char **ptrs;
-        if (offsets == NULL) {
-            return -1;
-        }
-        r->offsets = offsets;
-        lengths = realloc(r->lengths, cap * sizeof *lengths);
-        if (lengths == NULL) {
-            return -1;
-        }
-        r->lengths = lengths;
-        ptrs = realloc(r->ptrs, cap * sizeof *ptrs);
-        if (ptrs == NULL) {
-            return -1;
-        }
-        r->ptrs = ptrs;
-        r->fields_cap = cap;
+    if (r->nfields == r->fields_cap && grow_fields(r) != 0) {
+        return -1;
     }
     r->offsets[r->nfields] = offset;
     r->lengths[r->nfields] = length;
@@ -212,6 +226,135 @@ static csv_status finish_record(csv_reader *r, csv_row *row) {
     r->rec_line = r->line;
     r->nfields = 0;
     r->state = S_FIELD;
+    return CSV_OK;
+}
+
+/* Add field `i` of a record being read by fast_record(). @return 0, -1 when out of memory. */
+static int fast_field(csv_reader *r, size_t i, char *start, size_t length) {
+    if (i == r->fields_cap && grow_fields(r) != 0) {
+        return -1;
+    }
+    r->ptrs[i] = start;
+    r->lengths[i] = length;
+    return 0;
+}
+
+/*
+ * Read the record at buf[pos] if it lies whole in the buffer and is plain: unquoted fields,
+ * and quoted ones without a doubled quote. Its fields go straight into ptrs/lengths.
+ * @return the number of fields (pos and line are then past the record), or 0 for any other
+ *         record: nothing was changed then but the capacity of the field arrays, and the
+ *         state machine is to read it.
+ */
+static size_t fast_record(csv_reader *r) {
+    char *b = r->buf;
+    size_t p = r->pos;
+    size_t n = r->len;
+    size_t nf = 0;
+    unsigned long lines = 0;
+    const char *lf = memchr(b + p, '\n', n - p);
+    size_t eol;
+    if (lf == NULL) {
+        return 0;
+    }
+    eol = (size_t)(lf - b);
+    if (memchr(b + p, '"', eol - p) == NULL) {
+        /* No quote before the line end: the line is the record, cut at every ','. */
+        size_t stop = eol > p && b[eol - 1] == '\r' ? eol - 1 : eol;
+        size_t start = p;
+        const char *comma;
+        if (stop == p) {
+            return 0; /* a blank line */
+        }
+        while ((comma = memchr(b + start, ',', stop - start)) != NULL) {
+            size_t at = (size_t)(comma - b);
+            if (fast_field(r, nf++, b + start, at - start) != 0) {
+                return 0;
+            }
+            start = at + 1;
+        }
+        if (fast_field(r, nf++, b + start, stop - start) != 0) {
+            return 0;
+        }
+        r->pos = eol + 1;
+        r->line++;
+        return nf;
+    }
+    for (;;) {
+        size_t start;
+        size_t end;
+        char c;
+        if (p == n) {
+            return 0;
+        }
+        if (b[p] == '"') {
+            const char *quote = memchr(b + p + 1, '"', n - p - 1);
+            const char *nl;
+            if (quote == NULL) {
+                return 0;
+            }
+            start = p + 1;
+            end = (size_t)(quote - b);
+            for (nl = memchr(b + start, '\n', end - start); nl != NULL;
+                 nl = memchr(nl + 1, '\n', (size_t)(quote - nl) - 1)) {
+                lines++;
+            }
+            p = end + 1;
+            if (p == n) {
+                return 0;
+            }
+            c = b[p];
+            if (c == '\r') {
+                if (p + 1 == n || b[p + 1] != '\n') {
+                    return 0;
+                }
+                c = b[++p];
+            } else if (c != ',' && c != '\n') {
+                return 0; /* a doubled quote, or text after the closing quote */
+            }
+        } else {
+            start = p;
+            while (p < n && !unquoted_stop[(unsigned char)b[p]]) {
+                p++;
+            }
+            if (p == n || b[p] == '"') {
+                return 0;
+            }
+            c = b[p];
+            end = p;
+            if (c == '\n' && end > start && b[end - 1] == '\r') {
+                end--;
+            }
+        }
+        if (fast_field(r, nf++, b + start, end - start) != 0) {
+            return 0;
+        }
+        p++;
+        if (c == '\n') {
+            lines++;
+            break;
+        }
+    }
+    r->pos = p;
+    r->line += lines;
+    return nf;
+}
+
+/* Hand out the nf fields fast_record() read. */
+static csv_status fast_finish(csv_reader *r, csv_row *row, size_t nf) {
+    size_t i;
+    for (i = 0; i < nf; i++) {
+        /* The byte after a field is its delimiter, line end or closing quote. */
+        r->ptrs[i][r->lengths[i]] = '\0';
+    }
+    row->fields = r->ptrs;
+    row->lengths = r->lengths;
+    row->count = nf;
+    row->line = r->rec_line;
+    row->offset = r->base + r->rec;
+    row->error = NULL;
+    r->rec = r->pos;
+    r->rec_line = r->line;
     return CSV_OK;
 }
 
@@ -298,6 +441,12 @@ static csv_status at_end(csv_reader *r, csv_row *row) {
 csv_status csv_next_row(csv_reader *r, csv_row *row) {
     if (r->fatal) {
         return fail_fatal(r, row, r->fatal_why);
+    }
+    if (r->state == S_FIELD && r->nfields == 0 && r->pos < r->len) {
+        size_t nf = fast_record(r);
+        if (nf > 0) {
+            return fast_finish(r, row, nf);
+        }
     }
     for (;;) {
         char *b = r->buf;

@@ -1,7 +1,16 @@
 /*
  * ingest.c — reading record files into an scv engine (ingest.h): the CSV header's columns,
- * one row at a time into a reused record builder, the record-building calls other formats
- * share (segment.c), and the messages about what went wrong.
+ * rows built into a batch of record builders and upserted a batch at a time, the
+ * record-building calls other formats share (segment.c), and the messages about what went
+ * wrong.
+ *
+ * Why batches: scv_engine_upsert_batch() fetches the memory the next records of a batch will
+ * need while it resolves one (hash-table probes are cache misses). Batching must not show:
+ * records are upserted in file order; a queued record that fails is reported with its own
+ * line, counted as bad, and the records after it are upserted still; and because a later row's
+ * messages must not come before an earlier row's, the batch is upserted before anything is
+ * printed while rows are read (messages, progress, out of memory) and before a new source is
+ * registered (an engine change that must come in file order too).
  */
 #include "ingest.h"
 
@@ -36,20 +45,40 @@ struct column {
     size_t name_len;
 };
 
+/* Records queued for one scv_engine_upsert_batch() call (CSV): far more than any prefetch
+ * distance, while the builders a batch touches stay small (a builder is about 3 KiB, of which
+ * a row uses a few hundred bytes). 16 to 512 measured alike with today's library. */
+#define INGEST_BATCH 128
+
+/* Sources remembered by their spelling in the file (see find_source). */
+#define SOURCE_MEMO 8
+
+struct source_memo {
+    char name[SCV_MAX_NAME_LEN]; /* as spelled in the file, trimmed */
+    size_t len;
+    scv_source source;
+};
+
 struct ingest {
     scv_engine *engine;
-    scv_record *rec;
+    scv_record *rec;        /* the builder being filled: batch[queued] */
+    scv_record **batch;     /* batch_size builders; batch[0..queued) wait for their upsert */
+    unsigned long *lines;   /* lines[i]: the line batch[i] came from, for messages */
+    unsigned long *marks;   /* marks[i]: messages counted once batch[i] was built */
+    size_t batch_size;      /* INGEST_BATCH for CSV; 1 for Segment events (upserted at once) */
+    size_t queued;
+    int flushing;           /* inside flush_batch(): its own messages must not flush again */
+    int stopped;            /* a fatal failure was reported: nothing more is upserted */
     const char *const *measures;
     size_t nmeasures;
     ingest_totals totals;
     int show_progress; /* standard error is a terminal: show a running count */
     ingest_format format;
     scv_source segment_source; /* INGEST_SEGMENT: every event's source */
-    /* the source of the previous row, to skip the lookup when it repeats */
-    char source_name[SCV_MAX_NAME_LEN];
-    size_t source_len;
-    scv_source source;
-    int source_cached;
+    /* sources met lately, to skip the engine's lookup (a hash) for each row */
+    struct source_memo memo[SOURCE_MEMO];
+    size_t nmemo;
+    size_t memo_next; /* the entry replaced next when all are used */
     /* the file being read */
     const char *path;
     unsigned long messages;
@@ -65,8 +94,9 @@ struct ingest {
 /* Small helpers                                                                             */
 /* ---------------------------------------------------------------------------------------- */
 
+/* ' ', or one of '\t' '\n' '\v' '\f' '\r' (9 to 13). */
 static int is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+    return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
 /* Trim ASCII white space off both ends of s[0..*len). */
@@ -189,8 +219,17 @@ const char *ingest_path(const ingest *in) {
     return in->path;
 }
 
+static ingest_status flush_batch(ingest *in);
+
 void ingest_message(ingest *in, unsigned long line, const char *fmt, ...) {
     va_list ap;
+    if (!in->flushing && in->messages < INGEST_MAX_MESSAGES) {
+        /* This message will be printed: the queued rows, which come before it, first. */
+        (void)flush_batch(in);
+    }
+    if (in->stopped) {
+        return; /* an earlier row ended the reading: this one was never read, as it were */
+    }
     in->messages++;
     if (in->messages > INGEST_MAX_MESSAGES) {
         return;
@@ -202,8 +241,11 @@ void ingest_message(ingest *in, unsigned long line, const char *fmt, ...) {
     fputc('\n', stderr);
 }
 
-static ingest_status out_of_memory(void) {
-    fputs("scv: out of memory\n", stderr);
+static ingest_status out_of_memory(ingest *in) {
+    if (flush_batch(in) == INGEST_OK) {
+        fputs("scv: out of memory\n", stderr);
+        in->stopped = 1;
+    }
     return INGEST_FATAL;
 }
 
@@ -224,13 +266,25 @@ static const char *engine_reason(const ingest *in, scv_status st) {
 
 ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeasures) {
     ingest *in = calloc(1, sizeof *in);
+    size_t i;
     if (in == NULL) {
         return NULL;
     }
-    if (scv_record_new(engine, &in->rec) != SCV_OK) {
-        free(in);
+    in->batch = calloc(INGEST_BATCH, sizeof *in->batch);
+    in->lines = calloc(INGEST_BATCH, sizeof *in->lines);
+    in->marks = calloc(INGEST_BATCH, sizeof *in->marks);
+    if (in->batch == NULL || in->lines == NULL || in->marks == NULL) {
+        ingest_free(in);
         return NULL;
     }
+    for (i = 0; i < INGEST_BATCH; i++) {
+        if (scv_record_new(engine, &in->batch[i]) != SCV_OK) {
+            ingest_free(in);
+            return NULL;
+        }
+    }
+    in->batch_size = INGEST_BATCH;
+    in->rec = in->batch[0];
     in->engine = engine;
     in->measures = measures;
     in->nmeasures = nmeasures;
@@ -239,21 +293,33 @@ ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeas
 }
 
 void ingest_free(ingest *in) {
+    size_t i;
     if (in == NULL) {
         return;
     }
     if (in->show_progress && in->totals.rows >= 100000) {
         fputs("\r\033[K", stderr); /* clear the running count before the summary */
     }
-    scv_record_free(in->rec);
+    if (in->batch != NULL) {
+        for (i = 0; i < INGEST_BATCH; i++) {
+            scv_record_free(in->batch[i]);
+        }
+    }
+    free(in->batch);
+    free(in->lines);
+    free(in->marks);
     free(in->columns);
     free(in->names);
     free(in);
 }
 
 void ingest_set_format(ingest *in, ingest_format format, scv_source source) {
+    (void)flush_batch(in);
     in->format = format;
     in->segment_source = source;
+    /* segment.c prints some of its messages itself: with a batch of one nothing is ever
+     * queued while it reads, so they cannot come before an earlier event's. */
+    in->batch_size = format == INGEST_SEGMENT ? 1 : INGEST_BATCH;
 }
 
 ingest_totals ingest_get_totals(const ingest *in) {
@@ -387,40 +453,67 @@ static int read_header(ingest *in, const csv_row *row) {
 /* Rows                                                                                      */
 /* ---------------------------------------------------------------------------------------- */
 
-/* The source named s[0..len) (lower-cased), registered if new. */
+/* Remember that the spelling s[0..len) names `source`. */
+static void memo_source(ingest *in, const char *s, size_t len, scv_source source) {
+    struct source_memo *m;
+    if (len > sizeof in->memo[0].name) {
+        return;
+    }
+    if (in->nmemo < SOURCE_MEMO) {
+        m = &in->memo[in->nmemo++];
+    } else {
+        m = &in->memo[in->memo_next];
+        in->memo_next = (in->memo_next + 1) % SOURCE_MEMO;
+    }
+    memcpy(m->name, s, len);
+    m->len = len;
+    m->source = source;
+}
+
+/* The source named s[0..len) (lower-cased), registered if new. A file names a few sources
+ * over and over: those are remembered by their spelling, so most rows need no lookup. */
 static ingest_status find_source(ingest *in, char *s, size_t len, unsigned long line,
                                  scv_source *out) {
+    char spelling[SCV_MAX_NAME_LEN];
     scv_status st;
     ingest_shown v;
+    size_t i;
     if (len == 0) {
         ingest_message(in, line, "empty source");
         return INGEST_BAD;
     }
-    lower_in_place(s, len);
-    if (in->source_cached && len == in->source_len && memcmp(s, in->source_name, len) == 0) {
-        *out = in->source;
-        return INGEST_OK;
+    for (i = 0; i < in->nmemo; i++) {
+        const struct source_memo *m = &in->memo[i];
+        if (m->len == len && memcmp(m->name, s, len) == 0) {
+            *out = m->source;
+            return INGEST_OK;
+        }
     }
+    if (len <= sizeof spelling) {
+        memcpy(spelling, s, len);
+    }
+    lower_in_place(s, len);
     st = scv_engine_source(in->engine, s, len, out);
     if (st != SCV_OK) {
+        /* Registering changes the engine: the rows before this one come first. */
+        if (flush_batch(in) != INGEST_OK) {
+            return INGEST_FATAL;
+        }
         st = scv_engine_register_source(in->engine, s, len, out);
         if (st == SCV_EEXISTS) {
             st = SCV_OK;
         }
     }
     if (st == SCV_ENOMEM) {
-        return out_of_memory();
+        return out_of_memory(in);
     }
     if (st != SCV_OK) {
         ingest_message(in, line, "source '%s': %s", ingest_show(&v, s, len),
                        engine_reason(in, st));
         return INGEST_BAD;
     }
-    if (len <= sizeof in->source_name) {
-        memcpy(in->source_name, s, len);
-        in->source_len = len;
-        in->source = *out;
-        in->source_cached = 1;
+    if (len <= sizeof spelling) {
+        memo_source(in, spelling, len, *out);
     }
     return INGEST_OK;
 }
@@ -435,7 +528,7 @@ ingest_status ingest_begin(ingest *in, unsigned long line, scv_source source, co
     }
     st = scv_record_reset(in->rec, source, id, len);
     if (st == SCV_ENOMEM) {
-        return out_of_memory();
+        return out_of_memory(in);
     }
     if (st != SCV_OK) {
         ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, id, len),
@@ -491,7 +584,7 @@ ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, c
         return INGEST_OK;
     }
     if (st == SCV_ENOMEM) {
-        return out_of_memory();
+        return out_of_memory(in);
     }
     if (st == SCV_EREJECTED) {
         ingest_message(in, line, "warning: %s '%s': %s", label, ingest_show(&v, value, len),
@@ -504,24 +597,23 @@ ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, c
     return INGEST_BAD;
 }
 
-/* Add each '|'-separated value of an identifier cell. */
+/* Add each '|'-separated value of an identifier cell (most cells hold one, or none). */
 static ingest_status add_identifiers(ingest *in, const struct column *col, char *cell,
                                      size_t len, unsigned long line) {
-    size_t start = 0;
+    char *start = cell;
+    char *end = cell + len;
     ingest_status r = INGEST_OK;
-    while (r == INGEST_OK && start <= len) {
-        size_t end = start;
-        size_t n;
-        char *value;
-        while (end < len && cell[end] != '|') {
-            end++;
-        }
-        n = end - start;
-        value = trim(cell + start, &n);
-        start = end + 1;
+    while (r == INGEST_OK) {
+        char *bar = memchr(start, '|', (size_t)(end - start));
+        size_t n = (size_t)((bar != NULL ? bar : end) - start);
+        char *value = trim(start, &n);
         if (n > 0) {
             r = ingest_identifier(in, line, col->kind, col->name, value, n);
         }
+        if (bar == NULL) {
+            break;
+        }
+        start = bar + 1;
     }
     return r;
 }
@@ -530,7 +622,7 @@ ingest_status ingest_measure(ingest *in, unsigned long line, const char *name, s
                              double value) {
     scv_status st = scv_record_add_measure(in->rec, name, name_len, value);
     if (st == SCV_ENOMEM) {
-        return out_of_memory();
+        return out_of_memory(in);
     }
     if (st != SCV_OK) {
         ingest_message(in, line, "measure %.*s: %s", (int)name_len, name, record_reason(in, st));
@@ -579,7 +671,7 @@ ingest_status ingest_consent(ingest *in, unsigned long line, const char *channel
                              int granted) {
     scv_status st = scv_record_add_consent(in->rec, channel, len, granted, SCV_NO_TIMESTAMP);
     if (st == SCV_ENOMEM) {
-        return out_of_memory();
+        return out_of_memory(in);
     }
     if (st != SCV_OK) {
         ingest_message(in, line, "consent %.*s: %s", (int)len, channel, record_reason(in, st));
@@ -618,7 +710,7 @@ ingest_status ingest_trait(ingest *in, unsigned long line, const char *name, siz
     }
     st = scv_record_add_trait(in->rec, name, name_len, value, len);
     if (st == SCV_ENOMEM) {
-        return out_of_memory();
+        return out_of_memory(in);
     }
     if (st != SCV_OK) {
         ingest_message(in, line, "%.*s '%s': %s", (int)name_len, name,
@@ -628,19 +720,90 @@ ingest_status ingest_trait(ingest *in, unsigned long line, const char *name, siz
     return INGEST_OK;
 }
 
-ingest_status ingest_commit(ingest *in, unsigned long line) {
-    scv_status st = scv_engine_upsert(in->engine, in->rec, NULL);
+/* Count n records upserted, showing the running count where it passes a multiple of 100000
+ * (the same points as when records were counted one by one). */
+static void count_upserted(ingest *in, size_t n) {
+    unsigned long long before = in->totals.rows;
+    in->totals.rows += n;
+    if (in->show_progress && in->totals.rows / 100000 != before / 100000) {
+        unsigned long long at = in->totals.rows / 100000 * 100000;
+        fprintf(stderr, "\rscv: %llu records read...", at);
+        fflush(stderr);
+    }
+}
+
+/* Report the failed upsert of the record from `line`. @return INGEST_BAD, or INGEST_FATAL for
+ * out of memory and a full engine (reported), which end the reading. */
+static ingest_status upsert_failed(ingest *in, scv_status st, unsigned long line) {
     if (st == SCV_ENOMEM) {
-        return out_of_memory();
+        fputs("scv: out of memory\n", stderr);
+        return INGEST_FATAL;
     }
     if (st == SCV_ELIMIT) {
         fprintf(stderr, "%s:%lu: %s\n", in->path, line, engine_reason(in, st));
         return INGEST_FATAL;
     }
-    if (st != SCV_OK) {
-        ingest_message(in, line, "%s", engine_reason(in, st));
-        return INGEST_BAD;
+    ingest_message(in, line, "%s", engine_reason(in, st));
+    return INGEST_BAD;
+}
+
+/*
+ * Upsert the queued records, in order. A record that fails is reported with its line and
+ * counted as bad, and the ones after it are upserted still; a fatal failure stops everything
+ * (the rest of the queue is dropped, as the rows after it would never have been read).
+ * @return INGEST_OK, or INGEST_FATAL once the reading has stopped.
+ */
+static ingest_status flush_batch(ingest *in) {
+    size_t start = 0;
+    size_t n = in->queued;
+    unsigned long counted = in->messages;
+    if (in->flushing || in->stopped) {
+        return in->stopped ? INGEST_FATAL : INGEST_OK;
     }
+    in->flushing = 1;
+    while (start < n) {
+        size_t done = 0;
+        scv_status st = scv_engine_upsert_batch(in->engine,
+                                                (const scv_record *const *)in->batch + start,
+                                                n - start, NULL, &done);
+        count_upserted(in, done);
+        if (st == SCV_OK) {
+            break;
+        }
+        start += done;
+        if (upsert_failed(in, st, in->lines[start]) == INGEST_FATAL) {
+            /* Messages about rows read after this one (only counted: they were beyond the
+             * file's share) would never have been: uncount them. */
+            in->messages -= counted - in->marks[start];
+            in->stopped = 1;
+            break;
+        }
+        in->totals.bad++;
+        start++;
+    }
+    if (n < in->batch_size) {
+        /* A flush while a row is being built (before its message, say): its builder,
+         * batch[n], becomes batch[0] and keeps what it holds. */
+        scv_record *building = in->batch[n];
+        in->batch[n] = in->batch[0];
+        in->batch[0] = building;
+    }
+    in->queued = 0;
+    in->rec = in->batch[0];
+    in->flushing = 0;
+    return in->stopped ? INGEST_FATAL : INGEST_OK;
+}
+
+ingest_status ingest_commit(ingest *in, unsigned long line) {
+    if (in->stopped) {
+        return INGEST_FATAL;
+    }
+    in->lines[in->queued] = line;
+    in->marks[in->queued++] = in->messages;
+    if (in->queued == in->batch_size) {
+        return flush_batch(in);
+    }
+    in->rec = in->batch[in->queued];
     return INGEST_OK;
 }
 
@@ -649,18 +812,13 @@ void ingest_dropped(ingest *in) {
 }
 
 void ingest_tally(ingest *in, ingest_status status) {
-    if (status == INGEST_OK) {
-        in->totals.rows++;
-        if (in->show_progress && in->totals.rows % 100000 == 0) {
-            fprintf(stderr, "\rscv: %llu records read...", (unsigned long long)in->totals.rows);
-            fflush(stderr);
-        }
-    } else if (status == INGEST_BAD) {
+    /* Records committed are counted when they are upserted (flush_batch). */
+    if (status == INGEST_BAD) {
         in->totals.bad++;
     }
 }
 
-/* Build the row's record and upsert it. */
+/* Build the row's record and queue it for its upsert. */
 static ingest_status ingest_row(ingest *in, const csv_row *row) {
     ingest_status r;
     size_t i;
@@ -696,7 +854,10 @@ static ingest_status ingest_row(ingest *in, const csv_row *row) {
 /* A CSV_FATAL from the reader: out of memory ends the program, a read error the file. */
 static int reader_failed(ingest *in, const csv_row *row) {
     if (strcmp(row->error, "out of memory") == 0) {
-        out_of_memory();
+        out_of_memory(in);
+        return -1;
+    }
+    if (flush_batch(in) != INGEST_OK) {
         return -1;
     }
     fprintf(stderr, "scv: %s: %s\n", in->path, row->error);
@@ -722,7 +883,7 @@ static int read_rows(ingest *in, csv_reader *reader) {
     }
     header = read_header(in, &row);
     if (header < 0) {
-        out_of_memory();
+        out_of_memory(in);
         return -1;
     }
     if (header > 0) {
@@ -733,7 +894,7 @@ static int read_rows(ingest *in, csv_reader *reader) {
         switch (csv_next_row(reader, &row)) {
         case CSV_OK:
             r = ingest_row(in, &row);
-            if (r == INGEST_FATAL) {
+            if (r == INGEST_FATAL || in->stopped) {
                 return -1;
             }
             ingest_tally(in, r);
@@ -747,7 +908,7 @@ static int read_rows(ingest *in, csv_reader *reader) {
             return reader_failed(in, &row);
         case CSV_EOF:
             in->totals.files_read++;
-            return 0;
+            return flush_batch(in) == INGEST_OK ? 0 : -1;
         }
     }
 }
@@ -757,7 +918,7 @@ static int read_csv(ingest *in, FILE *fp) {
     csv_reader *reader = csv_reader_open(fp, 0);
     int result;
     if (reader == NULL) {
-        out_of_memory();
+        out_of_memory(in);
         return -1;
     }
     result = read_rows(in, reader);
@@ -790,6 +951,9 @@ int ingest_file(ingest *in, const char *path) {
     in->path = is_stdin ? "<stdin>" : path;
     in->messages = 0;
     result = in->format == INGEST_SEGMENT ? read_segment(in, fp) : read_csv(in, fp);
+    if (flush_batch(in) != INGEST_OK) {
+        result = -1; /* whatever ended the file, its queued rows are upserted before the next */
+    }
     if (!is_stdin) {
         fclose(fp);
     }

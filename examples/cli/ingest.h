@@ -8,7 +8,9 @@
  * kind (the lower-cased name is looked up with scv_engine_kind), one of the measure names
  * given (case-insensitively), a consent column (`consent_CHANNEL` or `CHANNEL_consent`, e.g.
  * `email_consent`; the channel is the lower-cased rest of the name), or else a trait named as
- * written (trimmed). Rows are then upserted in file order through one reused record builder.
+ * written (trimmed). Rows are then built into a batch of reused record builders and upserted
+ * in file order, a batch at a time (scv_engine_upsert_batch); what gets printed, and when, is
+ * as if each row were upserted as soon as it is read.
  *
  * A consent cell (trimmed, case ignored) grants with `granted`, `yes`, `true`, `1`, `opt-in`,
  * `opted_in`, denies with `denied`, `no`, `false`, `0`, `opt-out`, `opted_out`, `revoked`, and
@@ -144,10 +146,15 @@ ingest_status ingest_measure(ingest *in, unsigned long line, const char *name, s
 ingest_status ingest_consent(ingest *in, unsigned long line, const char *channel, size_t len,
                              int granted);
 
-/** Upsert the record. */
+/**
+ * Upsert the record: CSV rows are queued and upserted a batch at a time, Segment events at once.
+ * A failed upsert is reported with `line` and counted as a skipped record when it happens;
+ * INGEST_FATAL means the reading has stopped (reported).
+ */
 ingest_status ingest_commit(ingest *in, unsigned long line);
 
-/** Count a record read (INGEST_OK) or skipped (INGEST_BAD). */
+/** Count a record skipped (INGEST_BAD). Records committed are counted once upserted, so
+ *  INGEST_OK counts nothing here. */
 void ingest_tally(ingest *in, ingest_status status);
 
 #endif

@@ -8,7 +8,8 @@
  *   scv normalize KIND [--region CC]
  *   scv --version | --help
  * Reading CSV into the engine is ingest.c (Segment events with --format segment: segment.c);
- * printing results is output.c; the HTML audit report of `scv report` is report.c.
+ * printing results is output.c; the HTML audit report of `scv report` is report.c; the
+ * allocator the engine gets (huge pages for its large arrays) is bigalloc.c.
  *
  * Identifiers are hashed under the key in the environment variable SCV_HASH_KEY, or, when it
  * is unset or empty, under the fixed key CLI_DEFAULT_HASH_KEY below, which is public and so
@@ -25,6 +26,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bigalloc.h"
 #include "ingest.h"
 #include "lifecycle.h"
 #include "output.h"
@@ -402,7 +404,8 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     return check_segment_args(args);
 }
 
-/* An engine that keeps normalized values, with the region (may be NULL) and hash key. */
+/* An engine that keeps normalized values, with the region (may be NULL) and hash key, on the
+ * program's allocator (bigalloc.h: huge pages for the engine's large arrays). */
 static int make_engine_from(const char *region, const char *state, int *loaded, scv_engine **engine) {
     scv_options *opts = NULL;
     const char *key = getenv("SCV_HASH_KEY");
@@ -411,7 +414,7 @@ static int make_engine_from(const char *region, const char *state, int *loaded, 
     if (key == NULL || key[0] == '\0') {
         key = CLI_DEFAULT_HASH_KEY;
     }
-    if (scv_options_new(NULL, &opts) != SCV_OK) {
+    if (scv_options_new(bigalloc_allocator(), &opts) != SCV_OK) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
@@ -539,22 +542,91 @@ static int event_source(scv_engine *engine, const char *given, scv_source *out) 
     return 0;
 }
 
-/* Read every file into the engine. @return 0, 1 when nothing was read or on failure. */
-/* Make room in the engine for the input: about one record per 80 bytes of files, with
- * about as many distinct identifiers. Only an estimate; failure is harmless. */
-static void reserve_for_files(scv_engine *engine, const struct resolve_args *args) {
-    uint64_t bytes = 0;
-    for (size_t i = 0; i < args->nfiles; i++) {
-        struct stat st;
-        if (strcmp(args->files[i], "-") != 0 && stat(args->files[i], &st) == 0 && S_ISREG(st.st_mode)) {
-            bytes += (uint64_t)st.st_size;
-        }
+/* Bytes read from the start of a file to learn its mean line length: some hundreds of
+ * lines of the usual exports, and nothing next to the time the file takes to read. */
+#define SAMPLE_BYTES ((size_t)64 << 10)
+/* The mean line length assumed when the sample holds no whole line after the header. */
+#define DEFAULT_LINE_BYTES 80
+/* No record line is taken to be shorter than this (a cap on the estimate: a sample of short
+ * lines followed by long ones must not reserve for millions of records that never come). */
+#define MIN_LINE_BYTES 16
+
+/*
+ * About how many records the regular file `path` holds: its size divided by the mean length
+ * of the lines in its first SAMPLE_BYTES after the header (a record is a line but for quoted
+ * line breaks, which are rare). 0 for a file that is not regular or cannot be read.
+ */
+static uint64_t estimate_records(const char *path) {
+    char *sample;
+    struct stat st;
+    FILE *fp;
+    size_t got;
+    const char *header_end;
+    const char *last;
+    const char *p;
+    uint64_t lines = 0;
+    uint64_t mean = DEFAULT_LINE_BYTES;
+    uint64_t body;
+    if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (fp = fopen(path, "rb")) == NULL) {
+        return 0;
     }
-    if (bytes / 80 > 1000) {
-        (void)scv_engine_reserve(engine, (size_t)(bytes / 80), (size_t)(bytes / 80));
+    sample = malloc(SAMPLE_BYTES);
+    got = sample != NULL ? fread(sample, 1, SAMPLE_BYTES, fp) : 0;
+    fclose(fp);
+    header_end = got > 0 ? memchr(sample, '\n', got) : NULL;
+    if (header_end == NULL) {
+        free(sample);
+        return got > 0 ? 1 : 0; /* one line (or a header longer than the sample) */
+    }
+    body = (uint64_t)st.st_size - (uint64_t)(header_end + 1 - sample);
+    last = header_end;
+    for (p = header_end + 1; (p = memchr(p, '\n', got - (size_t)(p - sample))) != NULL; p++) {
+        lines++;
+        last = p;
+    }
+    if (got < SAMPLE_BYTES) {
+        /* The whole file: its lines, and a last one without its line feed. */
+        lines += last + 1 < sample + got;
+        free(sample);
+        return lines;
+    }
+    if (lines > 0) {
+        mean = (uint64_t)(last - header_end) / lines;
+    }
+    free(sample);
+    if (mean < MIN_LINE_BYTES) {
+        mean = MIN_LINE_BYTES;
+    }
+    return body / mean;
+}
+
+/*
+ * Make room in the engine for the input, so that its tables are sized once instead of
+ * growing (rehashing, copying) during the load. Records: estimate_records() over the files.
+ * Identifiers: as many as records. Their count cannot be learnt from a file's start (the
+ * values repeat across records of one person), and one per record is where real data falls:
+ * the generated 1M-record benchmark holds 1.65 values per record but 0.86 distinct; a CRM
+ * export with one row per person, more. The hash tables are powers of two at most 3/4 full,
+ * so a guess that is somewhat off mostly gives the same table; one too low costs a rehash
+ * (and the arrays grow, cheaply: bigalloc.h), one too high only the table's 8 bytes a slot
+ * (the arrays are reserved address space, touched only as they fill).
+ * Only an estimate; failure is harmless.
+ */
+static void reserve_for_files(scv_engine *engine, const struct resolve_args *args) {
+    uint64_t records = 0;
+    for (size_t i = 0; i < args->nfiles; i++) {
+        records += estimate_records(args->files[i]);
+    }
+    if (records > SCV_MAX_RECORDS) {
+        records = SCV_MAX_RECORDS;
+    }
+    if (records > 1000) {
+        (void)scv_engine_reserve(engine, (size_t)records, (size_t)records);
     }
 }
 
+/* Read every file into the engine. @return 0, 1 when nothing was read or on failure. */
 static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
     ingest *in = ingest_new(engine, args->measures, args->nmeasures);
     ingest_totals totals;

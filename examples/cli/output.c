@@ -48,8 +48,13 @@ static char *put_csv_field(char *w, const char *s, size_t len) {
     return w;
 }
 
+/* Bytes of output collected before one fwrite(): one call per line cost more than making
+ * the lines. */
+#define OUT_CHUNK ((size_t)64 << 10)
+
 int output_assignments(FILE *out, const scv_engine *engine) {
-    char line[LINE_MAX_BYTES];
+    char chunk[OUT_CHUNK];
+    char *w = chunk;
     scv_record_ref ref = 0;
     fputs("source,record_id,profile_id\n", out);
     while (scv_engine_record_next(engine, ref, &ref) == SCV_OK) {
@@ -61,13 +66,17 @@ int output_assignments(FILE *out, const scv_engine *engine) {
         size_t name_len = 0;
         char digits[16];
         char *num;
-        char *w = line;
         if (scv_engine_record_info(engine, ref, &source, &id, &id_len, NULL) != SCV_OK ||
             scv_engine_record_profile(engine, ref, &profile) != SCV_OK ||
             (name = scv_engine_source_name(engine, source, &name_len)) == NULL ||
             id_len > SCV_MAX_RECORD_ID_LEN || name_len > SCV_MAX_NAME_LEN) {
+            fwrite(chunk, 1, (size_t)(w - chunk), out);
             fprintf(stderr, "scv: record %lu cannot be read back\n", (unsigned long)ref);
             return -1;
+        }
+        if ((size_t)(chunk + sizeof chunk - w) < LINE_MAX_BYTES) {
+            fwrite(chunk, 1, (size_t)(w - chunk), out);
+            w = chunk;
         }
         memcpy(w, name, name_len);
         w += name_len;
@@ -78,8 +87,8 @@ int output_assignments(FILE *out, const scv_engine *engine) {
         memcpy(w, num, (size_t)(digits + sizeof digits - num));
         w += digits + sizeof digits - num;
         *w++ = '\n';
-        fwrite(line, 1, (size_t)(w - line), out);
     }
+    fwrite(chunk, 1, (size_t)(w - chunk), out);
     return 0;
 }
 

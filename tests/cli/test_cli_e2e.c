@@ -321,6 +321,105 @@ static void resolve_limits_messages_per_file(void **state) {
     free(in);
 }
 
+/* The profile id printed for the record whose output line starts with `key` ("crm,R3,"). */
+static unsigned long profile_in(const char *out, const char *key) {
+    size_t n = strlen(key);
+    const char *line = out;
+    while (line != NULL && *line != '\0') {
+        if (strncmp(line, key, n) == 0) {
+            return strtoul(line + n, NULL, 10);
+        }
+        line = strchr(line, '\n');
+        line = line != NULL ? line + 1 : NULL;
+    }
+    fail_msg("no output line for %s", key);
+    return 0;
+}
+
+/* The line numbers of the "FILE:LINE: " messages about `name`, in the order printed. */
+static size_t message_lines(const char *err, const char *name, unsigned long *lines, size_t max) {
+    size_t n = 0;
+    size_t len = strlen(name);
+    const char *at = err;
+    while (n < max && (at = strstr(at, name)) != NULL) {
+        at += len;
+        if (*at == ':' && at[1] >= '0' && at[1] <= '9') {
+            lines[n++] = strtoul(at + 1, NULL, 10);
+        }
+    }
+    return n;
+}
+
+/*
+ * Rows are upserted in batches (ingest.c): over a file many batches long, with warnings, bad
+ * rows, a new source, a repeated key and a second file, everything must come out as if each
+ * row were upserted as soon as it was read: messages in line order (the first 20 shown), the
+ * counts, and the partition (a repeated key re-resolved in file order).
+ */
+static void resolve_keeps_file_order_across_upsert_batches(void **state) {
+    (void)state;
+    enum { ROWS = 1000 };
+    size_t cap = ROWS * 40 + 64;
+    char *csv = malloc(cap);
+    size_t len;
+    char *in;
+    char *in2;
+    struct run r;
+    unsigned long lines[64];
+    size_t n;
+    size_t k;
+    assert_non_null(csv);
+    len = (size_t)snprintf(csv, cap, "source,record_id,email\n");
+    for (int i = 0; i < ROWS; i++) {
+        /* Rows i of one group of three share an e-mail. Line = i + 2. */
+        if (i % 50 == 7) {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,R%d,bad@\n", i); /* warning */
+        } else if (i % 50 == 23) {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,R%d\n", i); /* bad row */
+        } else if (i == 500) {
+            len += (size_t)snprintf(csv + len, cap - len, "POS,P1,u0@web.de\n"); /* new source */
+        } else if (i == 990) {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,R4,solo@web.de\n"); /* R4 again */
+        } else {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,R%d,u%d@web.de\n", i, i / 3);
+        }
+    }
+    in = write_file("batches.csv", csv);
+    in2 = write_file("batches2.csv", "source,record_id,email\ncrm,X1,u100@web.de\n");
+    r = run_scv(NULL, "resolve '%s' '%s'", in, in2);
+    assert_int_equal(r.status, 0);
+
+    /* 40 messages (20 warnings, 20 bad rows), the first 20 shown in line order. */
+    n = message_lines(r.err, "batches.csv", lines, 64);
+    assert_int_equal(n, 20);
+    for (k = 0; k < n; k++) {
+        unsigned long i = (k / 2) * 50 + (k % 2 == 0 ? 7 : 23);
+        assert_int_equal(lines[k], i + 2);
+    }
+    assert_contains(r.err, "batches.csv:9: warning: email 'bad@'");
+    assert_contains(r.err, "batches.csv:25: expected 3 fields, found 2");
+    assert_contains(r.err, "batches.csv: 20 more messages not shown");
+    assert_contains(r.err, "scv: 981 records (980 distinct)");
+    assert_contains(r.err, "20 bad rows, 20 rejected values");
+
+    /* The partition: groups of three, P1 in u0's group, the warned rows alone, R4 moved out
+     * of its group by its second row, X1 (second file) in u100's group. */
+    assert_int_equal(profile_in(r.out, "crm,R3,"), profile_in(r.out, "crm,R5,"));
+    assert_int_not_equal(profile_in(r.out, "crm,R4,"), profile_in(r.out, "crm,R3,"));
+    assert_int_equal(profile_in(r.out, "pos,P1,"), profile_in(r.out, "crm,R0,"));
+    assert_int_equal(profile_in(r.out, "crm,R6,"), profile_in(r.out, "crm,R8,"));
+    assert_int_not_equal(profile_in(r.out, "crm,R7,"), profile_in(r.out, "crm,R6,"));
+    assert_int_equal(profile_in(r.out, "crm,X1,"), profile_in(r.out, "crm,R300,"));
+    assert_int_equal(profile_in(r.out, "crm,R998,"), profile_in(r.out, "crm,R997,"));
+    /* One output line per distinct record, in first-seen order: R4 keeps its place. */
+    assert_int_equal(count_lines(r.out), 981);
+    assert_true(strstr(r.out, "crm,R4,") < strstr(r.out, "crm,R5,"));
+    run_free(&r);
+    free(in);
+    free(in2);
+    free(csv);
+}
+
 static void resolve_fails_when_the_only_file_does_not_exist(void **state) {
     (void)state;
     char *missing = path_in_tmp("does-not-exist.csv");
@@ -1892,6 +1991,7 @@ int main(void) {
         cmocka_unit_test(resolve_registers_new_sources_lower_cased),
         cmocka_unit_test(resolve_upserts_a_repeated_key_in_file_order),
         cmocka_unit_test(resolve_limits_messages_per_file),
+        cmocka_unit_test(resolve_keeps_file_order_across_upsert_batches),
         cmocka_unit_test(resolve_fails_when_the_only_file_does_not_exist),
         cmocka_unit_test(resolve_succeeds_when_one_of_several_files_is_missing),
         cmocka_unit_test(resolve_fails_when_no_row_could_be_read),
