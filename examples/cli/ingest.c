@@ -11,11 +11,19 @@
  * messages must not come before an earlier row's, the batch is upserted before anything is
  * printed while rows are read (messages, progress, out of memory) and before a new source is
  * registered (an engine change that must come in file order too).
+ *
+ * Why a thread: reading, normalizing and hashing the next rows does not need the engine's
+ * tables, so while a worker thread upserts one batch, this thread builds the next (the
+ * library allows builders to be filled while the engine upserts: see scv.h). The worker only
+ * upserts and notes what failed; everything printed or counted is done here, when the batch
+ * comes back, and anything printed first waits for the batches before it, so the output is
+ * the same as one thread's. Without threads (pthread_create failing) batches run here.
  */
 #include "ingest.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +67,25 @@ struct source_memo {
     scv_source source;
 };
 
+/* A record of a batch that failed to go in, as the worker saw it. */
+struct failure {
+    size_t at;          /* its index in the batch */
+    size_t before;      /* records of the batch upserted before it */
+    scv_status status;
+    const char *reason; /* scv_engine_errmsg() right after the failure (a static string) */
+};
+
+/* INGEST_BATCH builders with what the messages need, and the outcome of upserting them. */
+struct batchset {
+    scv_record **rec;
+    unsigned long *lines; /* lines[i]: the line rec[i] came from, for messages */
+    unsigned long *marks; /* marks[i]: messages counted once rec[i] was built */
+    size_t n;             /* records to upsert */
+    struct failure *failures;
+    size_t nfailures;
+    size_t upserted;
+};
+
 struct ingest {
     scv_engine *engine;
     scv_record *rec;        /* the builder being filled: batch[queued] */
@@ -67,6 +94,18 @@ struct ingest {
     unsigned long *marks;   /* marks[i]: messages counted once batch[i] was built */
     size_t batch_size;      /* INGEST_BATCH for CSV; 1 for Segment events (upserted at once) */
     size_t queued;
+    /* The batch being filled (whose arrays the four fields above are) and the other one:
+     * with the worker, or back from it and not yet reported (pending), or idle. */
+    struct batchset sets[2];
+    int filling;            /* index in sets of the batch being filled */
+    struct batchset *pending;
+    /* the worker thread */
+    pthread_t worker;
+    int have_worker;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct batchset *job;   /* handed to the worker; NULL once it is done */
+    int quit;
     int flushing;           /* inside flush_batch(): its own messages must not flush again */
     int stopped;            /* a fatal failure was reported: nothing more is upserted */
     const char *const *measures;
@@ -264,28 +303,56 @@ static const char *engine_reason(const ingest *in, scv_status st) {
 /* Setup                                                                                     */
 /* ---------------------------------------------------------------------------------------- */
 
+/* Make sets[k] the batch being filled. */
+static void fill_set(ingest *in, int k) {
+    in->filling = k;
+    in->batch = in->sets[k].rec;
+    in->lines = in->sets[k].lines;
+    in->marks = in->sets[k].marks;
+    in->queued = 0;
+    in->rec = in->batch[0];
+}
+
+static void *upsert_worker(void *arg);
+
 ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeasures) {
     ingest *in = calloc(1, sizeof *in);
     size_t i;
+    int k;
     if (in == NULL) {
         return NULL;
     }
-    in->batch = calloc(INGEST_BATCH, sizeof *in->batch);
-    in->lines = calloc(INGEST_BATCH, sizeof *in->lines);
-    in->marks = calloc(INGEST_BATCH, sizeof *in->marks);
-    if (in->batch == NULL || in->lines == NULL || in->marks == NULL) {
-        ingest_free(in);
-        return NULL;
-    }
-    for (i = 0; i < INGEST_BATCH; i++) {
-        if (scv_record_new(engine, &in->batch[i]) != SCV_OK) {
+    in->engine = engine;
+    for (k = 0; k < 2; k++) {
+        struct batchset *s = &in->sets[k];
+        s->rec = calloc(INGEST_BATCH, sizeof *s->rec);
+        s->lines = calloc(INGEST_BATCH, sizeof *s->lines);
+        s->marks = calloc(INGEST_BATCH, sizeof *s->marks);
+        s->failures = calloc(INGEST_BATCH, sizeof *s->failures);
+        if (s->rec == NULL || s->lines == NULL || s->marks == NULL || s->failures == NULL) {
             ingest_free(in);
             return NULL;
         }
+        for (i = 0; i < INGEST_BATCH; i++) {
+            if (scv_record_new(engine, &s->rec[i]) != SCV_OK) {
+                ingest_free(in);
+                return NULL;
+            }
+        }
     }
+    fill_set(in, 0);
     in->batch_size = INGEST_BATCH;
-    in->rec = in->batch[0];
-    in->engine = engine;
+    if (pthread_mutex_init(&in->lock, NULL) == 0) {
+        if (pthread_cond_init(&in->changed, NULL) == 0) {
+            in->have_worker = pthread_create(&in->worker, NULL, upsert_worker, in) == 0;
+            if (!in->have_worker) {
+                pthread_cond_destroy(&in->changed);
+                pthread_mutex_destroy(&in->lock);
+            }
+        } else {
+            pthread_mutex_destroy(&in->lock);
+        }
+    }
     in->measures = measures;
     in->nmeasures = nmeasures;
     in->show_progress = isatty(STDERR_FILENO);
@@ -297,17 +364,30 @@ void ingest_free(ingest *in) {
     if (in == NULL) {
         return;
     }
+    if (in->have_worker) {
+        pthread_mutex_lock(&in->lock);
+        in->quit = 1;
+        pthread_cond_broadcast(&in->changed);
+        pthread_mutex_unlock(&in->lock);
+        pthread_join(in->worker, NULL);
+        pthread_cond_destroy(&in->changed);
+        pthread_mutex_destroy(&in->lock);
+    }
     if (in->show_progress && in->totals.rows >= 100000) {
         fputs("\r\033[K", stderr); /* clear the running count before the summary */
     }
-    if (in->batch != NULL) {
-        for (i = 0; i < INGEST_BATCH; i++) {
-            scv_record_free(in->batch[i]);
+    for (int k = 0; k < 2; k++) {
+        struct batchset *s = &in->sets[k];
+        if (s->rec != NULL) {
+            for (i = 0; i < INGEST_BATCH; i++) {
+                scv_record_free(s->rec[i]);
+            }
         }
+        free(s->rec);
+        free(s->lines);
+        free(s->marks);
+        free(s->failures);
     }
-    free(in->batch);
-    free(in->lines);
-    free(in->marks);
     free(in->columns);
     free(in->names);
     free(in);
@@ -732,65 +812,173 @@ static void count_upserted(ingest *in, size_t n) {
     }
 }
 
-/* Report the failed upsert of the record from `line`. @return INGEST_BAD, or INGEST_FATAL for
- * out of memory and a full engine (reported), which end the reading. */
-static ingest_status upsert_failed(ingest *in, scv_status st, unsigned long line) {
+/* Report the failed upsert of the record from `line` (reason: the engine's). @return INGEST_BAD,
+ * or INGEST_FATAL for out of memory and a full engine (reported), which end the reading. */
+static ingest_status upsert_failed(ingest *in, scv_status st, const char *reason, unsigned long line) {
+    if (reason == NULL || reason[0] == '\0') {
+        reason = scv_status_str(st);
+    }
     if (st == SCV_ENOMEM) {
         fputs("scv: out of memory\n", stderr);
         return INGEST_FATAL;
     }
     if (st == SCV_ELIMIT) {
-        fprintf(stderr, "%s:%lu: %s\n", in->path, line, engine_reason(in, st));
+        fprintf(stderr, "%s:%lu: %s\n", in->path, line, reason);
         return INGEST_FATAL;
     }
-    ingest_message(in, line, "%s", engine_reason(in, st));
+    ingest_message(in, line, "%s", reason);
     return INGEST_BAD;
 }
 
 /*
- * Upsert the queued records, in order. A record that fails is reported with its line and
- * counted as bad, and the ones after it are upserted still; a fatal failure stops everything
- * (the rest of the queue is dropped, as the rows after it would never have been read).
- * @return INGEST_OK, or INGEST_FATAL once the reading has stopped.
+ * Upsert s->rec[0..n) in order, noting each record that fails and going on after it; out of
+ * memory or a full engine stops the batch. Prints nothing and counts nothing (the worker runs
+ * this): report_batch() does that afterwards.
  */
-static ingest_status flush_batch(ingest *in) {
+static void run_batch(scv_engine *engine, struct batchset *s) {
     size_t start = 0;
-    size_t n = in->queued;
-    unsigned long counted = in->messages;
-    if (in->flushing || in->stopped) {
-        return in->stopped ? INGEST_FATAL : INGEST_OK;
-    }
-    in->flushing = 1;
-    while (start < n) {
+    s->nfailures = 0;
+    s->upserted = 0;
+    while (start < s->n) {
         size_t done = 0;
-        scv_status st = scv_engine_upsert_batch(in->engine,
-                                                (const scv_record *const *)in->batch + start,
-                                                n - start, NULL, &done);
-        count_upserted(in, done);
+        scv_status st = scv_engine_upsert_batch(engine, (const scv_record *const *)s->rec + start,
+                                                s->n - start, NULL, &done);
+        struct failure *f;
+        s->upserted += done;
         if (st == SCV_OK) {
             break;
         }
         start += done;
-        if (upsert_failed(in, st, in->lines[start]) == INGEST_FATAL) {
-            /* Messages about rows read after this one (only counted: they were beyond the
-             * file's share) would never have been: uncount them. */
-            in->messages -= counted - in->marks[start];
-            in->stopped = 1;
+        f = &s->failures[s->nfailures++];
+        f->at = start;
+        f->before = s->upserted;
+        f->status = st;
+        f->reason = scv_engine_errmsg(engine);
+        if (st == SCV_ENOMEM || st == SCV_ELIMIT) {
             break;
         }
-        in->totals.bad++;
         start++;
     }
+}
+
+/*
+ * Count and report what run_batch() found, as if each record had been upserted when it was
+ * read: a failed record is reported with its line and counted as bad; a fatal failure stops
+ * everything, and messages counted for rows read after it are uncounted (those rows would
+ * never have been read). @return INGEST_OK, or INGEST_FATAL once the reading has stopped.
+ */
+static ingest_status report_batch(ingest *in, const struct batchset *s) {
+    unsigned long messages = in->messages;
+    size_t counted = 0;
+    size_t i;
+    for (i = 0; i < s->nfailures; i++) {
+        const struct failure *f = &s->failures[i];
+        count_upserted(in, f->before - counted);
+        counted = f->before;
+        if (upsert_failed(in, f->status, f->reason, s->lines[f->at]) == INGEST_FATAL) {
+            in->messages -= messages - s->marks[f->at];
+            in->stopped = 1;
+            return INGEST_FATAL;
+        }
+        in->totals.bad++;
+    }
+    count_upserted(in, s->upserted - counted);
+    return INGEST_OK;
+}
+
+static void *upsert_worker(void *arg) {
+    ingest *in = arg;
+    pthread_mutex_lock(&in->lock);
+    for (;;) {
+        struct batchset *s;
+        while (in->job == NULL && !in->quit) {
+            pthread_cond_wait(&in->changed, &in->lock);
+        }
+        if (in->job == NULL) {
+            break; /* told to quit, with nothing left to do */
+        }
+        s = in->job;
+        pthread_mutex_unlock(&in->lock);
+        run_batch(in->engine, s);
+        pthread_mutex_lock(&in->lock);
+        in->job = NULL;
+        pthread_cond_broadcast(&in->changed);
+    }
+    pthread_mutex_unlock(&in->lock);
+    return NULL;
+}
+
+/* Wait for the worker's batch, if any, and report it (its messages must not flush again).
+ * @return INGEST_OK, or INGEST_FATAL once the reading has stopped. */
+static ingest_status collect(ingest *in) {
+    if (in->have_worker) {
+        pthread_mutex_lock(&in->lock);
+        while (in->job != NULL) {
+            pthread_cond_wait(&in->changed, &in->lock);
+        }
+        pthread_mutex_unlock(&in->lock);
+    }
+    if (in->pending != NULL) {
+        const struct batchset *s = in->pending;
+        in->pending = NULL;
+        in->flushing = 1;
+        (void)report_batch(in, s);
+        in->flushing = 0;
+    }
+    return in->stopped ? INGEST_FATAL : INGEST_OK;
+}
+
+/* The batch being filled is full: hand it to the worker (or upsert it here without one) and
+ * fill the other. @return INGEST_OK, or INGEST_FATAL once the reading has stopped. */
+static ingest_status submit_batch(ingest *in) {
+    struct batchset *s;
+    if (collect(in) != INGEST_OK) {
+        return INGEST_FATAL;
+    }
+    s = &in->sets[in->filling];
+    s->n = in->queued;
+    in->pending = s;
+    if (in->have_worker) {
+        pthread_mutex_lock(&in->lock);
+        in->job = s;
+        pthread_cond_broadcast(&in->changed);
+        pthread_mutex_unlock(&in->lock);
+    } else {
+        run_batch(in->engine, s);
+    }
+    fill_set(in, 1 - in->filling);
+    return in->have_worker ? INGEST_OK : collect(in);
+}
+
+/*
+ * Upsert everything read so far, in order, and report it: the worker's batch, then the rows
+ * queued here. A row being built meanwhile (a flush before its message, say) keeps its
+ * builder. @return INGEST_OK, or INGEST_FATAL once the reading has stopped.
+ */
+static ingest_status flush_batch(ingest *in) {
+    size_t n = in->queued;
+    if (in->flushing || in->stopped) {
+        return in->stopped ? INGEST_FATAL : INGEST_OK;
+    }
+    if (collect(in) != INGEST_OK) {
+        return INGEST_FATAL;
+    }
+    if (n > 0) {
+        struct batchset *s = &in->sets[in->filling];
+        s->n = n;
+        run_batch(in->engine, s);
+        in->pending = s;
+        (void)collect(in);
+    }
     if (n < in->batch_size) {
-        /* A flush while a row is being built (before its message, say): its builder,
-         * batch[n], becomes batch[0] and keeps what it holds. */
+        /* The builder of the row being built, batch[n], becomes batch[0] and keeps what it
+         * holds. */
         scv_record *building = in->batch[n];
         in->batch[n] = in->batch[0];
         in->batch[0] = building;
     }
     in->queued = 0;
     in->rec = in->batch[0];
-    in->flushing = 0;
     return in->stopped ? INGEST_FATAL : INGEST_OK;
 }
 
@@ -801,7 +989,8 @@ ingest_status ingest_commit(ingest *in, unsigned long line) {
     in->lines[in->queued] = line;
     in->marks[in->queued++] = in->messages;
     if (in->queued == in->batch_size) {
-        return flush_batch(in);
+        /* Segment events (a batch of one) are upserted at once: segment.c prints too. */
+        return in->batch_size == INGEST_BATCH ? submit_batch(in) : flush_batch(in);
     }
     in->rec = in->batch[in->queued];
     return INGEST_OK;
