@@ -37,6 +37,12 @@
  * Exact: trimmed, otherwise byte-exact. Case-folded: trimmed, then ASCII A-Z lower-cased;
  * non-ASCII letters are left unchanged (no Unicode case folding or normalization: "Ä" and "ä",
  * or composed and decomposed forms, stay different).
+ *
+ * Every identifier of every record comes through here, so the common case is kept short: a
+ * value that needs no trimming is seen to need none by its two end bytes; an e-mail is read
+ * once for all its checks (eight bytes at a time up to the '@'), then copied lower-cased eight
+ * bytes at a time; a phone number's digits are taken eight at a time where they run on. The
+ * rules and the order of the rejections are the ones above; tests/test_normalize.c pins them.
  */
 #include "normalize.h"
 
@@ -95,8 +101,14 @@ static int is_trim_byte(char c, int vt_ff)
     return vt_ff && (c == '\v' || c == '\f');
 }
 
-/* The value without surrounding white space and NBSPs: in[*start, *end). */
-static void trim(const char *in, size_t len, int vt_ff, size_t *start, size_t *end)
+/* 0x21..0x7E: ASCII, neither space nor control. */
+static int is_printable_ascii(char c)
+{
+    return (unsigned char)c > 0x20 && (unsigned char)c < 0x7F;
+}
+
+/* trim() when there is something to take off. */
+static void trim_ends(const char *in, size_t len, int vt_ff, size_t *start, size_t *end)
 {
     size_t s = 0, e = len;
     for (;;) {
@@ -121,11 +133,68 @@ static void trim(const char *in, size_t len, int vt_ff, size_t *start, size_t *e
     *end = e;
 }
 
-/* Copy in[from, to) to out lower-casing ASCII letters; returns the bytes written. */
+/* The value without surrounding white space and NBSPs: in[*start, *end). Most values need no
+ * trimming, and every byte trimming takes off is <= 0x20 or part of an NBSP (>= 0x80), so
+ * printable ASCII at both ends settles it here, inline. */
+static inline void trim(const char *in, size_t len, int vt_ff, size_t *start, size_t *end)
+{
+    if (len > 0 && is_printable_ascii(in[0]) && is_printable_ascii(in[len - 1])) {
+        *start = 0;
+        *end = len;
+    } else {
+        trim_ends(in, len, vt_ff, start, end);
+    }
+}
+
+/* ---- eight bytes at a time ---------------------------------------------------------------- */
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static uint64_t load8(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w); /* an unaligned load: one instruction */
+    return w;
+}
+
+/* Non-zero when a byte of w is below n (n <= 0x80): subtracting n borrows into the high bit
+ * exactly where a byte was below it, and ~w drops the bytes that had the high bit already. */
+static uint64_t has_below(uint64_t w, unsigned n)
+{
+    return (w - ONES * n) & ~w & HIGHS;
+}
+
+/* w with the ASCII letters A-Z lower-cased, every other byte as it was. On the low seven
+ * bits of each byte (no carry between bytes), adding 0x80 - 'A' sets the high bit from 'A'
+ * up and adding 0x80 - 'Z' - 1 from past 'Z'; the difference, for bytes below 0x80, marks the
+ * capitals, and the mark shifted to 0x20 is what lower-cases them. */
+static uint64_t lower8(uint64_t w)
+{
+    uint64_t low7 = w & ~HIGHS;
+    uint64_t upper = (low7 + ONES * (0x80 - 'A')) & ~(low7 + ONES * (0x80 - 'Z' - 1)) & ~w & HIGHS;
+    return w | (upper >> 2);
+}
+
+/* Copy in[from, to) to out lower-casing ASCII letters; returns the bytes written. Eight bytes
+ * at a time; the last word overlaps the one before rather than leave a tail, which is
+ * harmless since it writes the same bytes again. */
 static size_t copy_lower(const char *in, size_t from, size_t to, char *out)
 {
-    size_t i, n = 0;
-    for (i = from; i < to; i++) out[n++] = lower_ascii(in[i]);
+    size_t i, n = to - from;
+    in += from;
+    if (n < 8) {
+        for (i = 0; i < n; i++) out[i] = lower_ascii(in[i]);
+        return n;
+    }
+    for (i = 0; n - i >= 8; i += 8) {
+        uint64_t w = lower8(load8(in + i));
+        memcpy(out + i, &w, sizeof w);
+    }
+    if (i < n) {
+        uint64_t w = lower8(load8(in + n - 8));
+        memcpy(out + n - 8, &w, sizeof w);
+    }
     return n;
 }
 
@@ -144,7 +213,6 @@ static int equals_ignore_case(const char *s, size_t len, const char *lit)
 /* E-mail                                                                                   */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Offset of the first space, NBSP or control byte in [s, e), or e. */
 /* A Unicode space or invisible character at in[i] (UTF-8): U+2000..U+200F (spaces, zero
  * widths, marks), U+2028/2029, U+202F, U+205F, U+2060, U+3000, U+FEFF. Such a character
  * would make one address into two identifiers, so an e-mail holding one is rejected. */
@@ -159,62 +227,161 @@ static int is_unicode_space_at(const char *in, size_t i, size_t end)
     return u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
 }
 
-static size_t email_find_space(const char *in, size_t s, size_t e)
+/* Byte classes for the e-mail scan. */
+#define EB_SPACE 0x01      /* space or control byte: rejected anywhere */
+#define EB_HIGH 0x02       /* part of a multi-byte character: a domain byte, unless a space */
+#define EB_AT 0x04         /* '@' */
+#define EB_DOT 0x08        /* '.' */
+#define EB_NOT_DOMAIN 0x10 /* ASCII that no domain label holds */
+
+/* What the scan must stop at: in the local part, and in the domain while no fault was
+ * found in it (after one, only spaces and a second '@' still matter). */
+#define EB_STOP_LOCAL (EB_SPACE | EB_HIGH | EB_AT)
+#define EB_STOP_DOMAIN (EB_STOP_LOCAL | EB_DOT | EB_NOT_DOMAIN)
+
+#define SP EB_SPACE
+#define HI EB_HIGH
+#define AT EB_AT
+#define DT EB_DOT
+#define ND EB_NOT_DOMAIN
+#define OK 0 /* letters, digits, '-': fine anywhere */
+static const unsigned char email_bytes[256] = {
+    /* 0x00 */ SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP,
+    /* 0x10 */ SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP, SP,
+    /* 0x20 */ SP, ND, ND, ND, ND, ND, ND, ND, ND, ND, ND, ND, ND, OK, DT, ND,
+    /* 0x30 */ OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, ND, ND, ND, ND, ND, ND,
+    /* 0x40 */ AT, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+    /* 0x50 */ OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, ND, ND, ND, ND, ND,
+    /* 0x60 */ ND, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK,
+    /* 0x70 */ OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, ND, ND, ND, ND, SP,
+    /* 0x80 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+    /* 0x90 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+    /* 0xA0 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+    /* 0xB0 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+    /* 0xC0 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+    /* 0xD0 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+    /* 0xE0 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+    /* 0xF0 */ HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI, HI,
+};
+#undef SP
+#undef HI
+#undef AT
+#undef DT
+#undef ND
+#undef OK
+
+/* Eight bytes at p that need nothing but copying wherever the domain is not being checked:
+ * no space or control byte, no '@', nothing at or above 0x7F. */
+static int email_plain8(const char *p)
 {
-    size_t i;
-    for (i = s; i < e; i++) {
-        unsigned char c = (unsigned char)in[i];
-        if (c <= 0x20 || c == 0x7F || is_nbsp_at(in, i, e) || is_unicode_space_at(in, i, e)) return i;
-    }
-    return e;
+    uint64_t w = load8(p);
+    uint64_t control_or_space = has_below(w, 0x21);
+    uint64_t del_or_high = ((w + ONES) | w) & HIGHS; /* 0x7F + 1 reaches the high bit */
+    uint64_t at = has_below(w ^ (ONES * '@'), 1);   /* a zero byte where an '@' was */
+    return (control_or_space | del_or_high | at) == 0;
 }
 
-/* Find the one '@' in [s, e) and check the lengths around it. */
-static scv_status email_split(const char *in, size_t s, size_t e, size_t *at, scv__norm_err *err)
+/* The first byte at or after in[i] (before e) that is a space or control byte, an '@' or
+ * non-ASCII, or e. */
+static size_t email_skip_plain(const char *in, size_t i, size_t e)
 {
-    size_t i, first = e;
-    for (i = s; i < e; i++) {
-        if (in[i] != '@') continue;
-        if (first != e) return reject(err, "e-mail has more than one '@'", off(i));
-        first = i;
+    while (e - i >= 8 && email_plain8(in + i)) i += 8;
+    while (i < e && (email_bytes[(unsigned char)in[i]] & EB_STOP_LOCAL) == 0) i++;
+    return i;
+}
+
+/* What one pass over a trimmed e-mail in[s, e) found: everything the checks need, so that
+ * the value is read once. Offsets are NO_INDEX when there is none. */
+typedef struct email_scan {
+    size_t space;           /* first space, NBSP, Unicode space or control byte */
+    size_t at, second_at;   /* first and second '@' */
+    size_t domain_bad;      /* first fault in the domain (after the first '@') */
+    const char *domain_why; /* what that fault is */
+    size_t sep;             /* the last '.' of the domain, or the '@' before it */
+    int dotted;             /* the domain has a '.' */
+} email_scan;
+
+/* Scan in[s, e) into *sc. Bytes that need no attention are passed over, eight at a time
+ * where the domain is not being checked (before the '@', and after a fault in the domain or
+ * a second '@', when only spaces still matter). The scan ends at a space, since that
+ * rejection comes before all others. */
+static void email_scan_value(const char *in, size_t s, size_t e, email_scan *sc)
+{
+    size_t i = s, at = NO_INDEX, second_at = NO_INDEX, bad = NO_INDEX, sep = NO_INDEX;
+    int domain = 0, dotted = 0;
+    sc->space = NO_INDEX;
+    sc->domain_why = "";
+    for (;; i++) {
+        unsigned cls;
+        if (!domain) {
+            i = email_skip_plain(in, i, e);
+        } else {
+            while (i < e && (email_bytes[(unsigned char)in[i]] & EB_STOP_DOMAIN) == 0) i++;
+        }
+        if (i == e) break;
+        cls = email_bytes[(unsigned char)in[i]];
+        if (cls & EB_SPACE) {
+            sc->space = i;
+            break;
+        }
+        if (cls & EB_HIGH) {
+            if (is_nbsp_at(in, i, e) || is_unicode_space_at(in, i, e)) {
+                sc->space = i;
+                break;
+            }
+        } else if (cls & EB_AT) {
+            if (at == NO_INDEX) {
+                at = sep = i;
+                domain = 1;
+            } else {
+                if (second_at == NO_INDEX) second_at = i;
+                domain = 0; /* reported before anything in the domain */
+            }
+        } else if (cls & EB_DOT) {
+            if (i == sep + 1) {
+                bad = i;
+                sc->domain_why = "e-mail domain has an empty label";
+                domain = 0;
+            } else {
+                sep = i;
+                dotted = 1;
+            }
+        } else {
+            bad = i;
+            sc->domain_why = "e-mail domain has an invalid character";
+            domain = 0;
+        }
     }
-    if (first == e) return reject(err, "e-mail has no '@'", -1);
-    if (first == s) return reject(err, "e-mail has an empty local part", off(first));
-    if (first - s > EMAIL_MAX_LOCAL) {
+    sc->at = at;
+    sc->second_at = second_at;
+    sc->domain_bad = bad;
+    sc->sep = sep;
+    sc->dotted = dotted;
+}
+
+/* The rejections, in the order they are reported: a space or control byte anywhere; the
+ * '@' (exactly one, with a local part of 1..64 bytes) and the total length; the domain (not
+ * empty, its first bad byte or empty label, no trailing dot, at least one dot). */
+static scv_status email_check(const email_scan *sc, size_t s, size_t e, scv__norm_err *err)
+{
+    if (sc->space != NO_INDEX) {
+        return reject(err, "e-mail contains a space or control character", off(sc->space));
+    }
+    if (sc->second_at != NO_INDEX) {
+        return reject(err, "e-mail has more than one '@'", off(sc->second_at));
+    }
+    if (sc->at == NO_INDEX) return reject(err, "e-mail has no '@'", -1);
+    if (sc->at == s) return reject(err, "e-mail has an empty local part", off(sc->at));
+    if (sc->at - s > EMAIL_MAX_LOCAL) {
         return reject(err, "e-mail local part is longer than 64 bytes", off(s + EMAIL_MAX_LOCAL));
     }
     if (e - s > EMAIL_MAX_TOTAL) {
         return reject(err, "e-mail is longer than 254 bytes", off(s + EMAIL_MAX_TOTAL));
     }
-    *at = first;
-    return SCV_OK;
-}
-
-static int is_domain_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c >= 0x80;
-}
-
-/* Check the domain in[d, e), which follows the '@' at d - 1. */
-static scv_status email_check_domain(const char *in, size_t d, size_t e, scv__norm_err *err)
-{
-    size_t i, label = 0;
-    int dotted = 0;
-    if (d == e) return reject(err, "e-mail has an empty domain", off(d - 1));
-    for (i = d; i < e; i++) {
-        if (in[i] == '.') {
-            if (label == 0) return reject(err, "e-mail domain has an empty label", off(i));
-            label = 0;
-            dotted = 1;
-        } else if (is_domain_byte((unsigned char)in[i])) {
-            label++;
-        } else {
-            return reject(err, "e-mail domain has an invalid character", off(i));
-        }
-    }
-    if (label == 0) return reject(err, "e-mail domain ends with a dot", off(e - 1));
-    if (!dotted) return reject(err, "e-mail domain has no dot", -1);
+    if (sc->at + 1 == e) return reject(err, "e-mail has an empty domain", off(sc->at));
+    if (sc->domain_bad != NO_INDEX) return reject(err, sc->domain_why, off(sc->domain_bad));
+    if (sc->sep == e - 1) return reject(err, "e-mail domain ends with a dot", off(e - 1));
+    if (!sc->dotted) return reject(err, "e-mail domain has no dot", -1);
     return SCV_OK;
 }
 
@@ -241,18 +408,17 @@ scv_status scv__normalize_email(const char *in, size_t len, unsigned flags, char
                                 size_t *out_len, scv__norm_err *err)
 {
     static const char gmail[] = "@gmail.com";
-    size_t s, e, at, bad, n;
+    email_scan sc;
+    size_t s, e, at, n;
     scv_status st;
 
     trim(in, len, 0, &s, &e);
     if (s == e) return reject(err, REASON_EMPTY, -1);
-    bad = email_find_space(in, s, e);
-    if (bad != e) return reject(err, "e-mail contains a space or control character", off(bad));
-    st = email_split(in, s, e, &at, err);
-    if (st != SCV_OK) return st;
-    st = email_check_domain(in, at + 1, e, err);
+    email_scan_value(in, s, e, &sc);
+    st = email_check(&sc, s, e, err);
     if (st != SCV_OK) return st;
 
+    at = sc.at;
     if ((flags & SCV__EMAIL_PROVIDER_RULES) && email_is_gmail(in + at + 1, e - at - 1)) {
         if (email_gmail_local(in, s, at, NULL) == 0) {
             return reject(err, "e-mail local part is empty after provider rules", -1);
@@ -271,22 +437,26 @@ scv_status scv__normalize_email(const char *in, size_t len, unsigned flags, char
 /* Phone                                                                                    */
 /* ---------------------------------------------------------------------------------------- */
 
-/* The digits of a phone number, as scanned. */
+/* The digits of a phone number, as scanned. Where each came from in the input is not kept:
+ * only a rejection needs it, and phone_digit_offset() finds it again then. */
 typedef struct phone_digits {
-    char d[PHONE_MAX_DIGITS];     /* '0'..'9' */
-    size_t pos[PHONE_MAX_DIGITS]; /* input offset of each kept digit */
-    size_t n;                     /* digits seen; only the first PHONE_MAX_DIGITS are kept */
-    size_t zero;                  /* index of the digit of the first "(0)", or NO_INDEX */
-    int plus;                     /* a '+' came before the first digit */
+    char d[PHONE_MAX_DIGITS]; /* '0'..'9' */
+    size_t n;                 /* digits seen; only the first PHONE_MAX_DIGITS are kept */
+    size_t zero;              /* index of the digit of the first "(0)", or NO_INDEX */
+    int plus;                 /* a '+' came before the first digit */
 } phone_digits;
 
-static void phone_push(phone_digits *p, char c, size_t pos)
+static void phone_push(phone_digits *p, char c)
 {
-    if (p->n < PHONE_MAX_DIGITS) {
-        p->d[p->n] = c;
-        p->pos[p->n] = pos;
-    }
+    if (p->n < PHONE_MAX_DIGITS) p->d[p->n] = c;
     p->n++;
+}
+
+/* Eight ASCII digits in w: no byte below '0', none above '9' (past it, adding 0x7F - '9'
+ * reaches the high bit). */
+static int all_digits8(uint64_t w)
+{
+    return (has_below(w, '0') | (((w + ONES * (0x7F - '9')) | w) & HIGHS)) == 0;
 }
 
 /* Bytes taken by a separator at in[i] (i < e): 1, 2 for NBSP, or 0 when there is none. */
@@ -338,11 +508,25 @@ static size_t phone_scan(const char *in, size_t s, size_t e, phone_digits *p)
     while (i < e) {
         char c = in[i];
         if (is_digit(c)) {
-            phone_push(p, c, i);
-            i++;
+            /* A group of digits: eight at a time while they last and fit, then one by one,
+             * counting in a local (a count kept in *p would be reloaded after every byte
+             * stored next to it). */
+            size_t n = p->n;
+            while (e - i >= 8 && n <= PHONE_MAX_DIGITS - 8) {
+                uint64_t w = load8(in + i);
+                if (!all_digits8(w)) break;
+                memcpy(p->d + n, &w, sizeof w);
+                n += 8;
+                i += 8;
+            }
+            for (; i < e && is_digit(c = in[i]); i++) {
+                if (n < PHONE_MAX_DIGITS) p->d[n] = c;
+                n++;
+            }
+            p->n = n;
         } else if (c == '(' && e - i >= 3 && in[i + 1] == '0' && in[i + 2] == ')') {
             if (p->zero == NO_INDEX) p->zero = p->n;
-            phone_push(p, '0', i + 1);
+            phone_push(p, '0');
             i += 3;
         } else if ((k = phone_sep_len(in, i, e)) != 0) {
             i += k;
@@ -356,6 +540,31 @@ static size_t phone_scan(const char *in, size_t s, size_t e, phone_digits *p)
         }
     }
     return e;
+}
+
+/* The input offset of digit number k (from 0) as phone_scan() counted them: the digit of a
+ * "(0)" is its '0'. Only for digits the scan kept, so before any extension. Nothing else
+ * phone_scan() passes over is a digit or a "(0)", so going byte by byte finds the same. */
+static size_t phone_digit_offset(const char *in, size_t s, size_t e, size_t k)
+{
+    size_t i = s, n = 0;
+    while (i < e) {
+        if (is_digit(in[i])) {
+            if (n++ == k) return i;
+            i++;
+        } else if (in[i] == '(' && e - i >= 3 && in[i + 1] == '0' && in[i + 2] == ')') {
+            if (n++ == k) return i + 1;
+            i += 3;
+        } else {
+            i++;
+        }
+    }
+    return e; /* not reached for a kept digit */
+}
+
+static size_t decimal_digits(unsigned v)
+{
+    return v >= 100 ? 3 : v >= 10 ? 2 : 1;
 }
 
 /* The digits start with the ASCII digits of `lit`. */
@@ -375,12 +584,30 @@ static size_t phone_intl_prefix(const phone_digits *p, const scv__region *region
     return NO_INDEX;
 }
 
+/* The digits from index `at` start with the calling code of `region`. */
+static int phone_has_code_at(const phone_digits *p, size_t at, const scv__region *region)
+{
+    unsigned cc = region->calling_code, code = 0;
+    size_t k = decimal_digits(cc), i;
+    if (at + k > p->n) return 0;
+    for (i = 0; i < k; i++) code = code * 10 + (unsigned)(p->d[at + i] - '0');
+    return code == cc;
+}
+
 /* The longest calling code (3..1 digits) at digit `at` known to the table: sets *r and
  * returns its digit count, or 0 when none matches. */
-static size_t phone_calling_code(const phone_digits *p, size_t at, const scv__region **r)
+static size_t phone_calling_code(const phone_digits *p, size_t at, const scv__region *region,
+                                 const scv__region **r)
 {
     size_t k, i;
     if (p->d[at] == '0') return 0; /* no calling code starts with 0 */
+    /* Most numbers written with a country code have the default region's. Calling codes are
+     * prefix-free (the region table's test checks it), so when that code is there it is the
+     * only match, and the table need not be searched. */
+    if (region != NULL && phone_has_code_at(p, at, region)) {
+        *r = scv__region_main(region);
+        return decimal_digits(region->calling_code);
+    }
     for (k = 3; k >= 1; k--) {
         unsigned code = 0;
         if (at + k > p->n) continue;
@@ -394,13 +621,11 @@ static size_t phone_calling_code(const phone_digits *p, size_t at, const scv__re
 /* Length of the region's trunk prefix at the start of the digits, or 0 when absent. */
 static size_t phone_trunk_len(const phone_digits *p, const scv__region *r)
 {
-    if (r->trunk == NULL || r->trunk[0] == '\0' || !phone_starts_with(p, r->trunk)) return 0;
-    return strlen(r->trunk);
-}
-
-static size_t decimal_digits(unsigned v)
-{
-    return v >= 100 ? 3 : v >= 10 ? 2 : 1;
+    size_t k;
+    if (r->trunk == NULL) return 0;
+    for (k = 0; r->trunk[k] != '\0'; k++)
+        if (k >= p->n || p->d[k] != r->trunk[k]) return 0;
+    return k;
 }
 
 static int phone_is_repeated(const char *d, size_t n)
@@ -431,9 +656,15 @@ static int phone_is_run(const char *d, size_t n, int step, int zero)
 }
 
 /* An ascending or descending run, '0' at either end: "0123456789", "1234567890",
- * "0987654321", "9876543210", "2345678" (but not "9012345678"). */
+ * "0987654321", "9876543210", "2345678" (but not "9012345678"). Almost every number fails
+ * on its first two digits, which in any run are one apart, or "90" or "09" where '0' counts
+ * as 10: tested first, that spares the four walks below. */
 static int phone_is_sequence(const char *d, size_t n)
 {
+    if (n < 7) return 0;
+    if (d[1] - d[0] != 1 && d[0] - d[1] != 1 && !(d[0] == '9' && d[1] == '0') &&
+        !(d[0] == '0' && d[1] == '9'))
+        return 0;
     return phone_is_run(d, n, 1, 0) || phone_is_run(d, n, 1, 10) || phone_is_run(d, n, -1, 0) ||
            phone_is_run(d, n, -1, 10);
 }
@@ -468,7 +699,7 @@ static scv_status phone_finish(const phone_digits *p, size_t first, const scv__r
         out[i] = (char)('0' + cc % 10);
         cc /= 10;
     }
-    memcpy(out + 1 + cc_len, nsn, len);
+    scv__copy_short(out + 1 + cc_len, nsn, len);
     *out_len = 1 + cc_len + len;
     return SCV_OK;
 }
@@ -491,8 +722,11 @@ scv_status scv__normalize_phone(const char *in, size_t len, const scv__region *r
     first = phone_intl_prefix(&p, region);
     if (first != NO_INDEX) {
         if (first >= p.n) return reject(err, "phone is too short", -1);
-        cc_len = phone_calling_code(&p, first, &r);
-        if (cc_len == 0) return reject(err, "phone has an unknown country code", off(p.pos[first]));
+        cc_len = phone_calling_code(&p, first, region, &r);
+        if (cc_len == 0) {
+            return reject(err, "phone has an unknown country code",
+                          off(phone_digit_offset(in, s, e, first)));
+        }
         first += cc_len;
         /* A "0" trunk prefix written after the calling code, "+49 (0)30..." or "+49 030...",
          * is dropped; where the region has another trunk prefix or none (Italy: "+39 (0)6"
@@ -527,7 +761,7 @@ scv_status scv__normalize_exact(const char *in, size_t len, char *out, size_t *o
     size_t s, e;
     scv_status st = id_trim(in, len, &s, &e, err);
     if (st != SCV_OK) return st;
-    memcpy(out, in + s, e - s);
+    scv__copy_short(out, in + s, e - s);
     *out_len = e - s;
     return SCV_OK;
 }

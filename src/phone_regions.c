@@ -154,3 +154,11 @@ const scv__region *scv__region_by_calling_code(uint16_t calling_code)
     if (lo < REGION_COUNT && regions[lo].calling_code == calling_code) return &regions[lo];
     return NULL;
 }
+
+const scv__region *scv__region_main(const scv__region *r)
+{
+    /* The table is sorted by calling code, so the others sharing r's code sit right before
+     * it (at most a handful: the NANP countries before CA...). */
+    while (r > regions && r[-1].calling_code == r->calling_code) r--;
+    return r;
+}

@@ -88,7 +88,7 @@ scv_status scv_record_reset(scv_record *r, scv_source source, const char *record
         return text_fail(r, st, "record id is NULL with a non-zero length",
                          "record id is longer than SCV_MAX_RECORD_ID_LEN",
                          "record id is not valid UTF-8 or holds a NUL byte", bad);
-    memcpy(r->id, record_id, len);
+    scv__copy_short(r->id, record_id, len);
     r->id_len = len;
     r->source = source;
     r->key = scv__engine_record_key(r->engine, source, record_id, len);
@@ -108,19 +108,31 @@ scv_status scv_record_set_timestamp(scv_record *r, int64_t unix_seconds)
 static uint32_t put(scv_record *r, const char *s, size_t len)
 {
     uint32_t off = (uint32_t)r->buf.len;
-    if (len > 0) memcpy(r->buf.data + off, s, len);
+    scv__copy_short(r->buf.data + off, s, len);
     r->buf.len += len;
     return off;
 }
 
+/* Room for n more bytes in the builder's buffer. Checked here first: the buffer is reused
+ * from record to record, so it almost always has the room already. */
+static scv_status reserve_buf(scv_record *r, size_t n)
+{
+    if (r->buf.cap - r->buf.len >= n) return SCV_OK;
+    return SCV__VEC_RESERVE(&r->engine->mem, r->buf, n);
+}
+
 scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *value, size_t len)
 {
-    char norm[SCV_MAX_NORMALIZED_LEN];
+    /* The identifier hash is taken over the kind's name, a 0x00 byte and the normalized value
+     * (see scv__engine_ident_hash, which scv_engine_hash() and lookups use: the two must
+     * agree). The normalizer writes straight behind the name, so the value is hashed where
+     * it was made instead of being copied next to the name first. */
     char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_NORMALIZED_LEN];
     const scv_engine *e;
-    const char *reason;
+    const char *reason, *name;
+    char *norm;
     int64_t bad;
-    size_t n;
+    size_t n, name_len;
     scv__h128 h;
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
@@ -132,15 +144,18 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
         return text_fail(r, st, "value is NULL with a non-zero length",
                          "value is longer than SCV_MAX_VALUE_LEN",
                          "value is not valid UTF-8 or holds a NUL byte", bad);
+    name = scv__names_get(&e->kinds, kind, &name_len);
+    norm = tmp + name_len + 1;
     st = scv__engine_normalize(e, kind, value, len, norm, &n, &reason, &bad);
     if (st != SCV_OK) return fail(r, st, reason, bad);
-    h = scv__engine_ident_hash(e, kind, norm, n, tmp);
+    scv__copy_short(tmp, name, name_len);
+    tmp[name_len] = '\0';
+    h = scv__hash128(&e->hasher, tmp, name_len + 1 + n);
     for (size_t i = 0; i < r->n_idents; i++)
         if (scv__h128_eq(r->idents[i].hash, h)) return ok(r);
     if (r->n_idents >= SCV_MAX_IDENTIFIERS)
         return fail(r, SCV_ELIMIT, "more than SCV_MAX_IDENTIFIERS identifiers on one record", -1);
-    if (SCV__VEC_RESERVE(&e->mem, r->buf, n + len) != SCV_OK)
-        return fail(r, SCV_ENOMEM, "out of memory", -1);
+    if (reserve_buf(r, n + len) != SCV_OK) return fail(r, SCV_ENOMEM, "out of memory", -1);
     scv__rec_ident *id = &r->idents[r->n_idents++];
     id->hash = h;
     id->kind = kind;

@@ -66,75 +66,137 @@ int scv__rules_set_priority(scv__rules *r, const uint32_t *kinds, size_t n, uint
 
 /* ---- placeholders -------------------------------------------------------------------------- */
 
-static int eq_ci(const char *s, size_t len, const char *lit)
+/* The built-in placeholder values, matched ignoring ASCII case. Almost no value is one, and
+ * every identifier is checked, so the lists are written as switches on the length, and each
+ * entry compares its first byte before the rest: a value is turned down by its length or
+ * after a byte or two, instead of after a walk through every entry. */
+
+static char lower(char c)
 {
-    size_t n = strlen(lit);
-    if (n != len) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-        if (c != lit[i]) return 0;
-    }
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* s[0, n) equals the lower-case literal lit[0, n), ignoring ASCII case. */
+static int eq_fold(const char *s, const char *lit, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lower(s[i]) != lit[i]) return 0;
     return 1;
 }
 
-static int in_list(const char *s, size_t len, const char *const *list)
+/* The value s[0, len), its first byte folded in c0, is `lit`. Used inside a `case` for the
+ * literal's length, where the compiler knows len and drops that test. */
+#define IS(lit) (len == sizeof(lit) - 1 && c0 == (lit)[0] && eq_fold(s + 1, (lit) + 1, sizeof(lit) - 2))
+
+/* "-1", "0", "null", "n/a", "(not set)"...: a whole exact or case-folded value. */
+static int placeholder_word(const char *s, size_t len)
 {
-    for (; *list != NULL; list++)
-        if (eq_ci(s, len, *list)) return 1;
-    return 0;
+    char c0;
+    if (len == 0 || len > 9) return 0;
+    c0 = lower(s[0]);
+    switch (len) {
+    case 1: return IS("0");
+    case 2: return IS("-1") || IS("na");
+    case 3: return IS("n/a") || IS("nan") || IS("nil") || IS("xxx");
+    case 4: return IS("null") || IS("none") || IS("test") || IS("#n/a");
+    case 5: return IS("empty") || IS("blank");
+    case 7: return IS("unknown") || IS("not set");
+    case 9: return IS("undefined") || IS("anonymous") || IS("(not set)");
+    default: return 0;
+    }
 }
 
-static int ends_with_ci(const char *s, size_t len, const char *lit)
+/* "noreply", "n/a"...: the local part of an e-mail. */
+static int placeholder_local(const char *s, size_t len)
 {
-    size_t n = strlen(lit);
-    return len >= n && eq_ci(s + len - n, n, lit);
+    char c0;
+    if (len < 2 || len > 12) return 0;
+    c0 = lower(s[0]);
+    switch (len) {
+    case 2: return IS("na");
+    case 3: return IS("n/a");
+    case 4: return IS("none") || IS("null");
+    case 6: return IS("nomail") || IS("nobody");
+    case 7:
+        return IS("noemail") || IS("no-mail") || IS("noreply") || IS("unknown") || IS("invalid");
+    case 8: return IS("no-email") || IS("no_email") || IS("no-reply");
+    case 10: return IS("donotreply");
+    case 12: return IS("do-not-reply");
+    default: return 0;
+    }
 }
 
-static const char *const placeholder_words[] = {
-    "-1", "0", "null", "none", "n/a", "na", "nan", "nil", "undefined", "unknown", "anonymous",
-    "test", "xxx", "not set", "(not set)", "empty", "blank", "#n/a", NULL};
+/* "test@test.com"...: a whole e-mail address. */
+static int placeholder_address(const char *s, size_t len)
+{
+    char c0;
+    if (len < 7 || len > 15) return 0;
+    c0 = lower(s[0]);
+    switch (len) {
+    case 7: return IS("a@a.com") || IS("a@b.com") || IS("x@x.com");
+    case 9: return IS("xx@xx.com") || IS("no@no.com");
+    case 11: return IS("abc@abc.com");
+    case 12: return IS("test@test.de");
+    case 13:
+        return IS("test@test.com") || IS("mail@mail.com") || IS("none@none.com") ||
+               IS("asdf@asdf.com");
+    case 14: return IS("test@gmail.com");
+    case 15: return IS("email@email.com") || IS("user@domain.com") || IS("name@domain.com");
+    default: return 0;
+    }
+}
 
-static const char *const placeholder_locals[] = {
-    "noemail", "no-email", "no_email", "nomail", "no-mail", "noreply", "no-reply", "donotreply",
-    "do-not-reply", "none", "null", "nobody", "unknown", "na", "n/a", "invalid", NULL};
+#undef IS
 
-static const char *const placeholder_emails[] = {
-    "test@test.com", "test@test.de", "a@a.com", "a@b.com", "x@x.com", "xx@xx.com",
-    "email@email.com", "mail@mail.com", "none@none.com", "no@no.com", "asdf@asdf.com",
-    "test@gmail.com", "abc@abc.com", "user@domain.com", "name@domain.com", NULL};
+/* s[0, len) ends with the lower-case literal lit[0, n), ignoring ASCII case. */
+static int ends_with_fold(const char *s, size_t len, const char *lit, size_t n)
+{
+    return len >= n && eq_fold(s + len - n, lit, n);
+}
 
-static const char *const reserved_domains[] = {"example.com", "example.net", "example.org", NULL};
-static const char *const reserved_tlds[] = {".test", ".invalid", ".localhost", ".example", NULL};
+/* A reserved domain (RFC 2606, RFC 6761): example.com/.net/.org, or a name under the .test,
+ * .invalid, .localhost or .example top-level domains. Sorted out by the last byte. */
+static int placeholder_domain(const char *s, size_t len)
+{
+    if (len == 0) return 0;
+    switch (lower(s[len - 1])) {
+    case 't':
+        return ends_with_fold(s, len, ".test", 5) || ends_with_fold(s, len, ".localhost", 10) ||
+               (len == 11 && eq_fold(s, "example.net", 11));
+    case 'd': return ends_with_fold(s, len, ".invalid", 8);
+    case 'e': return ends_with_fold(s, len, ".example", 8);
+    case 'm': return len == 11 && eq_fold(s, "example.com", 11);
+    case 'g': return len == 11 && eq_fold(s, "example.org", 11);
+    default: return 0;
+    }
+}
 
-/* Only zeros and dashes, or one character repeated 3+ times ("xxxx", "1111"). */
+/* Only zeros and dashes, or one character repeated 3+ times ("xxxx", "1111"). The first two
+ * bytes rule out both for most values. */
 static int degenerate(const char *s, size_t len)
 {
     int zeros_dashes = 1, repeated = len >= 3;
+    if (len == 0) return 0;
+    if (s[0] != '0' && s[0] != '-' && (len < 3 || s[1] != s[0])) return 0;
     for (size_t i = 0; i < len; i++) {
         if (s[i] != '0' && s[i] != '-') zeros_dashes = 0;
         if (s[i] != s[0]) repeated = 0;
     }
-    return (len > 0 && zeros_dashes) || repeated;
+    return zeros_dashes || repeated;
 }
 
 static int placeholder_email(const char *v, size_t len)
 {
     const char *at = memchr(v, '@', len);
     if (at == NULL) return 0;
-    size_t local = (size_t)(at - v), dlen = len - local - 1;
-    const char *domain = at + 1;
-    if (in_list(v, len, placeholder_emails) || in_list(v, local, placeholder_locals)) return 1;
-    if (degenerate(v, local)) return 1;
-    if (in_list(domain, dlen, reserved_domains)) return 1;
-    for (const char *const *t = reserved_tlds; *t != NULL; t++)
-        if (ends_with_ci(domain, dlen, *t)) return 1;
-    return 0;
+    size_t local = (size_t)(at - v);
+    return placeholder_address(v, len) || placeholder_local(v, local) || degenerate(v, local) ||
+           placeholder_domain(at + 1, len - local - 1);
 }
 
 int scv__rules_placeholder(scv_normalizer norm, const char *value, size_t len)
 {
     if (norm == SCV_NORM_EMAIL) return placeholder_email(value, len);
     if (norm == SCV_NORM_PHONE) return 0; /* the phone normalizer already rejects those */
-    return in_list(value, len, placeholder_words) || degenerate(value, len);
+    return placeholder_word(value, len) || degenerate(value, len);
 }

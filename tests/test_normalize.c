@@ -5,10 +5,14 @@
  * valgrind catch a read past in[len) or a write past the output. */
 #include "test.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "engine.h"
 #include "normalize.h"
+#include "rules.h"
+#include "util/utf8.h"
 
 enum norm { N_EMAIL, N_EMAIL_RULES, N_PHONE, N_EXACT, N_CASEFOLD };
 
@@ -843,6 +847,297 @@ static void phone_normalization_is_idempotent_after_a_doubled_zero(void **state)
     PHONE_OK(NULL, "+442079460958", "+442079460958");
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The fast paths: word-at-a-time scans, the placeholder switch, the builder's hashing        */
+/* ---------------------------------------------------------------------------------------- */
+
+/* The offset of the first bad byte, for a value in a heap block of exactly its length. */
+static size_t utf8_check_exact(const char *s, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    size_t at;
+    assert_non_null(copy);
+    if (len) memcpy(copy, s, len);
+    at = scv__utf8_check(copy, len);
+    free(copy);
+    return at;
+}
+
+static void utf8_check_finds_a_bad_byte_at_every_offset_and_length(void **state)
+{
+    static const char *const bad[] = {"\x00", "\x80", "\xFF", "\xC3", "\xC0\xAF", "\xED\xA0\x80"};
+    static const size_t bad_len[] = {1, 1, 1, 1, 2, 3};
+    char buf[64];
+    (void)state;
+    for (size_t len = 0; len <= 40; len++) {
+        memset(buf, 'a', len);
+        assert_int_equal(utf8_check_exact(buf, len), len);
+        for (size_t at = 0; at < len; at++) {
+            /* a valid 2-, 3- or 4-byte character wherever it fits */
+            static const char *const good[] = {"\xC3\xA4", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+            for (size_t g = 0; g < 3; g++) {
+                memset(buf, 'a', len);
+                if (at + g + 2 > len) break;
+                memcpy(buf + at, good[g], g + 2);
+                assert_int_equal(utf8_check_exact(buf, len), len);
+            }
+            for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+                if (at + bad_len[b] > len) continue;
+                memset(buf, 'a', len);
+                memcpy(buf + at, bad[b], bad_len[b]);
+                if (utf8_check_exact(buf, len) != at)
+                    fail_msg("bad byte %zu of a %zu-byte value at %zu: reported at %zu", b, len, at,
+                             utf8_check_exact(buf, len));
+            }
+        }
+    }
+}
+
+static void email_scan_sees_a_special_byte_at_every_offset(void **state)
+{
+    char in[128], want[128];
+    (void)state;
+    for (size_t l = 1; l <= 40; l++) {
+        for (size_t at = 0; at < l; at++) {
+            /* local part: a capital is lower-cased, a space or control byte is rejected there,
+             * a second '@' is reported where it is */
+            memset(in, 'x', l);
+            strcpy(in + l, "@Example.DE");
+            in[at] = 'Q';
+            memcpy(want, in, l);
+            want[at] = 'q';
+            strcpy(want + l, "@example.de");
+            EMAIL_OK(in, want);
+            in[at] = '\x7f';
+            EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)at);
+            in[at] = '\x01';
+            EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)at);
+            in[at] = ' ';
+            if (at > 0) EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)at);
+            in[at] = '@';
+            EMAIL_NO(in, "e-mail has more than one '@'", (int64_t)l);
+            /* domain: a capital is lower-cased, a bad byte or an empty label is reported */
+            memcpy(in, "jane@", 5);
+            memset(in + 5, 'd', l);
+            strcpy(in + 5 + l, ".de");
+            in[5 + at] = 'D';
+            strcpy(want, in);
+            want[5 + at] = 'd';
+            EMAIL_OK(in, want);
+            in[5 + at] = '_';
+            EMAIL_NO(in, "e-mail domain has an invalid character", (int64_t)(5 + at));
+            in[5 + at] = '.';
+            if (at == 0) {
+                EMAIL_NO(in, "e-mail domain has an empty label", 5);
+            } else if (at == l - 1) {
+                EMAIL_NO(in, "e-mail domain has an empty label", (int64_t)(5 + l));
+            } else {
+                EMAIL_OK(in, in);
+            }
+        }
+    }
+}
+
+/* The same digits with and without separators: the scan takes runs of digits eight at a
+ * time, and one by one where separators break them up; both must read the same number. */
+static void phone_digit_groups_of_any_length_read_alike(void **state)
+{
+    static const char digits[] = "4930271828182845904523536028747135";
+    static const char *const regions[] = {"DE", "US", NULL};
+    char joined[64], spaced[128];
+    result a, b;
+    (void)state;
+    for (size_t r = 0; r < 3; r++) {
+        for (size_t n = 1; n < sizeof digits; n++) {
+            for (int plus = 0; plus < 2; plus++) {
+                size_t j = 0, k = 0;
+                if (plus) joined[j++] = spaced[k++] = '+';
+                for (size_t i = 0; i < n; i++) {
+                    joined[j++] = digits[i];
+                    spaced[k++] = digits[i];
+                    spaced[k++] = i % 2 ? '-' : ' ';
+                }
+                k--; /* no separator at the end */
+                run(N_PHONE, regions[r], joined, j, &a);
+                run(N_PHONE, regions[r], spaced, k, &b);
+                if (a.status != b.status || strcmp(a.out, b.out) != 0 ||
+                    (a.status != SCV_OK && strcmp(a.err.reason, b.err.reason) != 0))
+                    fail_msg("\"%.*s\" gives \"%s\" (%s), \"%.*s\" gives \"%s\" (%s), region %s",
+                             (int)j, joined, a.out, a.status == SCV_OK ? "ok" : a.err.reason, (int)k,
+                             spaced, b.out, b.status == SCV_OK ? "ok" : b.err.reason,
+                             regions[r] ? regions[r] : "none");
+            }
+        }
+    }
+}
+
+/* Past PHONE_MAX_DIGITS digits are counted, not kept: a long group after that must not be
+ * stored either (found by the fuzzers). */
+static void phone_digit_groups_past_the_limit_are_only_counted(void **state)
+{
+    (void)state;
+    PHONE_NO(NULL, "+49 301234567890123456789012 34567890 12345678", "phone is too long", -1);
+    PHONE_NO("DE", "1234567890123456789012345-12345678", "phone is too long", -1);
+    PHONE_NO("DE", "012345678901234567890123456789(23456789", "phone is too long", -1);
+}
+
+static void phone_unknown_country_code_offset_counts_a_bracketed_zero(void **state)
+{
+    (void)state;
+    PHONE_NO("DE", "0(0)999 1234567", "phone has an unknown country code", 4);
+    PHONE_NO("DE", "00(0)999 1234567", "phone has an unknown country code", 3);
+    PHONE_NO("DE", "0 0 (0)999 1234 567", "phone has an unknown country code", 5);
+    PHONE_NO("AU", "0011 (0)999 1234 5678", "phone has an unknown country code", 6);
+    PHONE_NO("US", "011 (0)999 1234 5678", "phone has an unknown country code", 5);
+}
+
+/* The placeholder lists as plain lists, walked entry by entry: what the switches in rules.c
+ * must agree with. */
+static const char *const ref_words[] = {
+    "-1", "0", "null", "none", "n/a", "na", "nan", "nil", "undefined", "unknown", "anonymous",
+    "test", "xxx", "not set", "(not set)", "empty", "blank", "#n/a", NULL};
+static const char *const ref_locals[] = {
+    "noemail", "no-email", "no_email", "nomail", "no-mail", "noreply", "no-reply", "donotreply",
+    "do-not-reply", "none", "null", "nobody", "unknown", "na", "n/a", "invalid", NULL};
+static const char *const ref_emails[] = {
+    "test@test.com", "test@test.de", "a@a.com", "a@b.com", "x@x.com", "xx@xx.com",
+    "email@email.com", "mail@mail.com", "none@none.com", "no@no.com", "asdf@asdf.com",
+    "test@gmail.com", "abc@abc.com", "user@domain.com", "name@domain.com", NULL};
+static const char *const ref_domains[] = {"example.com", "example.net", "example.org", NULL};
+static const char *const ref_tlds[] = {".test", ".invalid", ".localhost", ".example", NULL};
+
+static int ref_eq_ci(const char *s, size_t len, const char *lit)
+{
+    if (strlen(lit) != len) return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != lit[i]) return 0;
+    }
+    return 1;
+}
+
+static int ref_in(const char *s, size_t len, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (ref_eq_ci(s, len, *list)) return 1;
+    return 0;
+}
+
+static int ref_degenerate(const char *s, size_t len)
+{
+    int zeros_dashes = 1, repeated = len >= 3;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '0' && s[i] != '-') zeros_dashes = 0;
+        if (s[i] != s[0]) repeated = 0;
+    }
+    return (len > 0 && zeros_dashes) || repeated;
+}
+
+static int ref_placeholder(scv_normalizer norm, const char *v, size_t len)
+{
+    if (norm == SCV_NORM_PHONE) return 0;
+    if (norm != SCV_NORM_EMAIL) return ref_in(v, len, ref_words) || ref_degenerate(v, len);
+    const char *at = memchr(v, '@', len);
+    if (at == NULL) return 0;
+    size_t local = (size_t)(at - v), dlen = len - local - 1;
+    if (ref_in(v, len, ref_emails) || ref_in(v, local, ref_locals) || ref_degenerate(v, local) ||
+        ref_in(at + 1, dlen, ref_domains))
+        return 1;
+    for (const char *const *t = ref_tlds; *t != NULL; t++) {
+        size_t n = strlen(*t);
+        if (dlen >= n && ref_eq_ci(at + 1 + dlen - n, n, *t)) return 1;
+    }
+    return 0;
+}
+
+static void check_placeholder(const char *v, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    if (len) memcpy(copy, v, len);
+    for (int n = SCV_NORM_EMAIL; n <= SCV_NORM_CASEFOLD; n++) {
+        int got = scv__rules_placeholder((scv_normalizer)n, copy, len);
+        if (got != ref_placeholder((scv_normalizer)n, copy, len))
+            fail_msg("\"%.*s\" (normalizer %d): placeholder %d, the lists say %d", (int)len, v, n,
+                     got, !got);
+    }
+    free(copy);
+}
+
+/* Every entry, in upper and mixed case, cut short, lengthened and with one byte changed; in
+ * e-mails as the local part, the domain and the whole address. */
+static void placeholders_agree_with_a_walk_over_the_lists(void **state)
+{
+    static const char *const *const lists[] = {ref_words, ref_locals, ref_emails, ref_domains,
+                                               ref_tlds};
+    static const char *const extra[] = {"", "-", "--", "0000", "---", "aaa", "aa", "1111", "C123",
+                                        "person.1@mail.de", "a@example.com", "x@mail.test",
+                                        "x@@test", "@", "a@", "@b", "n@a", "0@x.de", NULL};
+    char v[128], e[256];
+    (void)state;
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        for (const char *const *w = lists[l]; *w != NULL; w++) {
+            size_t n = strlen(*w);
+            for (int variant = 0; variant < 6; variant++) {
+                size_t len = n;
+                strcpy(v, *w);
+                switch (variant) {
+                case 1: /* all capitals */
+                case 2: /* every other byte a capital */
+                    for (size_t i = 0; i < n; i += (size_t)variant) v[i] = (char)toupper((unsigned char)v[i]);
+                    break;
+                case 3: if (len > 0) len--; break;
+                case 4: v[len++] = 'x'; break;
+                case 5: if (len > 0) v[len / 2] ^= 1; break;
+                default: break;
+                }
+                check_placeholder(v, len);
+                snprintf(e, sizeof e, "%.*s@mail.de", (int)len, v);
+                check_placeholder(e, strlen(e));
+                snprintf(e, sizeof e, "jane@%.*s", (int)len, v);
+                check_placeholder(e, strlen(e));
+                snprintf(e, sizeof e, "jane@mail%.*s", (int)len, v);
+                check_placeholder(e, strlen(e));
+            }
+        }
+    }
+    for (const char *const *x = extra; *x != NULL; x++) check_placeholder(*x, strlen(*x));
+}
+
+/* The builder hashes what it normalized without copying it next to the kind's name first;
+ * the hash must still be scv_engine_hash()'s, which lookups use. */
+static void builder_hashes_identifiers_as_scv_engine_hash(void **state)
+{
+    static const char *const values[] = {
+        " Person.1@Mail.DE", "jane@example.com", "+49 (0)30 12345678", "030 1234567", "C1",
+        " Cust-0042 ", "F3D91D41-8FD1-4BCB-8F2E-97DCFDAE9D6B", "n/a", "x"};
+    static const char long_name[] = "k234567890123456789012345678901234567890123456789012345678901234";
+    scv_engine *e = test_engine();
+    scv_record *r = NULL;
+    scv_kind long_kind, fold_kind;
+    (void)state;
+    assert_ok(scv_engine_register_kind(e, S(long_name), SCV_NORM_EXACT, &long_kind));
+    assert_ok(scv_engine_register_kind(e, S("x"), SCV_NORM_CASEFOLD, &fold_kind));
+    assert_ok(scv_record_new(e, &r));
+    for (scv_kind k = 0; k < scv_engine_kind_count(e); k++) {
+        for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+            uint8_t want[SCV_HASH_SIZE], got[SCV_HASH_SIZE];
+            scv_status st = scv_engine_hash(e, k, S(values[i]), want);
+            assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("r")));
+            assert_status(scv_record_add_identifier(r, k, S(values[i])), st);
+            if (st != SCV_OK) continue;
+            assert_int_equal(r->n_idents, 1);
+            scv__h128_to_bytes(r->idents[0].hash, got);
+            if (memcmp(got, want, sizeof got) != 0)
+                fail_msg("kind %u, \"%s\": the builder's hash differs from scv_engine_hash()", k,
+                         values[i]);
+        }
+    }
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -919,6 +1214,13 @@ int main(void)
         cmocka_unit_test(region_by_calling_code_prefers_us_and_ru),
         cmocka_unit_test(region_facts_of_main_regions),
         cmocka_unit_test(region_table_is_consistent),
+        cmocka_unit_test(utf8_check_finds_a_bad_byte_at_every_offset_and_length),
+        cmocka_unit_test(email_scan_sees_a_special_byte_at_every_offset),
+        cmocka_unit_test(phone_digit_groups_of_any_length_read_alike),
+        cmocka_unit_test(phone_digit_groups_past_the_limit_are_only_counted),
+        cmocka_unit_test(phone_unknown_country_code_offset_counts_a_bracketed_zero),
+        cmocka_unit_test(placeholders_agree_with_a_walk_over_the_lists),
+        cmocka_unit_test(builder_hashes_identifiers_as_scv_engine_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

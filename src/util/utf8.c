@@ -4,14 +4,56 @@
 #include <stdint.h>
 #include <string.h>
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* The eight bytes at p are all in 0x01..0x7F: a byte >= 0x80 shows its high bit in w, and a
+ * 0x00 byte becomes 0xFF or 0xFE (high bit set) in w - ONES; bytes in 0x01..0x7F never
+ * borrow, so eight of them pass. */
+static int ascii8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w); /* an unaligned load; compilers make it one instruction */
+    return ((w | (w - ONES)) & HIGHS) == 0;
+}
+
+/* Same for four bytes. */
+static int ascii4(const unsigned char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return ((w | (w - 0x01010101u)) & 0x80808080u) == 0;
+}
+
+/* Length of a prefix of s[0, len) known to be all 0x01..0x7F: len when the whole string is,
+ * else a point before the first other byte. Words overlap at the end rather than leave a
+ * tail for the byte loop: most identifiers are short and all ASCII, and this way they are
+ * checked with a few loads. */
+static size_t ascii_prefix(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    if (len >= 8) {
+        while (len - i >= 8 && ascii8(s + i)) i += 8;
+        if (len - i < 8 && ascii8(s + len - 8)) return len;
+        return i;
+    }
+    if (len >= 4 && ascii4(s) && ascii4(s + len - 4)) return len;
+    return 0;
+}
+
 size_t scv__utf8_check(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
+    size_t i = ascii_prefix(s, len);
     while (i < len) {
         unsigned c = s[i];
         size_t n;
         uint32_t cp, min;
+        /* Back in ASCII after a multi-byte character: eight bytes at a time again. */
+        if (len - i >= 8 && ascii8(s + i)) {
+            i += 8;
+            continue;
+        }
         if (c < 0x80) {
             if (c == 0) return i;
             i++;
