@@ -28,9 +28,10 @@
  *   thread at a time. Filling a builder (scv_record_reset(), the scv_record_add_ calls,
  *   scv_record_set_timestamp()) only reads its engine's kinds, sources, normalizers and key,
  *   which nothing but scv_engine_register_kind() and scv_engine_register_source() changes:
- *   so builders may be filled on other threads while the engine upserts (a parse-and-build
- *   thread feeding an upsert thread), as long as no kind or source is registered meanwhile
- *   and the engine's allocator is thread-safe (the default, malloc, is).
+ *   so builders may be filled, and kinds and sources looked up (scv_engine_kind(),
+ *   scv_engine_source() and their name lookups), on other threads while the engine upserts (a
+ *   parse-and-build thread feeding an upsert thread), as long as no kind or source is
+ *   registered meanwhile and the engine's allocator is thread-safe (the default, malloc, is).
  * - The library does no I/O, reads no clock and never ends the process.
  *
  * Stability: status numbers, built-in kind and source numbers, and enum values are pinned

@@ -15,30 +15,34 @@
 #include <string.h>
 #include <time.h>
 
+#include "bigalloc.h"
 #include "scv.h"
 
+/* The allocator: the scv program's (huge pages for large blocks, see
+ * examples/cli/bigalloc.h), counting the bytes the library holds. */
 static size_t live_bytes;
 
 static void *count_alloc(void *ctx, size_t size)
 {
-    (void)ctx;
-    live_bytes += size;
-    return malloc(size);
+    const scv_allocator *big = ctx;
+    void *p = big->alloc(big->ctx, size);
+    if (p != NULL) live_bytes += size;
+    return p;
 }
 
 static void *count_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
 {
-    (void)ctx;
-    void *q = realloc(p, new_size);
+    const scv_allocator *big = ctx;
+    void *q = big->realloc(big->ctx, p, old_size, new_size);
     if (q != NULL) live_bytes = live_bytes - old_size + new_size;
     return q;
 }
 
 static void count_free(void *ctx, void *p, size_t size)
 {
-    (void)ctx;
+    const scv_allocator *big = ctx;
     live_bytes -= size;
-    free(p);
+    big->free(big->ctx, p, size);
 }
 
 static double now_s(void)
@@ -135,7 +139,7 @@ int main(int argc, char **argv)
         rows[i].total = (double)(rnd() % 30000) / 100.0;
     }
 
-    scv_allocator alc = {count_alloc, count_realloc, count_free, NULL};
+    scv_allocator alc = {count_alloc, count_realloc, count_free, (void *)bigalloc_allocator()};
     scv_options *o;
     scv_engine *e;
     scv_options_new(&alc, &o);
