@@ -15,6 +15,8 @@ const BAD_EVENT_CODES = new Set(['SCV_EINVAL', 'SCV_EUTF8', 'SCV_ETOOLONG', 'SCV
 const NO_OFFSET = 0xffffffffffffffffn;
 const MAX_NORMALIZED_LEN = 1024 + 8; // SCV_MAX_NORMALIZED_LEN
 const HASH_SIZE = 16; // SCV_HASH_SIZE
+// Records per scv_engine_upsert_batch() call in upsertMany(), and builders kept for it.
+const POOL_SIZE = 256;
 
 const RETAIN = { none: 0, normalized: 1, raw: 2 };
 const NORMALIZERS = { email: 0, phone: 1, exact: 2, casefold: 3 };
@@ -34,8 +36,20 @@ function pick(table, value, what) {
   throw new TypeError(`${what} must be one of ${Object.keys(table).map((k) => `'${k}'`).join(', ')}`);
 }
 
-function listOf(value) {
-  return Array.isArray(value) ? value : [value];
+// Strings given for a `const char *` (with its length) are passed to koffi as they are when
+// they are short and hold no surrogate code unit: koffi then writes their UTF-8 on its own
+// call stack, the bytes Buffer.from() would make (a test checks it), without a Buffer to
+// allocate and collect. Others go through toBytes(), as every value used to.
+const DIRECT_MAX = 1024; // UTF-16 code units, so at most 3 KB of UTF-8
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function direct(s) {
+  return s.length <= DIRECT_MAX && !SURROGATE.test(s);
+}
+
+// The byte length of a value direct() let through as a string, or of a Buffer.
+function byteLength(v) {
+  return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
 }
 
 function defaultReason(status) {
@@ -164,6 +178,9 @@ class Engine {
     this._sourceNames = [];
     this._kindNames = [];
     this._normBuf = Buffer.alloc(MAX_NORMALIZED_LEN);
+    this._profileOut = new Uint32Array(1); // upsert()'s output, reused
+    this._builders = undefined; // upsertMany()'s builder pool, made on first use (_pool())
+    this._poolBusy = false; // an upsertMany() is filling the pool
     this.lastRejected = [];
   }
 
@@ -188,11 +205,11 @@ class Engine {
     return new ScvError(status, reason || defaultReason(status), null, call);
   }
 
-  // Error of the record builder.
-  _recErr(status, call, what) {
+  // Error of a record builder.
+  _recErr(rec, status, call, what) {
     const L = native();
-    const reason = L.scv_record_errmsg(this._builder.ptr);
-    const off = Number(L.scv_record_erroffset(this._builder.ptr));
+    const reason = L.scv_record_errmsg(rec);
+    const off = Number(L.scv_record_erroffset(rec));
     return new ScvError(status, reason || defaultReason(status), off < 0 ? null : off, call, what);
   }
 
@@ -508,26 +525,138 @@ class Engine {
    * upsert (later records may merge them: use profileOf() for the final ones). Rejected
    * values carry the record's `index`. On an error the records before it are stored, and the
    * ScvError carries `index`.
+   *
+   * The results are those of one upsert() per record, but the records reach the library in
+   * batches of up to POOL_SIZE (256), one scv_engine_upsert_batch() call each, which is
+   * faster. So the iterable is read up to 255 records ahead of what is stored; it should not
+   * change the engine itself.
    */
   upsertMany(records, rejected) {
     const sink = [];
     this.lastRejected = sink;
     const ids = [];
-    let index = 0;
     try {
-      for (const record of records) {
-        try {
-          ids.push(this._upsertOne(record, sink, index));
-        } catch (err) {
-          if (err && typeof err === 'object') err.index = index;
-          throw err;
+      if (this._poolBusy || !has('scv_engine_upsert_batch')) {
+        // Called again from inside the iterable of another upsertMany() (whose records sit
+        // in the builder pool), or a library older than the batch call: one by one.
+        let index = 0;
+        for (const record of records) {
+          try {
+            ids.push(this._upsertOne(record, sink, index));
+          } catch (err) {
+            if (err && typeof err === 'object') err.index = index;
+            throw err;
+          }
+          index++;
         }
-        index++;
+      } else {
+        this._poolBusy = true;
+        try {
+          this._upsertPooled(records, sink, ids);
+        } finally {
+          this._poolBusy = false;
+        }
       }
     } finally {
       if (Array.isArray(rejected)) rejected.push(...sink);
     }
     return ids;
+  }
+
+  // The builders upsertMany() fills before each scv_engine_upsert_batch() call, made as the
+  // first batches need them and freed with the engine.
+  _pool() {
+    let pool = this._builders;
+    if (pool === undefined) {
+      pool = {
+        refs: [], // NativeRef of each builder made so far
+        ptrs: new BigUint64Array(POOL_SIZE), // const scv_record *[POOL_SIZE], as the call reads them
+        profiles: new Uint32Array(POOL_SIZE), // what the call writes
+        done: new BigUint64Array(1),
+        ends: new Array(POOL_SIZE).fill(0), // sink length after each slot's record was filled
+      };
+      this._builders = pool;
+    }
+    return pool;
+  }
+
+  _poolBuilder(pool, slot) {
+    if (slot < pool.refs.length) return pool.refs[slot].ptr;
+    const out = new BigUint64Array(1);
+    const st = native().scv_record_new(this._ptr(), out);
+    if (st !== S.SCV_OK) throw this._mutErr(st, 'scv_record_new');
+    pool.refs.push(new NativeRef(out[0], 'scv_record_free', this._ref, true));
+    pool.ptrs[slot] = out[0];
+    return out[0];
+  }
+
+  // upsertMany() through the builder pool: fill a builder per record, upsert a full pool
+  // with one batch call. Errors are those one upsert() per record would throw, for the same
+  // record: a record that fails while filled has the records before it upserted first.
+  _upsertPooled(records, sink, ids) {
+    const L = native();
+    const pool = this._pool();
+    let filled = 0; // slots 0..filled-1 hold records not yet upserted
+    let batchError = null;
+    const commit = () => {
+      if (filled === 0) return;
+      const n = filled;
+      filled = 0;
+      let eptr;
+      try {
+        eptr = this._ptr(); // a closed engine has freed the builders: never pass them
+      } catch (err) {
+        err.index = ids.length;
+        batchError = err;
+        throw err;
+      }
+      const st = L.scv_engine_upsert_batch(eptr, pool.ptrs, n, pool.profiles, pool.done);
+      const done = Number(pool.done[0]);
+      for (let i = 0; i < done; i++) ids.push(pool.profiles[i]);
+      if (st !== S.SCV_OK) {
+        // Record `done` failed as scv_engine_upsert() would have failed on it. Its rejected
+        // values stay reported (upsert() reports them too); those of the records after it,
+        // which one-by-one upserts would not have reached, go.
+        sink.length = pool.ends[done];
+        batchError = this._mutErr(st, 'scv_engine_upsert');
+        batchError.index = ids.length;
+        throw batchError;
+      }
+    };
+    let index = 0;
+    try {
+      for (const record of records) {
+        if (filled === POOL_SIZE) commit();
+        try {
+          // The checks and their order are _upsertOne()'s.
+          if (record === null || typeof record !== 'object') throw new TypeError('a record must be an object');
+          this._ptr();
+          if (record.source === undefined || record.recordId === undefined) {
+            throw new TypeError('a record needs source and recordId');
+          }
+          const given = record.source;
+          // A source seen for the first time may be registered, which changes the engine:
+          // the records before this one go in first.
+          if (typeof given === 'string' && !this._sources.has(given)) commit();
+          const src = this._source(given, true);
+          this._fill(this._poolBuilder(pool, filled), record, src, sink, index);
+        } catch (err) {
+          if (err === batchError) throw err;
+          commit();
+          if (err && typeof err === 'object') err.index = index;
+          throw err;
+        }
+        pool.ends[filled] = sink.length;
+        filled++;
+        index++;
+      }
+    } catch (err) {
+      // The iterable's own error (a record's has emptied the pool already): the records
+      // read before it go in first, as with one upsert() per record.
+      if (err !== batchError) commit();
+      throw err;
+    }
+    commit();
   }
 
   /** upsert() the record segmentEventToRecord() makes of a Segment event (an object or its
@@ -573,58 +702,58 @@ class Engine {
 
   _upsertOne(record, sink, index) {
     if (record === null || typeof record !== 'object') throw new TypeError('a record must be an object');
-    const L = native();
     const eptr = this._ptr();
     const rec = this._builder.ptr;
     if (record.source === undefined || record.recordId === undefined) {
       throw new TypeError('a record needs source and recordId');
     }
     const src = this._source(record.source, true);
-    const rid = toBytes(record.recordId, 'recordId');
-    let st = L.scv_record_reset(rec, src, rid, rid.length);
-    if (st !== S.SCV_OK) throw this._recErr(st, 'scv_record_reset', 'record id');
+    this._fill(rec, record, src, sink, index);
+    const out = this._profileOut;
+    const st = native().scv_engine_upsert(eptr, rec, out);
+    if (st !== S.SCV_OK) throw this._mutErr(st, 'scv_engine_upsert');
+    return out[0];
+  }
+
+  // Reset the builder `rec` to the record (source number `src`) and add its fields;
+  // rejected identifier values go to `sink`.
+  _fill(rec, record, src, sink, index) {
+    const L = native();
+    const recordId = record.recordId;
+    // `rid` is what is passed: the string itself when it can go as it is (see `direct`).
+    const rid = typeof recordId === 'string' && direct(recordId) ? recordId : toBytes(recordId, 'recordId');
+    let st = L.scv_record_reset(rec, src, rid, byteLength(rid));
+    if (st !== S.SCV_OK) throw this._recErr(rec, st, 'scv_record_reset', 'record id');
     if (record.timestamp !== undefined && record.timestamp !== null) {
       st = L.scv_record_set_timestamp(rec, toSeconds(record.timestamp, 'timestamp'));
-      if (st !== S.SCV_OK) throw this._recErr(st, 'scv_record_set_timestamp');
+      if (st !== S.SCV_OK) throw this._recErr(rec, st, 'scv_record_set_timestamp');
     }
     for (const [kindName, values] of entriesOf(record.identifiers, 'identifiers')) {
       const kind = this._kind(kindName);
-      for (const value of listOf(values)) {
-        if (value === undefined || value === null) continue;
-        const v = toBytes(value, `identifier ${kindName}`);
-        st = L.scv_record_add_identifier(rec, kind, v, v.length);
-        if (st === S.SCV_EREJECTED) {
-          const off = Number(L.scv_record_erroffset(rec));
-          const entry = {
-            source: record.source,
-            recordId: typeof record.recordId === 'string' ? record.recordId : rid.toString('utf8'),
-            kind: typeof kindName === 'string' ? kindName : this._kindName(kind),
-            value,
-            reason: L.scv_record_errmsg(rec),
-            offset: off < 0 ? null : off,
-          };
-          if (index !== undefined) entry.index = index;
-          sink.push(entry);
-        } else if (st !== S.SCV_OK) {
-          throw this._recErr(st, 'scv_record_add_identifier', `identifier ${kindName}`);
-        }
+      if (Array.isArray(values)) {
+        for (const value of values) this._addIdentifier(rec, record, rid, kindName, kind, value, sink, index);
+      } else {
+        this._addIdentifier(rec, record, rid, kindName, kind, values, sink, index);
       }
     }
     for (const [name, value] of entriesOf(record.traits, 'traits')) {
       if (value === undefined || value === null) continue;
-      const nb = toBytes(name, 'trait name');
-      const vb = typeof value === 'boolean' ? Buffer.from(String(value)) : toBytes(value, `trait ${name}`);
-      st = L.scv_record_add_trait(rec, nb, nb.length, vb, vb.length);
-      if (st !== S.SCV_OK) throw this._recErr(st, 'scv_record_add_trait', `trait ${name}`);
+      const nb = typeof name === 'string' && direct(name) ? name : toBytes(name, 'trait name');
+      let vb;
+      if (typeof value === 'boolean') vb = String(value);
+      else if (typeof value === 'string' && direct(value)) vb = value;
+      else vb = toBytes(value, `trait ${name}`);
+      st = L.scv_record_add_trait(rec, nb, byteLength(nb), vb, byteLength(vb));
+      if (st !== S.SCV_OK) throw this._recErr(rec, st, 'scv_record_add_trait', `trait ${name}`);
     }
     for (const [name, value] of entriesOf(record.measures, 'measures')) {
       if (value === undefined || value === null) continue;
       if (typeof value !== 'number' && typeof value !== 'bigint') {
         throw new TypeError(`measure ${name} must be a number, got ${typeof value}`);
       }
-      const nb = toBytes(name, 'measure name');
-      st = L.scv_record_add_measure(rec, nb, nb.length, Number(value));
-      if (st !== S.SCV_OK) throw this._recErr(st, 'scv_record_add_measure', `measure ${name}`);
+      const nb = typeof name === 'string' && direct(name) ? name : toBytes(name, 'measure name');
+      st = L.scv_record_add_measure(rec, nb, byteLength(nb), Number(value));
+      if (st !== S.SCV_OK) throw this._recErr(rec, st, 'scv_record_add_measure', `measure ${name}`);
     }
     for (const [channel, decision] of entriesOf(record.consent, 'consent')) {
       if (decision === undefined || decision === null) continue;
@@ -636,12 +765,30 @@ class Engine {
       }
       const cb = toBytes(channel, 'consent channel');
       st = L.scv_record_add_consent(rec, cb, cb.length, granted ? 1 : 0, ts);
-      if (st !== S.SCV_OK) throw this._recErr(st, 'scv_record_add_consent', `consent ${channel}`);
+      if (st !== S.SCV_OK) throw this._recErr(rec, st, 'scv_record_add_consent', `consent ${channel}`);
     }
-    const out = new Uint32Array(1);
-    st = L.scv_engine_upsert(eptr, rec, out);
-    if (st !== S.SCV_OK) throw this._mutErr(st, 'scv_engine_upsert');
-    return out[0];
+  }
+
+  _addIdentifier(rec, record, rid, kindName, kind, value, sink, index) {
+    if (value === undefined || value === null) return;
+    const L = native();
+    const v = typeof value === 'string' && direct(value) ? value : toBytes(value, `identifier ${kindName}`);
+    const st = L.scv_record_add_identifier(rec, kind, v, byteLength(v));
+    if (st === S.SCV_EREJECTED) {
+      const off = Number(L.scv_record_erroffset(rec));
+      const entry = {
+        source: record.source,
+        recordId: typeof record.recordId === 'string' ? record.recordId : rid.toString('utf8'),
+        kind: typeof kindName === 'string' ? kindName : this._kindName(kind),
+        value,
+        reason: L.scv_record_errmsg(rec),
+        offset: off < 0 ? null : off,
+      };
+      if (index !== undefined) entry.index = index;
+      sink.push(entry);
+    } else if (st !== S.SCV_OK) {
+      throw this._recErr(rec, st, 'scv_record_add_identifier', `identifier ${kindName}`);
+    }
   }
 
   // ---- lookups -----------------------------------------------------------------------------

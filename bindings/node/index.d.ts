@@ -231,7 +231,12 @@ export declare class Engine {
   // ingest
   /** Insert or replace a record; returns its profile id. Rejected values go to `rejected`. */
   upsert(record: RecordInput, rejected?: Rejected[]): number;
-  /** upsert() each record; returns the profile ids right after each upsert. */
+  /**
+   * upsert() each record; returns the profile ids right after each upsert. Same results as
+   * one upsert() per record, in batches of up to 256 records per library call (so the
+   * iterable is read up to 255 records ahead). On an error the records before it are stored
+   * and the ScvError carries their count as `index`.
+   */
   upsertMany(records: Iterable<RecordInput>, rejected?: Rejected[]): number[];
   /** upsert() a Segment event (an object or its JSON text); throws for a bad event. */
   upsertSegmentEvent(event: Record<string, unknown> | string | Buffer, options?: SegmentOptions, rejected?: Rejected[]): number;

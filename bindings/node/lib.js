@@ -103,6 +103,8 @@ const FUNCTIONS = {
   scv_record_errmsg: ['const char *', ['const scv_record *']],
   scv_record_erroffset: ['int64_t', ['const scv_record *']],
   scv_engine_upsert: ['int', ['scv_engine *', 'const scv_record *', 'uint32_t *']],
+  // const scv_record *const *recs: the array of builders, passed as a BigUint64Array
+  scv_engine_upsert_batch: ['int', ['scv_engine *', 'const scv_record **', 'size_t', 'uint32_t *', 'size_t *']],
   scv_engine_reserve: ['int', ['scv_engine *', 'size_t', 'size_t']],
 
   // lookups and iteration

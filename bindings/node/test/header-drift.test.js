@@ -138,12 +138,17 @@ const C_BASE = {
   uint64_t: 'uint64_t',
 };
 
-/** { isConst, base, stars } of a type string (C or koffi spelling). */
+/**
+ * { isConst, base, stars } of a type string (C or koffi spelling). A `const` after a star
+ * (`const scv_record *const *`: the array's elements are const pointers) qualifies a pointer
+ * itself, not the data: it changes nothing in how the argument is passed, koffi has no
+ * spelling for it, and it is dropped. The constness compared is that of the base type.
+ */
 function shape(type) {
   const tokens = type.replace(/\*/g, ' * ').split(/\s+/).filter(Boolean);
   const firstStar = tokens.indexOf('*');
   const head = firstStar < 0 ? tokens : tokens.slice(0, firstStar);
-  const tail = firstStar < 0 ? [] : tokens.slice(firstStar);
+  const tail = firstStar < 0 ? [] : tokens.slice(firstStar).filter((t) => t !== 'const');
   if (tail.some((t) => t !== '*')) throw new Error(`unsupported type (qualifier after '*'): ${type}`);
   return {
     isConst: head.includes('const'),
@@ -244,6 +249,7 @@ test('the C -> koffi mapping resolves typedefs, enums, arrays and function point
   assert.equal(koffiType('scv_engine **', t), 'scv_engine **');
   assert.equal(koffiType('const char **', t), 'const char **');
   assert.equal(koffiType('scv_change_fn', t), 'scv_change_fn *');
+  assert.equal(koffiType('const scv_record *const *', t), 'const scv_record **');
   assert.equal(koffiType('unsigned', t), 'unsigned int');
   assert.ok(agrees('const void *', 'const char *'));
   assert.ok(!agrees('void *', 'const char *'), 'constness must match');

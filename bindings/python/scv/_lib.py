@@ -220,6 +220,9 @@ FUNCTIONS = {
     "scv_record_errmsg": (c_char_p, [VP]),
     "scv_record_erroffset": (c_int64, [VP]),
     "scv_engine_upsert": (scv_status, [VP, VP, P(scv_profile_id)]),
+    # const scv_record *const *recs: an array of builder handles
+    "scv_engine_upsert_batch": (
+        scv_status, [VP, P(VP), c_size_t, P(scv_profile_id), P(c_size_t)]),
     # lookups and iteration
     "scv_engine_record_count": (c_size_t, [VP]),
     "scv_engine_profile_count": (c_size_t, [VP]),
@@ -302,6 +305,7 @@ FUNCTIONS = {
 # Functions a library may lack (newer than the oldest library this package supports): they are
 # bound when the loaded library exports them, and the features using them say so otherwise.
 OPTIONAL = frozenset({
+    "scv_engine_upsert_batch",
     "scv_engine_snapshot_size",
     "scv_engine_snapshot_write",
     "scv_engine_load",

@@ -18,6 +18,8 @@ from ctypes import (
 
 from . import _lib
 from ._native import (
+    I64_MAX,
+    I64_MIN,
     Closable,
     EBUFFER,
     EEXISTS,
@@ -79,8 +81,23 @@ class Upserted(int):
 
     def __new__(cls, profile, rejected=()):
         obj = int.__new__(cls, profile)
-        obj.rejected = list(rejected)
+        if rejected:
+            obj.rejected = list(rejected)
         return obj
+
+    # The list is made when first asked for: most records have no rejected value, and a bulk
+    # load returns many Upserted (objects the garbage collector then need not visit).
+    @property
+    def rejected(self):
+        attrs = self.__dict__
+        found = attrs.get("rejected")
+        if found is None:
+            found = attrs["rejected"] = []
+        return found
+
+    @rejected.setter
+    def rejected(self, value):
+        self.__dict__["rejected"] = value
 
     @property
     def profile(self):
@@ -88,6 +105,167 @@ class Upserted(int):
 
     def __repr__(self):
         return "Upserted(%d, rejected=%r)" % (int(self), self.rejected)
+
+
+# ---- records in: conversion and the builder pool ----------------------------------------------
+
+# The builder calls an upsert makes per record, looked up once.
+_reset = lib.scv_record_reset
+_set_timestamp = lib.scv_record_set_timestamp
+_add_identifier = lib.scv_record_add_identifier
+_add_trait = lib.scv_record_add_trait
+_add_measure = lib.scv_record_add_measure
+_upsert_batch = getattr(lib, "scv_engine_upsert_batch", None)  # None: an older library
+
+#: How many records Engine.upsert_many hands to the library per scv_engine_upsert_batch() call
+#: (and how many record builders an engine keeps for it).
+POOL_SIZE = 256
+
+_RECORD_KEYS = frozenset(("source", "record_id", "timestamp", "identifiers", "traits",
+                          "measures", "consent"))
+
+
+def _prepare(record):
+    """A record (dict or Record) converted for the builder calls, without touching the
+    engine: (source as given, record_id bytes, timestamp or None, ((kind as given, value
+    bytes, value as given), ...), ((trait name bytes, value bytes), ...), ((measure name
+    bytes, float), ...), ((channel bytes, granted, timestamp), ...)). Raises what upsert()
+    raises for input that is bad in itself (TypeError, ValueError). Tuples, not lists: the
+    garbage collector stops visiting them once it sees they hold no containers, which
+    matters while upsert_many holds a batch of them."""
+    if type(record) is dict:
+        prepared = _prepare_plain(record)
+        if prepared is not None:
+            return prepared
+    rec = Record.from_dict(record)
+    record_id = to_bytes(rec.record_id, "record_id", numbers=int)
+    timestamp = to_timestamp(rec.timestamp)
+    identifiers = [
+        (kind, to_bytes(value, "identifier %s" % show(kind), numbers=int), value)
+        for kind, value in rec.identifiers]
+    traits = [
+        (to_bytes(n, "trait name"), to_bytes(v, "trait %s" % show(n), numbers=(int, float)))
+        for n, v in rec.traits.items()]
+    measures = [(to_bytes(n, "measure name"), float(v)) for n, v in rec.measures.items()]
+    consent = [(to_bytes(c, "consent channel"), g,
+                _lib.NO_TIMESTAMP if t is None else to_timestamp(t, "consent timestamp"))
+               for c, (g, t) in rec.consent.items()]
+    return (rec.source, record_id, timestamp, tuple(identifiers), tuple(traits),
+            tuple(measures), tuple(consent))
+
+
+def _prepare_plain(record):
+    """_prepare() of a plain dict whose fields have the common types (str record id, values
+    and names; int timestamp or any a single to_timestamp() takes; no consent), without
+    making a Record: the same result, faster. None for any other dict; the general path
+    then converts it (and raises its errors in its order)."""
+    if not record.keys() <= _RECORD_KEYS or "source" not in record:
+        return None
+    record_id = record.get("record_id")
+    if type(record_id) is not str:
+        return None
+    identifiers = []
+    given = record.get("identifiers")
+    if given is not None:
+        if type(given) is not dict:
+            return None
+        for kind, values in given.items():
+            if type(values) is str:
+                if values:
+                    identifiers.append((kind, values.encode("utf-8", "surrogatepass"), values))
+            elif type(values) is list:
+                for value in values:
+                    if type(value) is str:
+                        if value:
+                            identifiers.append(
+                                (kind, value.encode("utf-8", "surrogatepass"), value))
+                    elif value is not None:
+                        return None
+            elif values is not None:
+                return None
+    traits = []
+    given = record.get("traits")
+    if given is not None:
+        if type(given) is not dict:
+            return None
+        for name, value in given.items():
+            if type(name) is not str:
+                return None
+            if type(value) is str:
+                raw = value.encode("utf-8", "surrogatepass")
+            elif value is None:
+                raw = b""
+            elif type(value) is int or type(value) is float:
+                raw = str(value).encode("ascii")
+            else:
+                return None
+            traits.append((name.encode("utf-8", "surrogatepass"), raw))
+    measures = []
+    given = record.get("measures")
+    if given is not None:
+        if type(given) is not dict:
+            return None
+        for name, value in given.items():
+            if type(name) is not str:
+                return None
+            if type(value) is float or type(value) is int:
+                measures.append((name.encode("utf-8", "surrogatepass"), float(value)))
+            elif value is not None:
+                return None
+    given = record.get("consent")
+    if given is not None and (type(given) is not dict or given):
+        return None
+    # Last, as in _prepare: nothing above can fail on what it accepts, so a bad timestamp
+    # is the first error here as there.
+    timestamp = record.get("timestamp")
+    if timestamp is not None and (type(timestamp) is not int
+                                  or not I64_MIN <= timestamp <= I64_MAX):
+        timestamp = to_timestamp(timestamp)
+    return (record["source"], record_id.encode("utf-8", "surrogatepass"), timestamp,
+            tuple(identifiers), tuple(traits), tuple(measures), ())
+
+
+def _stopped_at(exc, index, upserted):
+    """Tag an exception that stopped Engine.upsert_many with where it stopped."""
+    exc.index = index
+    exc.upserted = upserted
+    return exc
+
+
+class _BuilderPool:
+    """The record builders Engine.upsert_many fills before each scv_engine_upsert_batch()
+    call, with that call's arrays. Builders are made as the first batches need them and kept
+    until the engine is closed."""
+
+    __slots__ = ("builders", "handles", "profiles", "done")
+
+    def __init__(self):
+        self.builders = []
+        self.handles = None  # const scv_record *[POOL_SIZE], as the batch call reads them
+        self.profiles = None  # scv_profile_id[POOL_SIZE], as the batch call writes them
+        self.done = None
+
+    def builder(self, engine, slot):
+        """Slot `slot`'s builder; slots are first asked for in order 0, 1, 2..."""
+        if slot < len(self.builders):
+            return self.builders[slot]
+        if self.handles is None:
+            self.handles = (c_void_p * POOL_SIZE)()
+            self.profiles = (c_uint32 * POOL_SIZE)()
+            self.done = c_size_t(0)
+        out = c_void_p()
+        status = lib.scv_record_new(engine._handle(), byref(out))
+        if status != OK:
+            raise fail(status, "cannot create a record builder")
+        self.handles[slot] = out.value
+        self.builders.append(out.value)
+        return out.value
+
+    def free(self):
+        for builder in self.builders:
+            lib.scv_record_free(builder)
+        self.builders.clear()
+        self.handles = self.profiles = self.done = None
 
 
 def _options(region, hash_key, retain, email_provider_rules, change_capacity, allocator):
@@ -181,9 +359,14 @@ class Engine(Closable):
         self._lock = threading.RLock()
         self._children = weakref.WeakSet()
         self._builder_h = None
+        self._profile_out = c_uint32(0)  # upsert()'s output, reused under the lock
+        self._pool = _BuilderPool()
         self._keep = allocator
         self._kinds = {}
         self._sources = {}
+        # The same numbers keyed by the str the caller gave (upserts look them up per record)
+        self._kind_of_str = {}
+        self._source_of_str = {}
 
     @classmethod
     def _adopt(cls, handle, allocator):
@@ -210,9 +393,9 @@ class Engine(Closable):
             if self._builder_h is not None:
                 lib.scv_record_free(self._builder_h)
                 self._builder_h = None
+            self._pool.free()
             handle, self._h = self._h, None
             lib.scv_engine_free(handle)
-
 
     def _handle(self):
         if self._h is None:
@@ -241,8 +424,7 @@ class Engine(Closable):
             self._builder_h = out.value
         return self._builder_h
 
-    def _record_error(self, status, field):
-        builder = self._builder_h
+    def _record_error(self, builder, status, field):
         raw = lib.scv_record_errmsg(builder)
         reason = raw.decode("utf-8", "replace") if raw else ""
         return fail(status, reason, lib.scv_record_erroffset(builder), field)
@@ -479,6 +661,73 @@ class Engine(Closable):
 
     # ---- records in -----------------------------------------------------------------------
 
+    def _kind_number(self, kind):
+        """_kind() with a second cache, keyed by the str a record names the kind with."""
+        if type(kind) is str:
+            number = self._kind_of_str.get(kind)
+            if number is None:
+                number = self._kind(kind)
+                self._kind_of_str[kind] = number
+            return number
+        return self._kind(kind)
+
+    def _source_number(self, source):
+        """_source(source, register=True) with a second cache, keyed by the str given."""
+        if type(source) is str:
+            number = self._source_of_str.get(source)
+            if number is None:
+                number = self._source(source, register=True)
+                self._source_of_str[source] = number
+            return number
+        return self._source(source, register=True)
+
+    def _fill(self, slot, source, prepared):
+        """Put a prepared record (see _prepare) into a builder: the engine's own (slot None)
+        or the pool's slot `slot`. Returns the builder and the rejected values (a list, or
+        None when there are none). Raises as upsert() documents, leaving the builder half
+        filled (the next reset clears it). Call with the lock held."""
+        _, record_id, timestamp, identifiers, traits, measures, consent = prepared
+        kind_of_str = self._kind_of_str
+        kinds = []
+        for kind, _, _ in identifiers:
+            number = kind_of_str.get(kind) if type(kind) is str else None
+            kinds.append(self._kind_number(kind) if number is None else number)
+        builder = self._builder() if slot is None else self._pool.builder(self, slot)
+        status = _reset(builder, source, record_id, len(record_id))
+        if status != OK:
+            raise self._record_error(builder, status, "record_id")
+        if timestamp is not None:
+            status = _set_timestamp(builder, timestamp)
+            if status != OK:
+                raise self._record_error(builder, status, "timestamp")
+        rejected = None  # a list once there is one
+        for number, (kind, raw, original) in zip(kinds, identifiers):
+            status = _add_identifier(builder, number, raw, len(raw))
+            if status != OK:
+                if status != EREJECTED:
+                    raise self._record_error(builder, status, "identifier %s" % show(kind))
+                if rejected is None:
+                    rejected = []
+                message = lib.scv_record_errmsg(builder)
+                rejected.append(Rejected(self._name_of(lib.scv_engine_kind_name, number),
+                                         show(original),
+                                         message.decode("utf-8", "replace") if message
+                                         else "", lib.scv_record_erroffset(builder)))
+        for name, value in traits:
+            status = _add_trait(builder, name, len(name), value, len(value))
+            if status != OK:
+                raise self._record_error(builder, status, "trait %s" % show(name))
+        for name, value in measures:
+            status = _add_measure(builder, name, len(name), value)
+            if status != OK:
+                raise self._record_error(builder, status, "measure %s" % show(name))
+        for channel, granted, when in consent:
+            status = lib.scv_record_add_consent(builder, channel, len(channel),
+                                                1 if granted else 0, when)
+            if status != OK:
+                raise self._record_error(builder, status, "consent %s" % show(channel))
+        return builder, rejected
+
     def upsert(self, record):
         """Insert or replace a record (a dict or a scv.Record; see README) and resolve it.
 
@@ -488,65 +737,121 @@ class Engine(Closable):
         (unknown kind, invalid UTF-8, over-long value, bad source name) raises ScvError and
         stores nothing. Unknown sources are registered (names are trimmed and lower-cased).
         """
-        rec = Record.from_dict(record)
-        record_id = to_bytes(rec.record_id, "record_id", numbers=int)
-        timestamp = to_timestamp(rec.timestamp)
-        identifiers = [
-            (kind, to_bytes(value, "identifier %s" % show(kind), numbers=int), value)
-            for kind, value in rec.identifiers]
-        traits = [
-            (to_bytes(n, "trait name"), to_bytes(v, "trait %s" % show(n), numbers=(int, float)))
-            for n, v in rec.traits.items()]
-        measures = [(to_bytes(n, "measure name"), float(v)) for n, v in rec.measures.items()]
-        consent = [(to_bytes(c, "consent channel"), g,
-                    _lib.NO_TIMESTAMP if t is None else to_timestamp(t, "consent timestamp"))
-                   for c, (g, t) in rec.consent.items()]
-        rejected = []
+        prepared = _prepare(record)
         with self._lock:
             handle = self._handle()
-            source = self._source(rec.source, register=True)
-            kinds = [self._kind(kind) for kind, _, _ in identifiers]
-            builder = self._builder()
-            status = lib.scv_record_reset(builder, source, record_id, len(record_id))
-            if status != OK:
-                raise self._record_error(status, "record_id")
-            if timestamp is not None:
-                status = lib.scv_record_set_timestamp(builder, timestamp)
-                if status != OK:
-                    raise self._record_error(status, "timestamp")
-            for number, (kind, raw, original) in zip(kinds, identifiers):
-                status = lib.scv_record_add_identifier(builder, number, raw, len(raw))
-                if status == EREJECTED:
-                    message = lib.scv_record_errmsg(builder)
-                    rejected.append(Rejected(self._name_of(lib.scv_engine_kind_name, number),
-                                             show(original),
-                                             message.decode("utf-8", "replace") if message
-                                             else "", lib.scv_record_erroffset(builder)))
-                elif status != OK:
-                    raise self._record_error(status, "identifier %s" % show(kind))
-            for name, value in traits:
-                status = lib.scv_record_add_trait(builder, name, len(name), value, len(value))
-                if status != OK:
-                    raise self._record_error(status, "trait %s" % show(name))
-            for name, value in measures:
-                status = lib.scv_record_add_measure(builder, name, len(name), value)
-                if status != OK:
-                    raise self._record_error(status, "measure %s" % show(name))
-            for channel, granted, when in consent:
-                status = lib.scv_record_add_consent(builder, channel, len(channel),
-                                                    1 if granted else 0, when)
-                if status != OK:
-                    raise self._record_error(status, "consent %s" % show(channel))
-            profile = c_uint32(0)
-            status = lib.scv_engine_upsert(handle, builder, byref(profile))
+            source = self._source_number(prepared[0])
+            builder, rejected = self._fill(None, source, prepared)
+            profile = self._profile_out
+            status = lib.scv_engine_upsert(handle, builder, profile)
             if status != OK:
                 raise self._error(status)
             return Upserted(profile.value, rejected)
 
     def upsert_many(self, records):
-        """Upsert each record of an iterable in order; returns the list of Upserted. Stops at
-        the first error (records before it stay upserted)."""
-        return [self.upsert(record) for record in records]
+        """Upsert each record of an iterable in order; returns the list of Upserted, each
+        the record's profile id right after its own upsert (a later record may merge that
+        profile away; profile_of() gives the final one).
+
+        Stops at the first record that fails, raising what upsert() raises for it; the
+        records before it stay upserted. That exception carries ``index``, the failing
+        record's position (so also how many were upserted), and ``upserted``, their list of
+        Upserted. An exception from the iterable itself passes through unchanged, after the
+        records before it are upserted.
+
+        The results are those of one upsert() per record, but the records reach the library
+        in batches of up to POOL_SIZE (256), one scv_engine_upsert_batch() call each, which
+        is faster. So the iterable is read up to 255 records ahead of what is stored; it
+        should not change the engine itself.
+        """
+        results = []
+        if _upsert_batch is None:  # a library older than scv_engine_upsert_batch()
+            for record in records:
+                try:
+                    results.append(self.upsert(record))
+                except BaseException as exc:
+                    raise _stopped_at(exc, len(results), results)
+            return results
+        pending = []  # prepared records, not yet upserted
+        failure = None
+        tag = False
+        iterator = iter(records)
+        while True:
+            try:
+                record = next(iterator)
+            except StopIteration:
+                break
+            except BaseException as exc:  # the iterable's own: passed on untagged
+                failure = exc
+                break
+            try:
+                pending.append(_prepare(record))
+            except BaseException as exc:
+                failure, tag = exc, True
+                break
+            if len(pending) == POOL_SIZE:
+                self._upsert_prepared(pending, results)
+                pending.clear()
+        # What was read before a failure goes in first; if one of those records fails, its
+        # error is the one to raise, as one upsert() per record would have.
+        self._upsert_prepared(pending, results)
+        if failure is not None:
+            raise _stopped_at(failure, len(results), results) if tag else failure
+        return results
+
+    def _upsert_prepared(self, pending, results):
+        """Upsert prepared records in order through the builder pool; append an Upserted per
+        record to results. Raises, tagged, at the first record that fails."""
+        if not pending:
+            return
+        with self._lock:
+            try:
+                handle = self._handle()
+            except ValueError as exc:
+                raise _stopped_at(exc, len(results), results)
+            filled = 0  # slots 0..filled-1 hold records not yet upserted
+            rejected = []  # their rejected values, by slot
+            failure = None
+            for prepared in pending:
+                given = prepared[0]
+                if type(given) is str:
+                    source = self._source_of_str.get(given)
+                elif type(given) is bytes:
+                    source = self._sources.get(given)
+                else:
+                    source = None
+                if source is None and not isinstance(given, int):
+                    # A source seen for the first time may be registered, which changes the
+                    # engine: the records before this one go in first.
+                    self._commit(handle, filled, rejected, results)
+                    filled = 0
+                try:
+                    if source is None:
+                        source = self._source_number(given)
+                    rejected.append(self._fill(filled, source, prepared)[1])
+                except BaseException as exc:
+                    failure = exc
+                    break
+                filled += 1
+            self._commit(handle, filled, rejected, results)
+            if failure is not None:
+                raise _stopped_at(failure, len(results), results)
+
+    def _commit(self, handle, filled, rejected, results):
+        """Upsert the records in pool slots 0..filled-1 with one scv_engine_upsert_batch()."""
+        if not filled:
+            return
+        pool = self._pool
+        status = _upsert_batch(handle, pool.handles, filled, pool.profiles, pool.done)
+        profiles = pool.profiles
+        for slot in range(pool.done.value):
+            upserted = int.__new__(Upserted, profiles[slot])
+            if rejected[slot] is not None:
+                upserted.rejected = rejected[slot]
+            results.append(upserted)
+        del rejected[:]
+        if status != OK:
+            raise _stopped_at(self._error(status), len(results), results)
 
     def upsert_segment_event(self, event, source="web", measures=()):
         """Upsert one Segment event (a dict, or its JSON text) as the record
@@ -1116,6 +1421,8 @@ class Engine(Closable):
                 raise self._error(status)
             self._kinds.clear()
             self._sources.clear()
+            self._kind_of_str.clear()
+            self._source_of_str.clear()
 
 
 HAS_SNAPSHOTS = all(lib.has(name) for name in (

@@ -19,6 +19,14 @@ def exercise(engine, close):
                        "measures": {"order_total": 10.0 * i},
                        "consent": {"email": i % 3 == 0}})
     engine.upsert(rec("web", "W-1", anonymous_id="anon-1", email="u1@shop.de"))
+    # upsert_many keeps a pool of builders (more than one batch's worth here), freed with
+    # the engine; a failing record leaves them as they were
+    engine.upsert_many({"source": "app", "record_id": "A-%d" % i, "traits": {"n": i},
+                        "identifiers": {"device_id": "dev-%d" % (i % 50)}} for i in range(300))
+    try:
+        engine.upsert_many([rec("app", "A-1", device_id="d"), rec("app", "")])
+    except scv.InvalidArgumentError:
+        pass
     for pid in list(engine.profiles()):
         engine.profile(pid)
         engine.records(pid)
