@@ -700,6 +700,12 @@ class Engine {
     if (st !== S.SCV_OK) throw this._mutErr(st, 'scv_engine_reserve');
   }
 
+  /** Give back spare capacity after a bulk load (scv_engine_shrink); nothing observable changes. */
+  shrink() {
+    const st = native().scv_engine_shrink(this._ptr());
+    if (st !== S.SCV_OK) throw this._mutErr(st, 'scv_engine_shrink');
+  }
+
   _upsertOne(record, sink, index) {
     if (record === null || typeof record !== 'object') throw new TypeError('a record must be an object');
     const eptr = this._ptr();

@@ -244,6 +244,8 @@ export declare class Engine {
   upsertSegmentEvents(events: string | Buffer | Iterable<Record<string, unknown> | string>, options?: SegmentOptions): SegmentCounts;
   /** Make room for a bulk load (estimates are fine). */
   reserve(records: number, identifiers?: number): void;
+  /** Give back spare capacity after a bulk load; nothing observable changes. */
+  shrink(): void;
 
   // lookups (null when there is no such thing)
   profileOf(source: SourceLike, recordId: Value): number | null;

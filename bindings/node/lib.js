@@ -106,6 +106,7 @@ const FUNCTIONS = {
   // const scv_record *const *recs: the array of builders, passed as a BigUint64Array
   scv_engine_upsert_batch: ['int', ['scv_engine *', 'const scv_record **', 'size_t', 'uint32_t *', 'size_t *']],
   scv_engine_reserve: ['int', ['scv_engine *', 'size_t', 'size_t']],
+  scv_engine_shrink: ['int', ['scv_engine *']],
 
   // lookups and iteration
   scv_engine_record_count: ['size_t', ['const scv_engine *']],

@@ -58,3 +58,16 @@ test('reserve makes room for a bulk load and changes nothing observable', { skip
   assert.throws(() => e.reserve(-1), TypeError);
   e.close();
 });
+
+test('shrink after a bulk load changes nothing observable', { skip: !has('scv_engine_shrink') && 'scv_engine_shrink not in the loaded libscv' }, () => {
+  const e = new Engine();
+  e.reserve(10000);
+  const rows = Array.from({ length: 300 }, (_, i) => ({ source: 'web', recordId: `r${i}`, identifiers: { anonymous_id: `a${i % 30}` } }));
+  e.upsertMany(rows);
+  const before = [e.recordCount, e.profileCount, e.profileOf('web', 'r7')];
+  e.shrink();
+  assert.deepEqual([e.recordCount, e.profileCount, e.profileOf('web', 'r7')], before);
+  e.upsertMany([{ source: 'web', recordId: 'x', identifiers: { anonymous_id: 'a7' } }]);
+  assert.equal(e.profileOf('web', 'x'), e.profileOf('web', 'r7'));
+  e.close();
+});

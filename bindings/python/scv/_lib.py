@@ -300,6 +300,8 @@ FUNCTIONS = {
     "scv_engine_snapshot_write": (scv_status, [VP, VP, c_size_t, P(c_size_t)]),
     "scv_engine_load": (scv_status, [VP, VP, c_size_t, P(VP)]),
     "scv_engine_absorb": (scv_status, [VP, VP]),
+    "scv_engine_reserve": (scv_status, [VP, c_size_t, c_size_t]),
+    "scv_engine_shrink": (scv_status, [VP]),
 }
 
 # Functions a library may lack (newer than the oldest library this package supports): they are
@@ -310,6 +312,7 @@ OPTIONAL = frozenset({
     "scv_engine_snapshot_write",
     "scv_engine_load",
     "scv_engine_absorb",
+    "scv_engine_shrink",
 })
 
 

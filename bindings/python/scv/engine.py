@@ -570,6 +570,24 @@ class Engine(Closable):
         if status != OK:
             raise self._error(status, field)
 
+    def reserve(self, records, identifiers=None):
+        """Make room ahead of a bulk load of about `records` records carrying `identifiers`
+        distinct identifiers (default: as many as records). Only saves the tables' growing."""
+        if identifiers is None:
+            identifiers = records
+        for n, what in ((records, "records"), (identifiers, "identifiers")):
+            if type(n) is not int or n < 0:
+                raise TypeError(f"reserve() takes non-negative integers ({what})")
+        with self._lock:
+            self._call(lib.scv_engine_reserve, records, identifiers)
+
+    def shrink(self):
+        """Give back spare capacity after a bulk load; nothing observable changes."""
+        if getattr(lib, "scv_engine_shrink", None) is None:
+            raise NotImplementedError("the loaded libscv has no scv_engine_shrink")
+        with self._lock:
+            self._call(lib.scv_engine_shrink)
+
     def set_limit(self, kind, max_values):
         """At most max_values distinct linking values of a kind per profile (0: no limit).
         Rules may only be set before the first record (StateError afterwards)."""

@@ -169,3 +169,15 @@ def test_malformed_record_dicts(engine):
         engine.upsert(rec("crm", "1", instagram="x"))
     assert info.value.field == "kind"
     assert len(engine) == 0
+
+
+def test_reserve_and_shrink_change_nothing_observable(engine):
+    engine.reserve(10000)
+    engine.upsert_many(rec("web", f"r{i}", anonymous_id=f"a{i % 30}") for i in range(300))
+    before = (len(engine), engine.profile_count, engine.profile_of("web", "r7"))
+    engine.shrink()
+    assert (len(engine), engine.profile_count, engine.profile_of("web", "r7")) == before
+    engine.upsert(rec("web", "x", anonymous_id="a7"))
+    assert engine.profile_of("web", "x") == engine.profile_of("web", "r7")
+    with pytest.raises(TypeError):
+        engine.reserve(-1)
