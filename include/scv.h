@@ -675,8 +675,9 @@ SCV_API scv_status scv_engine_upsert(scv_engine *engine, const scv_record *rec,
  * @return SCV_OK, or the first failure as scv_engine_upsert() reports it. Records before the
  *         failing one stay upserted; the failing record and those after it change nothing;
  *         scv_engine_errmsg() describes the failure.
- * Thread-safety: as scv_engine_upsert() (the engine and the builders must not be used by
- * another thread during the call).
+ * Thread-safety: as scv_engine_upsert(): the engine and the builders in `recs` must not be
+ * used by another thread during the call; other builders may be filled meanwhile (see the
+ * notes on threads at the top of this header).
  */
 SCV_API scv_status scv_engine_upsert_batch(scv_engine *engine, const scv_record *const *recs,
                                            size_t n, scv_profile_id *profiles, size_t *done);
