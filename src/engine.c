@@ -362,15 +362,21 @@ scv_status scv__engine_normalize(const scv_engine *e, scv_kind kind, const char 
     return st;
 }
 
-scv__h128 scv__engine_ident_hash(const scv_engine *e, scv_kind kind, const char *norm, size_t len,
-                                 char *tmp)
+size_t scv__engine_ident_prefix(const scv_engine *e, scv_kind kind, char *tmp)
 {
     size_t n;
     const char *name = scv__names_get(&e->kinds, kind, &n);
     memcpy(tmp, name, n);
     tmp[n] = '\0';
-    if (len > 0) memcpy(tmp + n + 1, norm, len);
-    return scv__hash128(&e->hasher, tmp, n + 1 + len);
+    return n + 1;
+}
+
+scv__h128 scv__engine_ident_hash(const scv_engine *e, scv_kind kind, const char *norm, size_t len,
+                                 char *tmp)
+{
+    size_t p = scv__engine_ident_prefix(e, kind, tmp);
+    if (len > 0) memcpy(tmp + p, norm, len);
+    return scv__hash128(&e->hasher, tmp, p + len);
 }
 
 scv__h128 scv__engine_record_key(const scv_engine *e, scv_source source, const char *id, size_t len)

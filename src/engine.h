@@ -150,6 +150,10 @@ scv_status scv__engine_normalize(const scv_engine *e, scv_kind kind, const char 
                                  size_t len, char *out, size_t *out_len, const char **reason,
                                  int64_t *off);
 
+/* Write what an identifier hash starts with — the kind's name and a 0x00 byte — to tmp and
+ * return its length; the normalized value follows it in the hashed bytes. */
+size_t scv__engine_ident_prefix(const scv_engine *e, scv_kind kind, char *tmp);
+
 /* Hash of a normalized value of `kind`: XXH3-128(kind name, 0x00, value). `tmp` has room
  * for SCV_MAX_NAME_LEN + 1 + len bytes. */
 scv__h128 scv__engine_ident_hash(const scv_engine *e, scv_kind kind, const char *norm, size_t len,

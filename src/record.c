@@ -124,15 +124,15 @@ static scv_status reserve_buf(scv_record *r, size_t n)
 scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *value, size_t len)
 {
     /* The identifier hash is taken over the kind's name, a 0x00 byte and the normalized value
-     * (see scv__engine_ident_hash, which scv_engine_hash() and lookups use: the two must
-     * agree). The normalizer writes straight behind the name, so the value is hashed where
-     * it was made instead of being copied next to the name first. */
+     * (scv__engine_ident_prefix, as scv__engine_ident_hash does for scv_engine_hash() and
+     * lookups). The normalizer writes straight behind the prefix, so the value is hashed
+     * where it was made instead of being copied next to the name first. */
     char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_NORMALIZED_LEN];
     const scv_engine *e;
-    const char *reason, *name;
+    const char *reason;
     char *norm;
     int64_t bad;
-    size_t n, name_len;
+    size_t n, prefix;
     scv__h128 h;
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
@@ -144,13 +144,11 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
         return text_fail(r, st, "value is NULL with a non-zero length",
                          "value is longer than SCV_MAX_VALUE_LEN",
                          "value is not valid UTF-8 or holds a NUL byte", bad);
-    name = scv__names_get(&e->kinds, kind, &name_len);
-    norm = tmp + name_len + 1;
+    prefix = scv__engine_ident_prefix(e, kind, tmp);
+    norm = tmp + prefix;
     st = scv__engine_normalize(e, kind, value, len, norm, &n, &reason, &bad);
     if (st != SCV_OK) return fail(r, st, reason, bad);
-    scv__copy_short(tmp, name, name_len);
-    tmp[name_len] = '\0';
-    h = scv__hash128(&e->hasher, tmp, name_len + 1 + n);
+    h = scv__hash128(&e->hasher, tmp, prefix + n);
     for (size_t i = 0; i < r->n_idents; i++)
         if (scv__h128_eq(r->idents[i].hash, h)) return ok(r);
     if (r->n_idents >= SCV_MAX_IDENTIFIERS)
