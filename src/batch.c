@@ -94,7 +94,7 @@ static void fetch_roots(const scv_engine *e, const guess *g)
 }
 
 /* Stage 4: the root one step further up. */
-static void fetch_carriers(const scv_engine *e, const guess *g)
+static void fetch_grandparents(const scv_engine *e, const guess *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         if (!valid_id(e, g->ids[i])) continue;
@@ -113,7 +113,7 @@ static void run_stage(const scv_engine *e, int stage, const scv_record *rec, gue
     case 1: fetch_rows(e, rec, g); break;
     case 2: fetch_links(e, g); break;
     case 3: fetch_roots(e, g); break;
-    default: fetch_carriers(e, g); break;
+    default: fetch_grandparents(e, g); break;
     }
 }
 

@@ -266,25 +266,22 @@ class Engine {
   }
 
   _sourceName(source) {
-    let name = this._sourceNames[source];
-    if (name === undefined) {
-      const len = new BigUint64Array(1);
-      const p = native().scv_engine_source_name(this._ptr(), source, len);
-      if (p === null) return null;
-      name = readString(p, Number(len[0]));
-      this._sourceNames[source] = name;
-    }
-    return name;
+    return this._cachedName(this._sourceNames, 'scv_engine_source_name', source);
   }
 
   _kindName(kind) {
-    let name = this._kindNames[kind];
+    return this._cachedName(this._kindNames, 'scv_engine_kind_name', kind);
+  }
+
+  /** Name number n through the library's `fn`, remembered in `cache`; null when unknown. */
+  _cachedName(cache, fn, n) {
+    let name = cache[n];
     if (name === undefined) {
       const len = new BigUint64Array(1);
-      const p = native().scv_engine_kind_name(this._ptr(), kind, len);
+      const p = native()[fn](this._ptr(), n, len);
       if (p === null) return null;
       name = readString(p, Number(len[0]));
-      this._kindNames[kind] = name;
+      cache[n] = name;
     }
     return name;
   }
