@@ -11,7 +11,7 @@
  * Everything here is a hint. A guess may go stale (a table grown, a link changed, an
  * identifier added by a record in between); that costs a wasted fetch, never a wrong result,
  * because the upsert itself looks everything up again. */
-#include "engine.h"
+#include "resolve.h"
 
 #include <stddef.h>
 
@@ -19,6 +19,7 @@
 #define STAGES 5
 static const ptrdiff_t ahead[STAGES] = {10, 7, 5, 3, 1};
 #define RING 16 /* more than the longest look-ahead */
+#define ROOM_RUN 64 /* records whose room is checked at once */
 
 /* What the stages remember about a record: the ids its lookups will likely find. */
 typedef struct guess {
@@ -136,10 +137,15 @@ scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs,
             }
             if (t < 0) continue;
             i = (size_t)t;
+            /* Checking the room for a run of records at once saves reserving it per record
+             * (a run that does not fit reserves record by record, growing as it goes). */
+            if (i % ROOM_RUN == 0)
+                e->content_reserved = scv__room_for_upserts(e, recs + i, n - i < ROOM_RUN ? n - i : ROOM_RUN);
             st = scv_engine_upsert(e, recs[i], profiles != NULL ? &profiles[i] : NULL);
             if (st != SCV_OK) break;
             i++;
         }
+        e->content_reserved = 0;
     }
     if (done != NULL) *done = i;
     return st;

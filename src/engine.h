@@ -57,6 +57,8 @@ struct scv_engine {
     SCV__VEC(uint32_t) scratch2; /* (profile id, oldest record) pairs during re-resolution */
 
     uint64_t merges, splits, generic_decisions;
+    int content_reserved; /* inside scv_engine_upsert_batch(): room for its records' content is
+                           * checked already (scv__room_for_upserts) */
 
     scv__feed feed;
     scv_progress_fn progress; /* for long operations; NULL = none */

@@ -616,38 +616,88 @@ static uint32_t builder_partners(const scv_engine *e, const scv_record *rec, siz
     return n;
 }
 
-/* Reserve everything an upsert of rec may need; found[i] is the id of the record's identifier
- * i, or SCV__NONE when it is new (ids stay valid when the tables grow). */
-static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, const uint32_t *found)
+/* What upserting records stores: the sizes reserve_content() makes room for. */
+typedef struct content_size {
+    size_t records, idents, fields, norm_bytes, rec_bytes;
+} content_size;
+
+/* Add what upserting rec stores to c; a record already held (is_new 0) adds no record. */
+static void add_content(const scv_engine *e, const scv_record *rec, int is_new, content_size *c)
 {
-    int is_new = x == SCV__NONE;
-    size_t trait_bytes = 0, names_bytes = 0, norm_bytes = 0, raw_bytes = 0, members = 1;
+    if (is_new) {
+        c->records++;
+        c->rec_bytes += rec->id_len;
+    }
+    c->idents += rec->n_idents;
+    c->fields += rec->fields.len;
+    for (size_t i = 0; i < rec->fields.len; i++) c->rec_bytes += rec->fields.data[i].val_len;
+    for (size_t i = 0; i < rec->n_idents; i++) {
+        c->norm_bytes += rec->idents[i].norm_len;
+        if (e->recs.keep_raw) c->rec_bytes += rec->idents[i].raw_len;
+    }
+}
+
+/* Room, from m, for storing records of size c: identifier table, record pools, graph nodes,
+ * profile slots and kind counts (not the field names, nor the scratch and profile ids a
+ * rebuild needs). */
+static scv_status reserve_content(scv_engine *e, const scv__mem *m, const content_size *c)
+{
+    scv_status st;
+    if ((st = scv__idtable_reserve(m, &e->ids, c->idents, c->norm_bytes)) != SCV_OK) return st;
+    if ((st = scv__records_reserve(m, &e->recs, c->records, c->idents, c->fields, c->rec_bytes)) != SCV_OK)
+        return st;
+    if ((st = scv__graph_reserve(m, &e->graph, c->records)) != SCV_OK) return st;
+    if ((st = scv__profiles_reserve(m, &e->prof, 0, c->records)) != SCV_OK) return st;
+    return SCV__VEC_RESERVE(m, e->kcount, c->records * e->rules.n_limited);
+}
+
+int scv__room_for_upserts(scv_engine *e, const scv_record *const *recs, size_t n)
+{
+    content_size c = {0, 0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        if (recs[i] != NULL && recs[i]->engine == e) add_content(e, recs[i], 1, &c);
+    return reserve_content(e, &scv__mem_none, &c) == SCV_OK;
+}
+
+/* Room for the names of rec's fields, each in the table of its kind (names met before take
+ * none, but finding that out would cost a lookup per field). */
+static scv_status reserve_names(scv_engine *e, const scv_record *rec)
+{
+    size_t count[3] = {0, 0, 0}, bytes[3] = {0, 0, 0};
+    scv__names *table[3] = {&e->trait_names, &e->measure_names, &e->channel_names};
     scv_status st;
     for (size_t i = 0; i < rec->fields.len; i++) {
-        names_bytes += rec->fields.data[i].name_len;
-        trait_bytes += rec->fields.data[i].val_len;
+        int k = rec->fields.data[i].kind; /* SCV__FIELD_TRAIT, _MEASURE or _CONSENT: 0, 1, 2 */
+        count[k]++;
+        bytes[k] += rec->fields.data[i].name_len;
+    }
+    for (int k = 0; k < 3; k++)
+        if (count[k] > 0 && (st = scv__names_reserve(&e->mem, table[k], count[k], bytes[k])) != SCV_OK) return st;
+    return SCV_OK;
+}
+
+/* Reserve everything an upsert of rec may need (the content only when a batch has not);
+ * found[i] is the id of the record's identifier i, or SCV__NONE when it is new (ids stay
+ * valid when the tables grow). */
+static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, const uint32_t *found)
+{
+    size_t members = 1;
+    scv_status st;
+    if (rec->fields.len > 0 && (st = reserve_names(e, rec)) != SCV_OK) return st;
+    if (!e->content_reserved) {
+        content_size c = {0, 0, 0, 0, 0};
+        add_content(e, rec, x == SCV__NONE, &c);
+        if ((st = reserve_content(e, &e->mem, &c)) != SCV_OK) return st;
     }
     for (size_t i = 0; i < rec->n_idents; i++) {
-        norm_bytes += rec->idents[i].norm_len;
-        raw_bytes += rec->idents[i].raw_len;
         /* Components a value turning generic would make us rebuild. */
         uint32_t v = found[i];
         if (v != SCV__NONE && e->ids.row.data[v].anchor != SCV__NONE &&
             scv__may_turn_generic(e, v, builder_partners(e, rec, i)))
             members += e->graph.node[scv__graph_root(&e->graph, e->ids.row.data[v].anchor)].size;
     }
-    if (!is_new) members += e->graph.node[scv__graph_root(&e->graph, x)].size;
-    if (!e->recs.keep_raw) raw_bytes = 0;
-    if (rec->fields.len > 0 &&
-        ((st = scv__names_reserve(&e->mem, &e->trait_names, rec->fields.len, names_bytes)) != SCV_OK ||
-         (st = scv__names_reserve(&e->mem, &e->measure_names, rec->fields.len, names_bytes)) != SCV_OK ||
-         (st = scv__names_reserve(&e->mem, &e->channel_names, rec->fields.len, names_bytes)) != SCV_OK))
-        return st;
-    if ((st = scv__idtable_reserve(&e->mem, &e->ids, rec->n_idents, norm_bytes)) != SCV_OK) return st;
-    if ((st = scv__records_reserve(&e->mem, &e->recs, is_new ? 1 : 0, rec->n_idents, rec->fields.len,
-                                   (is_new ? rec->id_len : 0) + trait_bytes + raw_bytes)) != SCV_OK)
-        return st;
-    return scv__reserve_resolution(e, is_new ? 1 : 0, members);
+    if (x != SCV__NONE) members += e->graph.node[scv__graph_root(&e->graph, x)].size;
+    return scv__reserve_resolution(e, 0, members);
 }
 
 scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t members)

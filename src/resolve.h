@@ -8,6 +8,13 @@
 /* Room for `new_records` records and a rebuild of up to `members` records. */
 scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t members);
 
+/* Is there room already (nothing is allocated) for storing recs[0..n), as if all were new?
+ * NULL entries and builders of other engines are skipped. While e->content_reserved is set
+ * on that answer, upserts of these records skip reserving it: they would not have grown
+ * anything, so the allocations, and what a failing allocator fails, stay those of single
+ * upserts. */
+int scv__room_for_upserts(scv_engine *e, const scv_record *const *recs, size_t n);
+
 /*
  * Rebuild the components holding roots[0..n_roots) (any member record of each; duplicates
  * allowed) from their records. x is a record among them whose identifier slots changed from

@@ -24,6 +24,24 @@ static void libc_free(void *ctx, void *p, size_t size)
     free(p);
 }
 
+static void *none_alloc(void *ctx, size_t size)
+{
+    (void)ctx;
+    (void)size;
+    return NULL;
+}
+
+static void *none_realloc(void *ctx, void *p, size_t old_size, size_t new_size)
+{
+    (void)ctx;
+    (void)p;
+    (void)old_size;
+    (void)new_size;
+    return NULL;
+}
+
+const scv__mem scv__mem_none = {{none_alloc, none_realloc, libc_free, NULL}};
+
 scv_status scv__mem_init(scv__mem *m, const scv_allocator *alc)
 {
     if (alc == NULL) {

@@ -15,6 +15,10 @@ typedef struct scv__mem {
 /* Fill `m` from a host allocator (NULL = libc). Returns SCV_EINVAL when a hook is missing. */
 scv_status scv__mem_init(scv__mem *m, const scv_allocator *alc);
 
+/* An allocator that gives nothing: reserving through it succeeds only where the room is there
+ * already, and then changes nothing, so it asks "is there room?" without allocating. */
+extern const scv__mem scv__mem_none;
+
 void *scv__alloc(const scv__mem *m, size_t size);
 void *scv__calloc(const scv__mem *m, size_t n, size_t size);
 void *scv__realloc(const scv__mem *m, void *p, size_t old_size, size_t new_size);
