@@ -30,7 +30,7 @@ uint32_t scv__idtable_add(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t 
     t->row.data[t->row.len++] = row;
     if (t->retain) {
         scv__span sp = {t->bytes.len, (uint32_t)len};
-        if (len > 0) memcpy(t->bytes.data + t->bytes.len, value, len);
+        scv__copy_short(t->bytes.data + t->bytes.len, value, len);
         t->bytes.len += len;
         t->value.data[t->value.len++] = sp;
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scv.h"
+#include "util/mem.h"
 
 /* Why a value was rejected: a static sentence and the byte offset in the input it refers to
  * (-1 when it is about the value as a whole). */
@@ -52,41 +53,5 @@ scv_status scv__normalize_exact(const char *in, size_t len, char *out, size_t *o
                                 scv__norm_err *err);
 scv_status scv__normalize_casefold(const char *in, size_t len, char *out, size_t *out_len,
                                    scv__norm_err *err);
-
-/* memcpy(dst, src, n) for the short strings identifiers are (and the names and record ids the
- * builder copies with them): up to 32 bytes as a few fixed-size moves that may overlap, which
- * compilers turn into a handful of instructions, where a call to memcpy costs several times
- * that. Longer strings go to memcpy. */
-static inline void scv__copy_short(char *dst, const char *src, size_t n)
-{
-    uint64_t a, b, c, d;
-    uint32_t x, y;
-    if (n >= 8 && n <= 16) {
-        memcpy(&a, src, 8);
-        memcpy(&b, src + n - 8, 8);
-        memcpy(dst, &a, 8);
-        memcpy(dst + n - 8, &b, 8);
-    } else if (n > 16 && n <= 32) {
-        memcpy(&a, src, 8);
-        memcpy(&b, src + 8, 8);
-        memcpy(&c, src + n - 16, 8);
-        memcpy(&d, src + n - 8, 8);
-        memcpy(dst, &a, 8);
-        memcpy(dst + 8, &b, 8);
-        memcpy(dst + n - 16, &c, 8);
-        memcpy(dst + n - 8, &d, 8);
-    } else if (n >= 4 && n < 8) {
-        memcpy(&x, src, 4);
-        memcpy(&y, src + n - 4, 4);
-        memcpy(dst, &x, 4);
-        memcpy(dst + n - 4, &y, 4);
-    } else if (n > 0 && n < 4) {
-        dst[0] = src[0];
-        dst[n / 2] = src[n / 2];
-        dst[n - 1] = src[n - 1];
-    } else if (n > 32) {
-        memcpy(dst, src, n);
-    }
-}
 
 #endif

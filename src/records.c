@@ -18,7 +18,7 @@ void scv__records_free(const scv__mem *m, scv__records *r)
 uint64_t scv__records_put_bytes(scv__records *r, const char *s, size_t len)
 {
     uint64_t off = r->bytes.len;
-    if (len > 0) memcpy(r->bytes.data + off, s, len);
+    scv__copy_short(r->bytes.data + off, s, len);
     r->bytes.len += len;
     return off;
 }
@@ -50,7 +50,7 @@ uint32_t scv__records_find(const scv__records *r, scv__h128 key, uint16_t source
         if (s == 0) return SCV__NONE;
         if ((uint32_t)(s >> 32) != tag) continue;
         const scv__rec *rec = &r->rec.data[(uint32_t)s - 1u];
-        if (rec->source == source && rec->id_len == len && memcmp(r->bytes.data + rec->id_off, id, len) == 0)
+        if (rec->source == source && rec->id_len == len && scv__equal_short(r->bytes.data + rec->id_off, id, len))
             return (uint32_t)s - 1u;
     }
 }

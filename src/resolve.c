@@ -132,6 +132,7 @@ static void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t
 static void link_record(scv_engine *e, uint32_t x)
 {
     uint32_t cand[SCV_MAX_IDENTIFIERS];
+    uint8_t ranks[SCV_MAX_IDENTIFIERS];
     size_t n = 0, n_slots;
     const uint32_t *slots = scv__records_ids(&e->recs, x, &n_slots);
     for (size_t i = 0; i < n_slots; i++) {
@@ -140,11 +141,13 @@ static void link_record(scv_engine *e, uint32_t x)
         /* Insert by priority; equal ranks keep slot order. */
         size_t k = n++;
         uint8_t rank = e->rules.rank[e->ids.row.data[id].kind];
-        while (k > 0 && e->rules.rank[e->ids.row.data[cand[k - 1]].kind] > rank) {
+        while (k > 0 && ranks[k - 1] > rank) {
             cand[k] = cand[k - 1];
+            ranks[k] = ranks[k - 1];
             k--;
         }
         cand[k] = id;
+        ranks[k] = rank;
     }
     link_through(e, x, cand, n);
 }
@@ -359,34 +362,61 @@ typedef struct partner_counts {
     uint8_t lead;                /* the kind of `best` (exact counts), or SCV__NO_LEAD */
 } partner_counts;
 
-/* What record x, newly carrying v, adds to v's partners: *any says whether x carries a
- * partner of v at all; in_lead and in_other are the new partners x brings in the lead kind
- * and, at most, in any other one kind (without a lead: both the most in any one kind). New
- * means no other record carried them with v: values seen together before (one person's
- * phone, e-mail and customer number, again and again) add nothing. */
-static void new_partners(const scv_engine *e, uint32_t x, uint32_t v, int *any, uint32_t *in_lead,
-                         uint32_t *in_other)
+/* Record x's identifiers as the generic rule reads them, looked up once per upsert: slot i
+ * holds id[i], of kind kind[i]; prank[i] is its kind's rank, or NOT_PARTNER when it is
+ * blocked (a blocked value is nobody's partner, and blocking cannot happen mid-upsert). */
+#define NOT_PARTNER 255
+typedef struct slot_view {
+    size_t n;
+    uint32_t id[SCV_MAX_IDENTIFIERS];
+    uint8_t kind[SCV_MAX_IDENTIFIERS];
+    uint8_t prank[SCV_MAX_IDENTIFIERS];
+} slot_view;
+
+static void view_slots(const scv_engine *e, uint32_t x, slot_view *sv)
 {
-    uint8_t rank = e->rules.rank[e->ids.row.data[v].kind], lead = e->ids.row.data[v].lead;
+    const uint32_t *slots = scv__records_ids(&e->recs, x, &sv->n);
+    for (size_t i = 0; i < sv->n; i++) {
+        const scv__ident *row = &e->ids.row.data[SCV__SLOT_ID(slots[i])];
+        sv->id[i] = SCV__SLOT_ID(slots[i]);
+        sv->kind[i] = row->kind;
+        sv->prank[i] = row->state == SCV_LINK_BLOCKED ? NOT_PARTNER : e->rules.rank[row->kind];
+    }
+}
+
+/* What record x, newly carrying v = sv->id[at], adds to v's partners: *any says whether x
+ * carries a partner of v at all; in_lead and in_other are the new partners x brings in the
+ * lead kind and, at most, in any other one kind (without a lead: both the most in any one
+ * kind). New means no other record carried them with v: values seen together before (one
+ * person's phone, e-mail and customer number, again and again) add nothing. */
+static void new_partners(const scv_engine *e, uint32_t x, const slot_view *sv, size_t at, int *any,
+                         uint32_t *in_lead, uint32_t *in_other)
+{
+    uint32_t v = sv->id[at];
+    uint8_t rank = e->rules.rank[sv->kind[at]], lead = e->ids.row.data[v].lead;
     uint8_t kinds[SCV_MAX_IDENTIFIERS];
-    size_t k, n = 0, k_prev = 0;
-    const uint32_t *slots = scv__records_ids(&e->recs, x, &k), *prev = NULL;
+    size_t n = 0, k_prev = 0;
+    const uint32_t *prev = NULL;
     /* The carrier of v before x (x went to the front of v's list): a person's records repeat
-     * their values, so most partners are found there without a search. */
-    uint32_t before = scv__records_next_carrier(&e->recs, x, v);
+     * their values, so most partners are found there without a search. A value no other
+     * record carries has no partner seen before at all. */
+    uint32_t before = e->recs.slot_next.data[e->recs.rec.data[x].ids_off + at];
     if (before != SCV__NONE) prev = scv__records_ids(&e->recs, before, &k_prev);
     *any = 0;
     *in_lead = *in_other = 0;
-    for (size_t i = 0; i < k; i++) {
-        uint32_t w = SCV__SLOT_ID(slots[i]);
-        if (w == v || !is_partner(e, w, rank)) continue;
+    for (size_t i = 0; i < sv->n; i++) {
+        if (i == at || sv->prank[i] > rank) continue;
+        uint32_t w = sv->id[i];
         *any = 1;
-        size_t on_prev = 0;
-        while (on_prev < k_prev && SCV__SLOT_ID(prev[on_prev]) != w) on_prev++;
-        if (on_prev < k_prev || seen_together(e, x, v, w)) continue;
-        uint8_t kind = e->ids.row.data[w].kind;
+        if (before != SCV__NONE) {
+            size_t on_prev = 0;
+            while (on_prev < k_prev && SCV__SLOT_ID(prev[on_prev]) != w) on_prev++;
+            if (on_prev < k_prev || seen_together(e, x, v, w)) continue;
+        }
+        uint8_t kind = sv->kind[i];
         uint32_t same = 1;
-        for (size_t j = 0; j < n; j++) same += kinds[j] == kind;
+        for (size_t j = n; j-- > 0;)
+            if (kinds[j] == kind) same++;
         kinds[n++] = kind;
         if (lead == SCV__NO_LEAD) {
             if (same > *in_lead) *in_lead = *in_other = same;
@@ -500,14 +530,16 @@ int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partne
            over_threshold(threshold(e, v), bounds_plus(e, v, added_partners, added_partners, 1).c);
 }
 
-/* x now carries v: raise v's bounds and decide. Returns 1 when v became generic. */
-static int check_generic_gain(scv_engine *e, uint32_t x, uint32_t v)
+/* x now carries v = sv->id[at]: raise v's bounds and decide. Returns 1 when v became
+ * generic. */
+static int check_generic_gain(scv_engine *e, uint32_t x, const slot_view *sv, size_t at)
 {
+    uint32_t v = sv->id[at];
     uint32_t g = threshold(e, v);
     if (g == 0 || e->ids.row.data[v].state != SCV_LINK) return 0;
     int any;
     uint32_t in_lead, in_other;
-    new_partners(e, x, v, &any, &in_lead, &in_other);
+    new_partners(e, x, sv, at, &any, &in_lead, &in_other);
     raised r = bounds_plus(e, v, in_lead, in_other, !any);
     store_bounds(e, v, r.lead_bound, r.c.second, r.c.solo, r.c.lead);
     if (!over_threshold(g, r.c)) return 0;
@@ -587,7 +619,7 @@ static void store_ids(scv_engine *e, uint32_t x, const scv_record *rec, const ui
 {
     scv__records *rs = &e->recs;
     uint32_t *slots = scv__records_ids_slot(rs, x, n);
-    if (n > 0) memcpy(slots, slots_in, n * sizeof *slots);
+    for (size_t i = 0; i < n; i++) slots[i] = slots_in[i];
     if (rs->keep_raw) {
         scv__span *raw = rs->raw.data + rs->rec.data[x].ids_off;
         for (size_t i = 0; i < n; i++) {
@@ -654,8 +686,17 @@ static scv_status reserve_content(scv_engine *e, const scv__mem *m, const conten
 int scv__room_for_upserts(scv_engine *e, const scv_record *const *recs, size_t n)
 {
     content_size c = {0, 0, 0, 0, 0};
-    for (size_t i = 0; i < n; i++)
-        if (recs[i] != NULL && recs[i]->engine == e) add_content(e, recs[i], 1, &c);
+    for (size_t i = 0; i < n; i++) {
+        const scv_record *rec = recs[i];
+        if (rec == NULL || rec->engine != e) continue;
+        /* The builder's buffer holds every value and name it stores: a bound on its bytes
+         * that costs no loop over its identifiers and fields. */
+        c.records++;
+        c.idents += rec->n_idents;
+        c.fields += rec->fields.len;
+        c.norm_bytes += rec->buf.len;
+        c.rec_bytes += rec->id_len + rec->buf.len;
+    }
     return reserve_content(e, &scv__mem_none, &c) == SCV_OK;
 }
 
@@ -783,10 +824,11 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
         uint32_t v = SCV__SLOT_ID(old[i]);
         if (!has_id(slots, n_ids, v) && check_generic_loss(e, v)) lost[n_lost++] = v;
     }
-    for (size_t i = 0; i < n_ids; i++) {
-        uint32_t v = SCV__SLOT_ID(slots[i]);
-        uint32_t a = e->ids.row.data[v].anchor;
-        if (check_generic_gain(e, x, v) && a != SCV__NONE) roots[n_roots++] = a;
+    slot_view sv;
+    view_slots(e, x, &sv);
+    for (size_t i = 0; i < sv.n; i++) {
+        uint32_t a = e->ids.row.data[sv.id[i]].anchor;
+        if (check_generic_gain(e, x, &sv, i) && a != SCV__NONE) roots[n_roots++] = a;
     }
 
     if (is_new && n_roots == 0) {

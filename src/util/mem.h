@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "scv.h"
 
@@ -70,5 +71,65 @@ scv_status scv__trim(const scv__mem *m, void **ptr, size_t *cap, size_t keep, si
         (v).data = NULL;                                                                    \
         (v).len = (v).cap = 0;                                                              \
     } while (0)
+
+/* memcpy(dst, src, n) for the short strings identifiers are (and the names, record ids and
+ * trait values copied with them): up to 32 bytes as a few fixed-size moves that may overlap, which
+ * compilers turn into a handful of instructions, where a call to memcpy costs several times
+ * that. Longer strings go to memcpy. */
+static inline void scv__copy_short(char *dst, const char *src, size_t n)
+{
+    uint64_t a, b, c, d;
+    uint32_t x, y;
+    if (n >= 8 && n <= 16) {
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n > 16 && n <= 32) {
+        memcpy(&a, src, 8);
+        memcpy(&b, src + 8, 8);
+        memcpy(&c, src + n - 16, 8);
+        memcpy(&d, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + 8, &b, 8);
+        memcpy(dst + n - 16, &c, 8);
+        memcpy(dst + n - 8, &d, 8);
+    } else if (n >= 4 && n < 8) {
+        memcpy(&x, src, 4);
+        memcpy(&y, src + n - 4, 4);
+        memcpy(dst, &x, 4);
+        memcpy(dst + n - 4, &y, 4);
+    } else if (n > 0 && n < 4) {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    } else if (n > 32) {
+        memcpy(dst, src, n);
+    }
+}
+
+/* memcmp(a, b, n) == 0 for short strings, as scv__copy_short() copies them: up to 16 bytes
+ * as two loads a side that may overlap; longer strings go to memcmp. */
+static inline int scv__equal_short(const char *a, const char *b, size_t n)
+{
+    uint64_t a0, a1, b0, b1;
+    uint32_t x0, x1, y0, y1;
+    if (n >= 8 && n <= 16) {
+        memcpy(&a0, a, 8);
+        memcpy(&a1, a + n - 8, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    if (n >= 4 && n < 8) {
+        memcpy(&x0, a, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n > 0 && n < 4) return a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1];
+    return n == 0 || memcmp(a, b, n) == 0;
+}
 
 #endif
