@@ -15,7 +15,8 @@
 
 #include <stddef.h>
 
-/* How many records ahead each stage works; stage s needs what stage s - 1 fetched. */
+/* How many records ahead each stage works; stage s needs what stage s - 1 fetched (the
+ * stages, in order: fetch_slots, fetch_rows, fetch_links, fetch_roots, fetch_grandparents). */
 #define STAGES 5
 static const ptrdiff_t ahead[STAGES] = {10, 7, 5, 3, 1};
 #define RING 16 /* more than the longest look-ahead */
@@ -107,15 +108,15 @@ static void fetch_grandparents(const scv_engine *e, const guess *g)
     }
 }
 
-static void run_stage(const scv_engine *e, int stage, const scv_record *rec, guess *g)
+/* Record k of the batch, or NULL when k is outside it (or the entry is NULL). */
+static const scv_record *record_at(const scv_record *const *recs, size_t n, ptrdiff_t k)
 {
-    switch (stage) {
-    case 0: fetch_slots(e, rec); break;
-    case 1: fetch_rows(e, rec, g); break;
-    case 2: fetch_links(e, g); break;
-    case 3: fetch_roots(e, g); break;
-    default: fetch_grandparents(e, g); break;
-    }
+    return k >= 0 && (size_t)k < n ? recs[k] : NULL;
+}
+
+static guess *guess_of(guess *ring, ptrdiff_t k)
+{
+    return &ring[(size_t)k % RING];
 }
 
 scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs, size_t n,
@@ -130,11 +131,12 @@ scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs,
         /* At step t, stage s works on record t + ahead[s] and record t is upserted; the
          * first records' early stages fall on negative steps. */
         for (ptrdiff_t t = -ahead[0]; t < (ptrdiff_t)n; t++) {
-            for (int s = 0; s < STAGES; s++) {
-                ptrdiff_t k = t + ahead[s];
-                if (k >= 0 && k < (ptrdiff_t)n && recs[k] != NULL)
-                    run_stage(e, s, recs[k], &ring[(size_t)k % RING]);
-            }
+            const scv_record *r;
+            if ((r = record_at(recs, n, t + ahead[0])) != NULL) fetch_slots(e, r);
+            if ((r = record_at(recs, n, t + ahead[1])) != NULL) fetch_rows(e, r, guess_of(ring, t + ahead[1]));
+            if (record_at(recs, n, t + ahead[2]) != NULL) fetch_links(e, guess_of(ring, t + ahead[2]));
+            if (record_at(recs, n, t + ahead[3]) != NULL) fetch_roots(e, guess_of(ring, t + ahead[3]));
+            if (record_at(recs, n, t + ahead[4]) != NULL) fetch_grandparents(e, guess_of(ring, t + ahead[4]));
             if (t < 0) continue;
             i = (size_t)t;
             /* Checking the room for a run of records at once saves reserving it per record
