@@ -24,17 +24,6 @@ size_t scv__htab_bytes(const scv__htab *t)
     return t->slots == NULL ? 0 : t->cap * sizeof *t->slots;
 }
 
-uint32_t scv__htab_find(const scv__htab *t, const scv__h128 *keys, scv__h128 key)
-{
-    if (t->slots == NULL) return SCV__NONE;
-    uint32_t tag = scv__htab_tag(key);
-    for (size_t i = scv__htab_home(t, tag);; i = scv__htab_step(t, i)) {
-        uint64_t s = t->slots[i];
-        if (s == 0) return SCV__NONE;
-        if ((uint32_t)(s >> 32) == tag && scv__h128_eq(keys[slot_id(s)], key)) return slot_id(s);
-    }
-}
-
 static void place(scv__htab *t, uint64_t slot)
 {
     size_t i = scv__htab_home(t, (uint32_t)(slot >> 32));

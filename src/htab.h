@@ -69,8 +69,19 @@ static inline scv_status scv__htab_reserve(const scv__mem *m, scv__htab *t, size
     return scv__htab_grow(m, t, total);
 }
 
-/* The id stored for key, or SCV__NONE. */
-uint32_t scv__htab_find(const scv__htab *t, const scv__h128 *keys, scv__h128 key);
+/* The id stored for key, or SCV__NONE (keys[id] is each id's key). Inline: every upsert
+ * makes one per identifier. */
+static inline uint32_t scv__htab_find(const scv__htab *t, const scv__h128 *keys, scv__h128 key)
+{
+    if (t->slots == NULL) return SCV__NONE;
+    uint32_t tag = scv__htab_tag(key);
+    for (size_t i = scv__htab_home(t, tag);; i = scv__htab_step(t, i)) {
+        uint64_t s = t->slots[i];
+        if (s == 0) return SCV__NONE;
+        uint32_t id = (uint32_t)s - 1u;
+        if ((uint32_t)(s >> 32) == tag && scv__h128_eq(keys[id], key)) return id;
+    }
+}
 
 /* Prefetch the slot where a probe for key starts. */
 static inline void scv__htab_prefetch(const scv__htab *t, scv__h128 key)

@@ -738,18 +738,24 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, 
             members += e->graph.node[scv__graph_root(&e->graph, e->ids.row.data[v].anchor)].size;
     }
     if (x != SCV__NONE) members += e->graph.node[scv__graph_root(&e->graph, x)].size;
-    return scv__reserve_resolution(e, 0, members);
+    return scv__reserve_rebuild(e, members);
+}
+
+scv_status scv__reserve_rebuild(scv_engine *e, size_t members)
+{
+    scv_status st;
+    if ((st = scv__profiles_reserve(&e->mem, &e->prof, members, 0)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, 2 * members)) != SCV_OK) return st;
+    return SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * members);
 }
 
 scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t members)
 {
     scv_status st;
-    size_t stride = e->rules.n_limited;
     if ((st = scv__graph_reserve(&e->mem, &e->graph, new_records)) != SCV_OK) return st;
-    if ((st = scv__profiles_reserve(&e->mem, &e->prof, members, new_records)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(&e->mem, e->kcount, new_records * stride)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, 2 * members)) != SCV_OK) return st;
-    return SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * members);
+    if ((st = scv__profiles_reserve(&e->mem, &e->prof, 0, new_records)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(&e->mem, e->kcount, new_records * e->rules.n_limited)) != SCV_OK) return st;
+    return scv__reserve_rebuild(e, members);
 }
 
 scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_id *profile)

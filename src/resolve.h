@@ -8,6 +8,9 @@
 /* Room for `new_records` records and a rebuild of up to `members` records. */
 scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t members);
 
+/* Room for a rebuild of up to `members` records: scratch and new profile ids. */
+scv_status scv__reserve_rebuild(scv_engine *e, size_t members);
+
 /* Is there room already (nothing is allocated) for storing recs[0..n), as if all were new?
  * NULL entries and builders of other engines are skipped. While e->content_reserved is set
  * on that answer, upserts of these records skip reserving it: they would not have grown
