@@ -8,11 +8,6 @@ static inline uint64_t slot_make(scv__h128 k, uint32_t id)
     return ((uint64_t)scv__htab_tag(k) << 32) | ((uint64_t)id + 1u);
 }
 
-static inline uint32_t slot_id(uint64_t s)
-{
-    return (uint32_t)(s & 0xFFFFFFFFu) - 1u;
-}
-
 void scv__htab_free(const scv__mem *m, scv__htab *t)
 {
     if (t->slots != NULL) scv__free(m, t->slots, t->cap * sizeof *t->slots);
