@@ -58,6 +58,13 @@ struct column {
  * a row uses a few hundred bytes). 16 to 512 measured alike with today's library. */
 #define INGEST_BATCH 128
 
+/* Batches in flight between the reading thread and the worker: one being filled, the others
+ * queued for the worker, being upserted, or back and waiting to be reported. With only two,
+ * the worker idled after every batch until the reading thread woke up to hand it the next
+ * (a futex wake-up is slow on a VM: with 128-record batches about a quarter of the worker's
+ * time went to waiting); with more, the next batch is already queued when one is done. */
+#define INGEST_SETS 4
+
 /* Sources remembered by their spelling in the file (see find_source). */
 #define SOURCE_MEMO 8
 
@@ -94,18 +101,20 @@ struct ingest {
     unsigned long *marks;   /* marks[i]: messages counted once batch[i] was built */
     size_t batch_size;      /* INGEST_BATCH for CSV; 1 for Segment events (upserted at once) */
     size_t queued;
-    /* The batch being filled (whose arrays the four fields above are) and the other one:
-     * with the worker, or back from it and not yet reported (pending), or idle. */
-    struct batchset sets[2];
+    /* A ring of batches. Batch number k (counting from 0) uses sets[k % INGEST_SETS]; the
+     * counters only grow. Batches [reported, finished) are back from the worker, waiting to be
+     * reported; [finished, submitted) are queued for it or being upserted; the batch being
+     * filled (whose arrays the four fields above are) is number `submitted`. */
+    struct batchset sets[INGEST_SETS];
     int filling;            /* index in sets of the batch being filled */
-    struct batchset *pending;
+    unsigned long submitted, finished, reported; /* finished: written by the worker, under lock */
     /* the worker thread */
     pthread_t worker;
     int have_worker;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    struct batchset *job;   /* handed to the worker; NULL once it is done */
     int quit;
+    int halted;             /* the worker's own: a batch ended fatally, later ones are not run */
     int flushing;           /* inside flush_batch(): its own messages must not flush again */
     int stopped;            /* a fatal failure was reported: nothing more is upserted */
     const char *const *measures;
@@ -323,7 +332,7 @@ ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeas
         return NULL;
     }
     in->engine = engine;
-    for (k = 0; k < 2; k++) {
+    for (k = 0; k < INGEST_SETS; k++) {
         struct batchset *s = &in->sets[k];
         s->rec = calloc(INGEST_BATCH, sizeof *s->rec);
         s->lines = calloc(INGEST_BATCH, sizeof *s->lines);
@@ -376,7 +385,7 @@ void ingest_free(ingest *in) {
     if (in->show_progress && in->totals.rows >= 100000) {
         fputs("\r\033[K", stderr); /* clear the running count before the summary */
     }
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < INGEST_SETS; k++) {
         struct batchset *s = &in->sets[k];
         if (s->rec != NULL) {
             for (i = 0; i < INGEST_BATCH; i++) {
@@ -886,72 +895,120 @@ static ingest_status report_batch(ingest *in, const struct batchset *s) {
     return INGEST_OK;
 }
 
+/* Did run_batch() stop s at a fatal failure (out of memory, a full engine)? */
+static int ended_fatally(const struct batchset *s) {
+    const struct failure *f = s->nfailures > 0 ? &s->failures[s->nfailures - 1] : NULL;
+    return f != NULL && (f->status == SCV_ENOMEM || f->status == SCV_ELIMIT);
+}
+
+/* The worker: upserts the queued batches in order. After a fatal failure it upserts nothing
+ * more (the batches queued behind it come back empty): the reading thread stops at that
+ * failure when it reports it, as if the rows after it had never been read. */
 static void *upsert_worker(void *arg) {
     ingest *in = arg;
     pthread_mutex_lock(&in->lock);
     for (;;) {
         struct batchset *s;
-        while (in->job == NULL && !in->quit) {
+        while (in->finished == in->submitted && !in->quit) {
             pthread_cond_wait(&in->changed, &in->lock);
         }
-        if (in->job == NULL) {
+        if (in->finished == in->submitted) {
             break; /* told to quit, with nothing left to do */
         }
-        s = in->job;
+        s = &in->sets[in->finished % INGEST_SETS];
         pthread_mutex_unlock(&in->lock);
-        run_batch(in->engine, s);
+        if (in->halted) {
+            s->nfailures = 0;
+            s->upserted = 0;
+        } else {
+            run_batch(in->engine, s);
+            in->halted = ended_fatally(s);
+        }
         pthread_mutex_lock(&in->lock);
-        in->job = NULL;
+        in->finished++;
         pthread_cond_broadcast(&in->changed);
     }
     pthread_mutex_unlock(&in->lock);
     return NULL;
 }
 
-/* Wait for the worker's batch, if any, and report it (its messages must not flush again).
- * @return INGEST_OK, or INGEST_FATAL once the reading has stopped. */
-static ingest_status collect(ingest *in) {
-    if (in->have_worker) {
-        pthread_mutex_lock(&in->lock);
-        while (in->job != NULL) {
-            pthread_cond_wait(&in->changed, &in->lock);
-        }
-        pthread_mutex_unlock(&in->lock);
+/* Wait until the worker has finished every batch submitted (`all`), or at least one not yet
+ * reported; @return how many it has finished. */
+static unsigned long wait_for_worker(ingest *in, int all) {
+    unsigned long finished;
+    if (!in->have_worker) {
+        return in->finished;
     }
-    if (in->pending != NULL) {
-        const struct batchset *s = in->pending;
-        in->pending = NULL;
+    pthread_mutex_lock(&in->lock);
+    while (all ? in->finished != in->submitted : in->finished == in->reported) {
+        pthread_cond_wait(&in->changed, &in->lock);
+    }
+    finished = in->finished;
+    pthread_mutex_unlock(&in->lock);
+    return finished;
+}
+
+/* Report batch s (its messages must not flush again); after a fatal failure, nothing. */
+static void report_set(ingest *in, const struct batchset *s) {
+    if (!in->stopped) {
         in->flushing = 1;
         (void)report_batch(in, s);
         in->flushing = 0;
     }
+}
+
+/* Report, in order, the batches back from the worker up to number `finished`.
+ * @return INGEST_OK, or INGEST_FATAL once the reading has stopped. */
+static ingest_status report_finished(ingest *in, unsigned long finished) {
+    while (in->reported < finished) {
+        report_set(in, &in->sets[in->reported % INGEST_SETS]);
+        in->reported++;
+    }
     return in->stopped ? INGEST_FATAL : INGEST_OK;
 }
 
-/* The batch being filled is full: hand it to the worker (or upsert it here without one) and
- * fill the other. @return INGEST_OK, or INGEST_FATAL once the reading has stopped. */
-static ingest_status submit_batch(ingest *in) {
-    struct batchset *s;
-    if (collect(in) != INGEST_OK) {
-        return INGEST_FATAL;
+/* How many batches the worker has finished, without waiting. */
+static unsigned long finished_now(ingest *in) {
+    unsigned long finished;
+    if (!in->have_worker) {
+        return in->finished;
     }
-    s = &in->sets[in->filling];
+    pthread_mutex_lock(&in->lock);
+    finished = in->finished;
+    pthread_mutex_unlock(&in->lock);
+    return finished;
+}
+
+/* The batch being filled is full: queue it for the worker (or upsert it here without one),
+ * report the batches that are back, and fill the next set, waiting for it only when every
+ * set is in use. @return INGEST_OK, or INGEST_FATAL once the reading has stopped. */
+static ingest_status submit_batch(ingest *in) {
+    struct batchset *s = &in->sets[in->filling];
     s->n = in->queued;
-    in->pending = s;
     if (in->have_worker) {
         pthread_mutex_lock(&in->lock);
-        in->job = s;
+        in->submitted++;
         pthread_cond_broadcast(&in->changed);
         pthread_mutex_unlock(&in->lock);
     } else {
+        in->submitted++;
         run_batch(in->engine, s);
+        in->finished++;
     }
-    fill_set(in, 1 - in->filling);
-    return in->have_worker ? INGEST_OK : collect(in);
+    if (report_finished(in, finished_now(in)) != INGEST_OK) {
+        return INGEST_FATAL;
+    }
+    while (in->submitted - in->reported == INGEST_SETS) {
+        if (report_finished(in, wait_for_worker(in, 0)) != INGEST_OK) {
+            return INGEST_FATAL;
+        }
+    }
+    fill_set(in, (int)(in->submitted % INGEST_SETS));
+    return INGEST_OK;
 }
 
 /*
- * Upsert everything read so far, in order, and report it: the worker's batch, then the rows
+ * Upsert everything read so far, in order, and report it: the worker's batches, then the rows
  * queued here. A row being built meanwhile (a flush before its message, say) keeps its
  * builder. @return INGEST_OK, or INGEST_FATAL once the reading has stopped.
  */
@@ -960,15 +1017,15 @@ static ingest_status flush_batch(ingest *in) {
     if (in->flushing || in->stopped) {
         return in->stopped ? INGEST_FATAL : INGEST_OK;
     }
-    if (collect(in) != INGEST_OK) {
+    if (report_finished(in, wait_for_worker(in, 1)) != INGEST_OK) {
         return INGEST_FATAL;
     }
     if (n > 0) {
+        /* Upserted here: the worker has nothing left to do meanwhile. */
         struct batchset *s = &in->sets[in->filling];
         s->n = n;
         run_batch(in->engine, s);
-        in->pending = s;
-        (void)collect(in);
+        report_set(in, s);
     }
     if (n < in->batch_size) {
         /* The builder of the row being built, batch[n], becomes batch[0] and keeps what it
