@@ -741,6 +741,25 @@ SCV_API scv_status scv_engine_record_profile(const scv_engine *engine, scv_recor
                                              scv_profile_id *profile);
 
 /**
+ * The profiles of many stored records at once: the records after `after`, in first-seen order,
+ * as scv_engine_record_next() visits them, each with its profile as scv_engine_record_profile()
+ * gives it. For exporting every record's profile: one call per thousand records instead of two
+ * per record, and faster (the memory of a group of records is fetched together).
+ * @param after     0 to start with the first record, else the last ref a previous call gave.
+ * @param refs      receives the records' refs, refs[0..*n).
+ * @param profiles  receives their profiles, profiles[0..*n).
+ * @param cap       room in both arrays, at least 1.
+ * @param n         receives how many were filled: 1..cap on SCV_OK, 0 otherwise.
+ * @return SCV_OK; SCV_ENOTFOUND when no record comes after `after`; SCV_EINVAL (engine, refs,
+ *         profiles or n NULL, or cap 0).
+ * Loop: `after = 0; while (scv_engine_record_profiles(e, after, refs, ids, cap, &n) == SCV_OK)
+ * { use them; after = refs[n - 1]; }`. Thread-safety: a read-only call, as the lookups above.
+ */
+SCV_API scv_status scv_engine_record_profiles(const scv_engine *engine, scv_record_ref after,
+                                              scv_record_ref *refs, scv_profile_id *profiles,
+                                              size_t cap, size_t *n);
+
+/**
  * The profile holding an identifier, given as a raw value normalized as on ingest.
  * @return SCV_OK, SCV_EINVAL, SCV_EUTF8, SCV_ETOOLONG, SCV_EREJECTED, SCV_ENOTFOUND (unknown
  *         kind, or no record carries it).

@@ -1,6 +1,7 @@
 /* lookup.c — read-only queries: counts, records, identifiers, profiles, traits. None of these
  * writes to the engine (no path compression), so concurrent readers are safe. */
 #include "engine.h"
+#include "htab.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,41 @@ scv_status scv_engine_record_profile(const scv_engine *e, scv_record_ref ref, sc
     if (!record_index(e, ref, &x)) return SCV_ENOTFOUND;
     *profile = scv__profiles_of(&e->prof, root_of(e, x));
     return SCV_OK;
+}
+
+/* Records whose profiles scv_engine_record_profiles() looks up together: each step of every
+ * record's walk (node, parent, root's profile) is fetched for the whole group before it is
+ * read, so the misses of the group overlap instead of following one another. */
+#define PROFILE_GROUP 32
+
+scv_status scv_engine_record_profiles(const scv_engine *e, scv_record_ref after, scv_record_ref *refs,
+                                      scv_profile_id *profiles, size_t cap, size_t *n)
+{
+    if (n != NULL) *n = 0;
+    if (e == NULL || refs == NULL || profiles == NULL || n == NULL || cap == 0) return SCV_EINVAL;
+    const scv__node *node = e->graph.node;
+    size_t x = after, done = 0;
+    while (done < cap) {
+        uint32_t group[PROFILE_GROUP], up[PROFILE_GROUP];
+        size_t k = 0;
+        for (; x < e->recs.rec.len && k < PROFILE_GROUP && done + k < cap; x++) {
+            if (e->recs.rec.data[x].dead) continue;
+            group[k++] = (uint32_t)x;
+        }
+        if (k == 0) break;
+        for (size_t i = 0; i < k; i++) SCV__PREFETCH(&node[node[group[i]].parent]);
+        for (size_t i = 0; i < k; i++) {
+            up[i] = root_of(e, group[i]);
+            SCV__PREFETCH(&e->prof.of_root.data[up[i]]);
+        }
+        for (size_t i = 0; i < k; i++) {
+            refs[done + i] = group[i] + 1;
+            profiles[done + i] = scv__profiles_of(&e->prof, up[i]);
+        }
+        done += k;
+    }
+    *n = done;
+    return done > 0 ? SCV_OK : SCV_ENOTFOUND;
 }
 
 scv_status scv_engine_identifier_profile(scv_engine *e, scv_kind kind, const char *value, size_t len,

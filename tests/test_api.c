@@ -664,6 +664,67 @@ static void region_and_options_validation(void **state)
     scv_engine_free(e);
 }
 
+/* scv_engine_record_profiles() gives, group by group, what scv_engine_record_next() and
+ * scv_engine_record_profile() give record by record, deleted records skipped, at any cap. */
+static void record_profiles_in_bulk_match_one_by_one(void **state)
+{
+    (void)state;
+    scv_engine *e = test_engine();
+    char id[16], email[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(id, sizeof id, "r%d", i);
+        snprintf(email, sizeof email, "email=p%d@x.de", i % 70);
+        test_upsert(e, "crm", id, email, NULL);
+    }
+    for (int i = 0; i < 300; i += 7) { /* holes in the refs, also the first and a run */
+        snprintf(id, sizeof id, "r%d", i);
+        assert_ok(scv_engine_delete(e, SCV_SOURCE_CRM, S(id)));
+    }
+    assert_ok(scv_engine_delete(e, SCV_SOURCE_CRM, S("r1")));
+    assert_ok(scv_engine_delete(e, SCV_SOURCE_CRM, S("r2")));
+    scv_record_ref want_refs[300];
+    scv_profile_id want[300];
+    size_t count = 0;
+    for (scv_record_ref r = 0; scv_engine_record_next(e, r, &r) == SCV_OK;) {
+        want_refs[count] = r;
+        assert_ok(scv_engine_record_profile(e, r, &want[count]));
+        count++;
+    }
+    assert_int_equal(count, scv_engine_record_count(e));
+    static const size_t caps[] = {1, 2, 31, 32, 33, 64, 1000};
+    for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+        scv_record_ref refs[1000];
+        scv_profile_id ids[1000];
+        size_t n, got = 0;
+        scv_record_ref after = 0;
+        while (scv_engine_record_profiles(e, after, refs, ids, caps[c], &n) == SCV_OK) {
+            assert_true(n >= 1 && n <= caps[c]);
+            assert_true(got + n <= count);
+            assert_memory_equal(refs, want_refs + got, n * sizeof *refs);
+            assert_memory_equal(ids, want + got, n * sizeof *ids);
+            got += n;
+            after = refs[n - 1];
+        }
+        assert_int_equal(got, count);
+        assert_int_equal(n, 0);
+    }
+    scv_record_ref refs[4];
+    scv_profile_id ids[4];
+    size_t n = 9;
+    assert_status(scv_engine_record_profiles(e, 100000, refs, ids, 4, &n), SCV_ENOTFOUND);
+    assert_int_equal(n, 0);
+    assert_status(scv_engine_record_profiles(NULL, 0, refs, ids, 4, &n), SCV_EINVAL);
+    assert_status(scv_engine_record_profiles(e, 0, NULL, ids, 4, &n), SCV_EINVAL);
+    assert_status(scv_engine_record_profiles(e, 0, refs, NULL, 4, &n), SCV_EINVAL);
+    assert_status(scv_engine_record_profiles(e, 0, refs, ids, 0, &n), SCV_EINVAL);
+    assert_status(scv_engine_record_profiles(e, 0, refs, ids, 4, NULL), SCV_EINVAL);
+    scv_engine_free(e);
+
+    scv_engine *empty = test_engine();
+    assert_status(scv_engine_record_profiles(empty, 0, refs, ids, 4, &n), SCV_ENOTFOUND);
+    scv_engine_free(empty);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -690,6 +751,7 @@ int main(void)
         cmocka_unit_test(hash_depends_on_key_kind_and_normalized_value),
         cmocka_unit_test(hashes_only_engine_keeps_no_values),
         cmocka_unit_test(region_and_options_validation),
+        cmocka_unit_test(record_profiles_in_bulk_match_one_by_one),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);
 }

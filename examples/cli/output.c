@@ -52,41 +52,48 @@ static char *put_csv_field(char *w, const char *s, size_t len) {
  * the lines. */
 #define OUT_CHUNK ((size_t)64 << 10)
 
+/* Records whose profiles are asked for at once (scv_engine_record_profiles). */
+#define OUT_RECORDS 1024
+
 int output_assignments(FILE *out, const scv_engine *engine) {
     char chunk[OUT_CHUNK];
     char *w = chunk;
-    scv_record_ref ref = 0;
+    scv_record_ref refs[OUT_RECORDS];
+    scv_profile_id profiles[OUT_RECORDS];
+    scv_record_ref after = 0;
+    size_t n;
     fputs("source,record_id,profile_id\n", out);
-    while (scv_engine_record_next(engine, ref, &ref) == SCV_OK) {
-        scv_source source;
-        const char *id;
-        size_t id_len;
-        scv_profile_id profile;
-        const char *name;
-        size_t name_len = 0;
-        char digits[16];
-        char *num;
-        if (scv_engine_record_info(engine, ref, &source, &id, &id_len, NULL) != SCV_OK ||
-            scv_engine_record_profile(engine, ref, &profile) != SCV_OK ||
-            (name = scv_engine_source_name(engine, source, &name_len)) == NULL ||
-            id_len > SCV_MAX_RECORD_ID_LEN || name_len > SCV_MAX_NAME_LEN) {
-            fwrite(chunk, 1, (size_t)(w - chunk), out);
-            fprintf(stderr, "scv: record %lu cannot be read back\n", (unsigned long)ref);
-            return -1;
+    while (scv_engine_record_profiles(engine, after, refs, profiles, OUT_RECORDS, &n) == SCV_OK) {
+        for (size_t i = 0; i < n; i++) {
+            scv_source source;
+            const char *id;
+            size_t id_len;
+            const char *name;
+            size_t name_len = 0;
+            char digits[16];
+            char *num;
+            if (scv_engine_record_info(engine, refs[i], &source, &id, &id_len, NULL) != SCV_OK ||
+                (name = scv_engine_source_name(engine, source, &name_len)) == NULL ||
+                id_len > SCV_MAX_RECORD_ID_LEN || name_len > SCV_MAX_NAME_LEN) {
+                fwrite(chunk, 1, (size_t)(w - chunk), out);
+                fprintf(stderr, "scv: record %lu cannot be read back\n", (unsigned long)refs[i]);
+                return -1;
+            }
+            if ((size_t)(chunk + sizeof chunk - w) < LINE_MAX_BYTES) {
+                fwrite(chunk, 1, (size_t)(w - chunk), out);
+                w = chunk;
+            }
+            memcpy(w, name, name_len);
+            w += name_len;
+            *w++ = ',';
+            w = put_csv_field(w, id, id_len);
+            *w++ = ',';
+            num = format_u32(digits + sizeof digits, profiles[i]);
+            memcpy(w, num, (size_t)(digits + sizeof digits - num));
+            w += digits + sizeof digits - num;
+            *w++ = '\n';
         }
-        if ((size_t)(chunk + sizeof chunk - w) < LINE_MAX_BYTES) {
-            fwrite(chunk, 1, (size_t)(w - chunk), out);
-            w = chunk;
-        }
-        memcpy(w, name, name_len);
-        w += name_len;
-        *w++ = ',';
-        w = put_csv_field(w, id, id_len);
-        *w++ = ',';
-        num = format_u32(digits + sizeof digits, profile);
-        memcpy(w, num, (size_t)(digits + sizeof digits - num));
-        w += digits + sizeof digits - num;
-        *w++ = '\n';
+        after = refs[n - 1];
     }
     fwrite(chunk, 1, (size_t)(w - chunk), out);
     return 0;
