@@ -17,6 +17,8 @@ const MAX_NORMALIZED_LEN = 1024 + 8; // SCV_MAX_NORMALIZED_LEN
 const HASH_SIZE = 16; // SCV_HASH_SIZE
 // Records per scv_engine_upsert_batch() call in upsertMany(), and builders kept for it.
 const POOL_SIZE = 256;
+// Records per scv_engine_record_profiles() call in assignments().
+const ASSIGNMENTS_CHUNK = 4096;
 
 const RETAIN = { none: 0, normalized: 1, raw: 2 };
 const NORMALIZERS = { email: 0, phone: 1, exact: 2, casefold: 3 };
@@ -179,6 +181,9 @@ class Engine {
     this._kindNames = [];
     this._normBuf = Buffer.alloc(MAX_NORMALIZED_LEN);
     this._profileOut = new Uint32Array(1); // upsert()'s output, reused
+    // _recordInfo()'s outputs, reused: a fresh typed array passed to koffi costs more than
+    // the call itself (its storage is moved off the V8 heap first).
+    this._infoOut = { source: new Uint32Array(1), idPtr: new BigUint64Array(1), len: new BigUint64Array(1), ts: new BigInt64Array(1) };
     this._builders = undefined; // upsertMany()'s builder pool, made on first use (_pool())
     this._poolBusy = false; // an upsertMany() is filling the pool
     this.lastRejected = [];
@@ -305,10 +310,7 @@ class Engine {
   }
 
   _recordInfo(ref) {
-    const source = new Uint32Array(1);
-    const idPtr = new BigUint64Array(1);
-    const len = new BigUint64Array(1);
-    const ts = new BigInt64Array(1);
+    const { source, idPtr, len, ts } = this._infoOut;
     const st = native().scv_engine_record_info(this._ptr(), ref, source, idPtr, len, ts);
     if (st !== S.SCV_OK) throw this._constErr(st, 'scv_engine_record_info');
     return {
@@ -855,6 +857,34 @@ class Engine {
       if (st !== S.SCV_OK) throw this._constErr(st, 'scv_engine_record_next');
       after = out[0];
       yield this._recordInfo(after);
+    }
+  }
+
+  /**
+   * Every stored record with its profile, `{ source, recordId, profileId }`, in first-seen
+   * order (a generator): what allRecords() and profileOf() give, but ASSIGNMENTS_CHUNK (4096)
+   * records per scv_engine_record_profiles() call, which is much faster for exporting every
+   * record's profile. A chunk is read whole when the iteration reaches it: changes made while
+   * iterating show from the next chunk on.
+   */
+  *assignments() {
+    const L = native();
+    const refs = new Uint32Array(ASSIGNMENTS_CHUNK);
+    const profiles = new Uint32Array(ASSIGNMENTS_CHUNK);
+    const count = new BigUint64Array(1);
+    let after = 0;
+    for (;;) {
+      const st = L.scv_engine_record_profiles(this._ptr(), after, refs, profiles, ASSIGNMENTS_CHUNK, count);
+      if (st === S.SCV_ENOTFOUND) return;
+      if (st !== S.SCV_OK) throw this._constErr(st, 'scv_engine_record_profiles');
+      const n = Number(count[0]);
+      after = refs[n - 1];
+      const chunk = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const { source, recordId } = this._recordInfo(refs[i]);
+        chunk[i] = { source, recordId, profileId: profiles[i] };
+      }
+      yield* chunk;
     }
   }
 

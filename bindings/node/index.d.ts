@@ -109,6 +109,13 @@ export interface StoredRecord {
   timestamp: number | null;
 }
 
+/** What Engine.assignments() yields per record. */
+export interface Assignment {
+  source: string;
+  recordId: string;
+  profileId: number;
+}
+
 export interface Identifier {
   kind: string;
   /** The normalized (or raw, with retain 'raw') value; null when values are not retained. */
@@ -253,6 +260,12 @@ export declare class Engine {
   canonical(id: number): number | null;
   profiles(): IterableIterator<number>;
   allRecords(): IterableIterator<StoredRecord>;
+  /**
+   * Every stored record with its profile id, first-seen order: allRecords() and profileOf()
+   * in one pass, 4096 records per library call. Changes made while iterating show from the
+   * next chunk of 4096 on.
+   */
+  assignments(): IterableIterator<Assignment>;
   profile(id: number): ProfileView | null;
   records(id: number): StoredRecord[] | null;
   identifiers(id: number): Identifier[] | null;

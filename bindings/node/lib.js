@@ -116,6 +116,7 @@ const FUNCTIONS = {
   scv_engine_record_next: ['int', ['const scv_engine *', 'uint32_t', 'uint32_t *']],
   scv_engine_record_info: ['int', ['const scv_engine *', 'uint32_t', 'uint32_t *', 'const void **', 'size_t *', 'int64_t *']],
   scv_engine_record_profile: ['int', ['const scv_engine *', 'uint32_t', 'uint32_t *']],
+  scv_engine_record_profiles: ['int', ['const scv_engine *', 'uint32_t', 'uint32_t *', 'uint32_t *', 'size_t', 'size_t *']],
   scv_engine_identifier_profile: ['int', ['scv_engine *', 'uint32_t', 'const char *', 'size_t', 'uint32_t *']],
   scv_profile_canonical: ['int', ['const scv_engine *', 'uint32_t', 'uint32_t *']],
   scv_engine_profile_next: ['int', ['const scv_engine *', 'uint32_t', 'uint32_t *']],

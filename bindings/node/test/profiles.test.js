@@ -4,7 +4,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Engine } = require('..');
+const { Engine, ScvError } = require('..');
 
 function engine(extra = {}) {
   return new Engine({ region: 'DE', hashKey: 'node-test', retain: 'normalized', ...extra });
@@ -139,4 +139,84 @@ test('stats count records, profiles, identifiers, merges and memory', () => {
   assert.equal(s.suppressed, 0);
   assert.equal(e.identifierCount, 2);
   e.close();
+});
+
+// ---- assignments(): every record's profile, 4096 records per library call -------------------
+
+const CHUNK = 4096; // engine.js's ASSIGNMENTS_CHUNK
+const SOURCES = ['crm', 'web', 'email', 'pos'];
+
+// n records in four sources whose e-mails and phones link them into profiles of a few records
+// each, then holes in the refs: every 7th record deleted, the first two and a run of 100 too.
+// Returns how many records are left.
+function crowd(e, n) {
+  const records = [];
+  for (let i = 0; i < n; i++) {
+    const identifiers = { email: `p${i % Math.floor(n / 5)}@shop.de` };
+    if (i % 10 === 0) identifiers.phone = `0151 ${String(i % Math.floor(n / 3)).padStart(8, '0')}`;
+    records.push({ source: SOURCES[i % 4], recordId: `R-${i}`, identifiers });
+  }
+  e.upsertMany(records);
+  const gone = new Set([1]);
+  for (let i = 0; i < n; i += 7) gone.add(i);
+  for (let i = n >> 1; i < (n >> 1) + 100; i++) gone.add(i);
+  for (const i of gone) assert.equal(e.delete(SOURCES[i % 4], `R-${i}`), true);
+  return n - gone.size;
+}
+
+function oneRecordAtATime(e) {
+  return Array.from(e.allRecords(), ({ source, recordId }) => ({ source, recordId, profileId: e.profileOf(source, recordId) }));
+}
+
+test('assignments() gives what allRecords() and profileOf() give, over several chunks with holes', () => {
+  const e = engine();
+  const left = crowd(e, 2 * CHUNK + 1000);
+  const got = [...e.assignments()];
+  assert.deepEqual(got, oneRecordAtATime(e));
+  assert.equal(got.length, left);
+  assert.equal(left, e.recordCount);
+  assert.equal(new Set(got.map((a) => a.profileId)).size, e.profileCount);
+  e.close();
+});
+
+test('assignments() of an empty engine yields nothing', () => {
+  const e = engine();
+  assert.deepEqual([...e.assignments()], []);
+  e.upsert({ source: 'crm', recordId: '1', identifiers: { email: 'a@shop.de' } });
+  e.delete('crm', '1');
+  assert.deepEqual([...e.assignments()], []);
+  e.close();
+});
+
+test('assignments() reads a chunk whole: changes made while iterating show from the next chunk on', () => {
+  const e = engine();
+  const n = CHUNK + 10;
+  e.upsertMany(Array.from({ length: n }, (_, i) => ({ source: 'crm', recordId: `${i}`, identifiers: { email: `p${i}@shop.de` } })));
+  const seen = [];
+  for (const { recordId, profileId } of e.assignments()) {
+    seen.push(recordId);
+    if (recordId === '0') {
+      e.delete('crm', '1'); // in the chunk being yielded: still yielded
+      e.delete('crm', `${CHUNK + 1}`); // in the next chunk: skipped
+      e.upsert({ source: 'crm', recordId: `${CHUNK + 2}`, identifiers: { email: 'p0@shop.de' } }); // merged into profile 1
+    }
+    if (recordId === `${CHUNK + 2}`) assert.equal(profileId, e.profileOf('crm', '0'));
+  }
+  assert.equal(seen.length, n - 1);
+  assert.equal(seen[1], '1');
+  assert.ok(!seen.includes(`${CHUNK + 1}`));
+  e.close();
+});
+
+test('assignments() of a closed engine throws SCV_ESTATE', () => {
+  const closed = (err) => err instanceof ScvError && err.code === 'SCV_ESTATE' && /closed/.test(err.reason);
+  const e = engine();
+  const n = CHUNK + 2;
+  e.upsertMany(Array.from({ length: n }, (_, i) => ({ source: 'crm', recordId: `${i}`, identifiers: { email: `p${i}@shop.de` } })));
+  const running = e.assignments();
+  assert.deepEqual(running.next().value, { source: 'crm', recordId: '0', profileId: 1 });
+  e.close();
+  for (let i = 1; i < CHUNK; i++) assert.equal(running.next().value.recordId, `${i}`, 'the rest of the chunk read before closing');
+  assert.throws(() => running.next(), closed);
+  assert.throws(() => [...e.assignments()], closed);
 });

@@ -232,6 +232,9 @@ FUNCTIONS = {
     "scv_engine_record_info": (
         scv_status, [VP, scv_record_ref, P(scv_source), OUT_STR, P(c_size_t), P(c_int64)]),
     "scv_engine_record_profile": (scv_status, [VP, scv_record_ref, P(scv_profile_id)]),
+    "scv_engine_record_profiles": (
+        scv_status,
+        [VP, scv_record_ref, P(scv_record_ref), P(scv_profile_id), c_size_t, P(c_size_t)]),
     "scv_engine_identifier_profile": (
         scv_status, [VP, scv_kind, STR, c_size_t, P(scv_profile_id)]),
     "scv_profile_canonical": (scv_status, [VP, scv_profile_id, P(scv_profile_id)]),
@@ -308,6 +311,7 @@ FUNCTIONS = {
 # bound when the loaded library exports them, and the features using them say so otherwise.
 OPTIONAL = frozenset({
     "scv_engine_upsert_batch",
+    "scv_engine_record_profiles",
     "scv_engine_snapshot_size",
     "scv_engine_snapshot_write",
     "scv_engine_load",

@@ -116,10 +116,14 @@ _add_identifier = lib.scv_record_add_identifier
 _add_trait = lib.scv_record_add_trait
 _add_measure = lib.scv_record_add_measure
 _upsert_batch = getattr(lib, "scv_engine_upsert_batch", None)  # None: an older library
+_record_profiles = getattr(lib, "scv_engine_record_profiles", None)  # None: an older library
 
 #: How many records Engine.upsert_many hands to the library per scv_engine_upsert_batch() call
 #: (and how many record builders an engine keeps for it).
 POOL_SIZE = 256
+
+#: How many records Engine.assignments() asks scv_engine_record_profiles() for per call.
+ASSIGNMENTS_CHUNK = 4096
 
 _RECORD_KEYS = frozenset(("source", "record_id", "timestamp", "identifiers", "traits",
                           "measures", "consent"))
@@ -993,6 +997,35 @@ class Engine(Closable):
                 current = out.value
                 source, record_id, _ = self._record_key(current)
             yield source, record_id
+
+    def assignments(self):
+        """Iterate stored records as (source, record_id, profile_id), in first-seen order: what
+        record_keys() and profile_of() give, but read ASSIGNMENTS_CHUNK (4096) records at a
+        time with one scv_engine_record_profiles() call, which is much faster for exporting
+        every record's profile. Each chunk is read whole under the lock; changes made while
+        iterating show from the next chunk on. Raises NotImplementedError when the loaded
+        library predates scv_engine_record_profiles()."""
+        if _record_profiles is None:
+            raise NotImplementedError("the loaded libscv (%s) has no "
+                                      "scv_engine_record_profiles" % lib.path)
+        cap = ASSIGNMENTS_CHUNK
+        refs = (c_uint32 * cap)()
+        profiles = (c_uint32 * cap)()
+        count = c_size_t(0)
+        current = 0
+        while True:
+            with self._lock:
+                status = _record_profiles(self._handle(), current, refs, profiles, cap,
+                                          byref(count))
+                if status == ENOTFOUND:
+                    return
+                if status != OK:
+                    raise fail(status)
+                n = count.value
+                current = refs[n - 1]
+                chunk = [self._record_key(ref)[:2] + (profile,)
+                         for ref, profile in zip(refs[:n], profiles[:n])]
+            yield from chunk
 
     def _ids(self, fn, profile, states=False):
         """Size-query then fill one of the (engine, id, out, [states,] cap, count) calls."""

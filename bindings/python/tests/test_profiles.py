@@ -178,3 +178,87 @@ def test_large_profile_json_grows_its_buffer(engine):
     profile = engine.profile(pid)
     assert len(profile["records"]) == 60
     assert len(profile["traits"]) == 60
+
+
+# ---- assignments(): every record's profile, many records per library call --------------------
+
+SOURCES = ("crm", "web", "email", "pos")
+
+
+def crowd(engine, n):
+    """n records in four sources whose e-mails and phones link them into profiles of a few
+    records each, then holes in the refs: every 7th record deleted, the first two and a run
+    of 100 too. Returns how many records are left."""
+    def record(i):
+        identifiers = {"email": "p%d@shop.de" % (i % (n // 5))}
+        if i % 10 == 0:
+            identifiers["phone"] = "0151 %08d" % (i % (n // 3))
+        return {"source": SOURCES[i % 4], "record_id": "R-%d" % i, "identifiers": identifiers}
+
+    engine.upsert_many(record(i) for i in range(n))
+    gone = set(range(0, n, 7)) | set(range(n // 2, n // 2 + 100)) | {1}
+    for i in gone:
+        assert engine.delete(SOURCES[i % 4], "R-%d" % i)
+    return n - len(gone)
+
+
+def one_record_at_a_time(engine):
+    return [(source, record_id, engine.profile_of(source, record_id))
+            for source, record_id in engine.record_keys()]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, None])
+def test_assignments_match_record_keys_and_profile_of(engine, monkeypatch, chunk):
+    if chunk is not None:
+        monkeypatch.setattr(scv.engine, "ASSIGNMENTS_CHUNK", chunk)
+    left = crowd(engine, 2 * scv.engine.ASSIGNMENTS_CHUNK + 1000 if chunk is None else 1500)
+    got = list(engine.assignments())
+    assert got == one_record_at_a_time(engine)
+    assert len(got) == left == len(engine)
+    assert len({profile for _, _, profile in got}) == engine.profile_count
+
+
+def test_assignments_of_an_empty_engine(engine):
+    assert list(engine.assignments()) == []
+    engine.upsert(rec("crm", "1", email="a@shop.de"))
+    engine.delete("crm", "1")
+    assert list(engine.assignments()) == []
+
+
+def test_assignments_read_a_chunk_at_a_time(engine, monkeypatch):
+    """A chunk is read whole: changes made while iterating show from the next chunk on."""
+    monkeypatch.setattr(scv.engine, "ASSIGNMENTS_CHUNK", 3)
+    for i in range(9):
+        engine.upsert(rec("crm", str(i), email="p%d@shop.de" % i))
+    seen = []
+    for source, record_id, profile in engine.assignments():
+        seen.append(record_id)
+        if record_id == "0":
+            engine.delete("crm", "1")  # in the chunk being yielded: still yielded
+            engine.delete("crm", "4")  # in a later chunk: skipped
+            engine.upsert(rec("crm", "5", email="p0@shop.de"))  # merged into profile 1
+        if record_id == "5":
+            assert profile == engine.profile_of("crm", "0")
+    assert seen == ["0", "1", "2", "3", "5", "6", "7", "8"]
+
+
+def test_assignments_of_a_closed_engine(monkeypatch):
+    monkeypatch.setattr(scv.engine, "ASSIGNMENTS_CHUNK", 2)
+    e = scv.Engine()
+    for i in range(5):
+        e.upsert(rec("crm", str(i), email="p%d@shop.de" % i))
+    running = e.assignments()
+    assert next(running) == ("crm", "0", 1)
+    e.close()
+    assert next(running) == ("crm", "1", 2)  # the rest of the chunk read before closing
+    with pytest.raises(ValueError, match="closed"):
+        next(running)
+    with pytest.raises(ValueError, match="closed"):
+        list(e.assignments())
+
+
+def test_assignments_without_the_bulk_call(engine, monkeypatch):
+    """A library older than scv_engine_record_profiles: NotImplementedError, as shrink()."""
+    monkeypatch.setattr(scv.engine, "_record_profiles", None)
+    with pytest.raises(NotImplementedError, match="scv_engine_record_profiles"):
+        list(engine.assignments())
