@@ -133,10 +133,12 @@ scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs,
         for (ptrdiff_t t = -ahead[0]; t < (ptrdiff_t)n; t++) {
             const scv_record *r;
             if ((r = record_at(recs, n, t + ahead[0])) != NULL) fetch_slots(e, r);
-            if ((r = record_at(recs, n, t + ahead[1])) != NULL) fetch_rows(e, r, guess_of(ring, t + ahead[1]));
+            if ((r = record_at(recs, n, t + ahead[1])) != NULL)
+                fetch_rows(e, r, guess_of(ring, t + ahead[1]));
             if (record_at(recs, n, t + ahead[2]) != NULL) fetch_links(e, guess_of(ring, t + ahead[2]));
             if (record_at(recs, n, t + ahead[3]) != NULL) fetch_roots(e, guess_of(ring, t + ahead[3]));
-            if (record_at(recs, n, t + ahead[4]) != NULL) fetch_grandparents(e, guess_of(ring, t + ahead[4]));
+            if (record_at(recs, n, t + ahead[4]) != NULL)
+                fetch_grandparents(e, guess_of(ring, t + ahead[4]));
             if (t < 0) continue;
             i = (size_t)t;
             /* Checking the room for a run of records at once saves reserving it per record

@@ -37,7 +37,8 @@ static size_t recent_slot(const char *s, size_t len)
 uint32_t scv__names_intern(scv__names *n, const char *s, size_t len)
 {
     uint32_t *recent = &n->recent[recent_slot(s, len)], id = *recent - 1;
-    if (*recent != 0 && n->items.data[id].len == len && scv__equal_short(n->bytes.data + n->items.data[id].off, s, len))
+    if (*recent != 0 && n->items.data[id].len == len &&
+        scv__equal_short(n->bytes.data + n->items.data[id].off, s, len))
         return id;
     id = scv__names_find(n, s, len);
     if (id != SCV__NONE) {

@@ -50,7 +50,8 @@ uint32_t scv__records_find(const scv__records *r, scv__h128 key, uint16_t source
         if (s == 0) return SCV__NONE;
         if ((uint32_t)(s >> 32) != tag) continue;
         const scv__rec *rec = &r->rec.data[(uint32_t)s - 1u];
-        if (rec->source == source && rec->id_len == len && scv__equal_short(r->bytes.data + rec->id_off, id, len))
+        if (rec->source == source && rec->id_len == len &&
+            scv__equal_short(r->bytes.data + rec->id_off, id, len))
             return (uint32_t)s - 1u;
     }
 }

@@ -713,7 +713,8 @@ static scv_status reserve_names(scv_engine *e, const scv_record *rec)
         bytes[k] += rec->fields.data[i].name_len;
     }
     for (int k = 0; k < 3; k++)
-        if (count[k] > 0 && (st = scv__names_reserve(&e->mem, table[k], count[k], bytes[k])) != SCV_OK) return st;
+        if (count[k] > 0 && (st = scv__names_reserve(&e->mem, table[k], count[k], bytes[k])) != SCV_OK)
+            return st;
     return SCV_OK;
 }
 
