@@ -6,7 +6,9 @@
  * slots (what the generic rule compares with). One record at a time,
  * every step waits for the one before. A batch knows the records to come, so it walks each
  * record's chains one step per record ahead of time, STAGES steps in all: by the time a record
- * is upserted its loads hit the cache, and the misses of several records overlap.
+ * is upserted its loads hit the cache, and the misses of several records overlap. The first
+ * two steps fetch the builder itself, which a host filling builders on another thread (the
+ * scv program does) has in that thread's core.
  *
  * Everything here is a hint. A guess may go stale (a table grown, a link changed, an
  * identifier added by a record in between); that costs a wasted fetch, never a wrong result,
@@ -16,10 +18,11 @@
 #include <stddef.h>
 
 /* How many records ahead each stage works; stage s needs what stage s - 1 fetched (the
- * stages, in order: fetch_slots, fetch_rows, fetch_links, fetch_roots, fetch_grandparents). */
-#define STAGES 5
-static const ptrdiff_t ahead[STAGES] = {10, 7, 5, 3, 1};
-#define RING 16 /* more than the longest look-ahead */
+ * stages, in order: fetch_builder, fetch_builder_data, fetch_slots, fetch_rows, fetch_links,
+ * fetch_roots, fetch_grandparents). */
+#define STAGES 7
+static const ptrdiff_t ahead[STAGES] = {24, 16, 10, 7, 5, 3, 1};
+#define RING 32 /* more than the longest look-ahead */
 #define ROOM_RUN 64 /* records whose room is checked at once */
 
 /* What the stages remember about a record: the ids its lookups will likely find. */
@@ -32,6 +35,28 @@ typedef struct guess {
 static int valid_id(const scv_engine *e, uint32_t v)
 {
     return v < e->ids.row.len;
+}
+
+/* Builder stage 0: the builder's own lines that the upsert reads (its key and record id, its
+ * first identifiers, the counts and the field and byte arrays' headers). A builder is filled
+ * on another thread in the scv program, so these are in that thread's core: each first read
+ * here would wait for them. Their addresses need no load. */
+static void fetch_builder(const scv_record *rec)
+{
+    SCV__PREFETCH(rec);
+    SCV__PREFETCH(&rec->id_len);
+    SCV__PREFETCH(&rec->idents[1]);
+    SCV__PREFETCH(&rec->idents[2]);
+    SCV__PREFETCH(&rec->n_idents);
+    SCV__PREFETCH(&rec->buf);
+}
+
+/* Builder stage 1: the builder's fields and value bytes, which the upsert copies. */
+static void fetch_builder_data(const scv_record *rec)
+{
+    for (size_t at = 0; at < rec->fields.len * sizeof *rec->fields.data && at < 4 * 64; at += 64)
+        SCV__PREFETCH((const char *)rec->fields.data + at);
+    for (size_t at = 0; at < rec->buf.len && at < 4 * 64; at += 64) SCV__PREFETCH(rec->buf.data + at);
 }
 
 /* Stage 0: the hash slots where the record's lookups start. */
@@ -132,13 +157,15 @@ scv_status scv_engine_upsert_batch(scv_engine *e, const scv_record *const *recs,
          * first records' early stages fall on negative steps. */
         for (ptrdiff_t t = -ahead[0]; t < (ptrdiff_t)n; t++) {
             const scv_record *r;
-            if ((r = record_at(recs, n, t + ahead[0])) != NULL) fetch_slots(e, r);
-            if ((r = record_at(recs, n, t + ahead[1])) != NULL)
-                fetch_rows(e, r, guess_of(ring, t + ahead[1]));
-            if (record_at(recs, n, t + ahead[2]) != NULL) fetch_links(e, guess_of(ring, t + ahead[2]));
-            if (record_at(recs, n, t + ahead[3]) != NULL) fetch_roots(e, guess_of(ring, t + ahead[3]));
-            if (record_at(recs, n, t + ahead[4]) != NULL)
-                fetch_grandparents(e, guess_of(ring, t + ahead[4]));
+            if ((r = record_at(recs, n, t + ahead[0])) != NULL) fetch_builder(r);
+            if ((r = record_at(recs, n, t + ahead[1])) != NULL) fetch_builder_data(r);
+            if ((r = record_at(recs, n, t + ahead[2])) != NULL) fetch_slots(e, r);
+            if ((r = record_at(recs, n, t + ahead[3])) != NULL)
+                fetch_rows(e, r, guess_of(ring, t + ahead[3]));
+            if (record_at(recs, n, t + ahead[4]) != NULL) fetch_links(e, guess_of(ring, t + ahead[4]));
+            if (record_at(recs, n, t + ahead[5]) != NULL) fetch_roots(e, guess_of(ring, t + ahead[5]));
+            if (record_at(recs, n, t + ahead[6]) != NULL)
+                fetch_grandparents(e, guess_of(ring, t + ahead[6]));
             if (t < 0) continue;
             i = (size_t)t;
             /* Checking the room for a run of records at once saves reserving it per record
