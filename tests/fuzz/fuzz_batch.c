@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "scv.h"
+#include "bytecode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,32 +37,9 @@ static const char *const table[16] = {
     "a@shop.de", "A@Shop.DE ", "b@shop.de", "+49 151 12345678", "0151 12345678", "030 1234567",
     "C-1", "C-2", " C-1", "dev-1", "DEV-1", "test@test.com", "null", "c@shop.de", "L-7", "x"};
 
-typedef struct {
-    const uint8_t *p;
-    size_t n;
-} reader;
-
-static uint8_t next(reader *r)
-{
-    if (r->n == 0) return 0;
-    r->n--;
-    return *r->p++;
-}
-
 static const char *value(reader *r, size_t *len)
 {
-    uint8_t l = next(r);
-    if (l & 0x80) {
-        *len = strlen(table[l & 15]);
-        return table[l & 15];
-    }
-    l &= 15;
-    if (l > r->n) l = (uint8_t)r->n;
-    const char *v = (const char *)r->p;
-    r->p += l;
-    r->n -= l;
-    *len = l;
-    return v;
+    return read_value(r, table, 15, len);
 }
 
 /* One record as read from the input, to be put in both engines' builders. */
