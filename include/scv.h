@@ -26,8 +26,9 @@
  *   only read and may run concurrently with each other, but not with any call that takes a
  *   non-const `scv_engine *` (which the host must serialise). A record builder belongs to one
  *   thread at a time. Filling a builder (scv_record_reset(), the scv_record_add_ calls,
- *   scv_record_set_timestamp()) only reads its engine's kinds, sources, normalizers and key,
- *   which nothing but scv_engine_register_kind() and scv_engine_register_source() changes:
+ *   scv_record_set_timestamp()) only reads its engine's kinds, sources, normalizers, key and
+ *   retention (which raw values it keeps), which nothing but scv_engine_register_kind() and
+ *   scv_engine_register_source() changes:
  *   so builders may be filled, and kinds and sources looked up (scv_engine_kind(),
  *   scv_engine_source() and their name lookups), on other threads while the engine upserts (a
  *   parse-and-build thread feeding an upsert thread), as long as no kind or source is

@@ -328,7 +328,7 @@ scv_status scv__check_text(const char *s, size_t len, size_t max, int64_t *bad)
         *bad = (int64_t)max;
         return SCV_ETOOLONG;
     }
-    at = scv__utf8_check(s, len);
+    at = scv__utf8_check_fast(s, len);
     if (at != len) {
         *bad = (int64_t)at;
         return SCV_EUTF8;
@@ -366,7 +366,7 @@ size_t scv__engine_ident_prefix(const scv_engine *e, scv_kind kind, char *tmp)
 {
     size_t n;
     const char *name = scv__names_get(&e->kinds, kind, &n);
-    memcpy(tmp, name, n);
+    scv__copy_short(tmp, name, n);
     tmp[n] = '\0';
     return n + 1;
 }
@@ -375,7 +375,7 @@ scv__h128 scv__engine_ident_hash(const scv_engine *e, scv_kind kind, const char 
                                  char *tmp)
 {
     size_t p = scv__engine_ident_prefix(e, kind, tmp);
-    if (len > 0) memcpy(tmp + p, norm, len);
+    scv__copy_short(tmp + p, norm, len);
     return scv__hash128(&e->hasher, tmp, p + len);
 }
 
@@ -384,9 +384,9 @@ scv__h128 scv__engine_record_key(const scv_engine *e, scv_source source, const c
     char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_RECORD_ID_LEN];
     size_t n;
     const char *name = scv__names_get(&e->sources, source, &n);
-    memcpy(tmp, name, n);
+    scv__copy_short(tmp, name, n);
     tmp[n] = '\0';
-    if (len > 0) memcpy(tmp + n + 1, id, len);
+    scv__copy_short(tmp + n + 1, id, len);
     return scv__hash128(&e->hasher, tmp, n + 1 + len);
 }
 

@@ -179,10 +179,9 @@ static uint64_t lower8(uint64_t w)
 /* Copy in[from, to) to out lower-casing ASCII letters; returns the bytes written. Eight bytes
  * at a time; the last word overlaps the one before rather than leave a tail, which is
  * harmless since it writes the same bytes again. */
-static size_t copy_lower(const char *in, size_t from, size_t to, char *out)
+static size_t copy_lower_any(const char *in, size_t n, char *out)
 {
-    size_t i, n = to - from;
-    in += from;
+    size_t i;
     if (n < 8) {
         for (i = 0; i < n; i++) out[i] = lower_ascii(in[i]);
         return n;
@@ -196,6 +195,34 @@ static size_t copy_lower(const char *in, size_t from, size_t to, char *out)
         memcpy(out + n - 8, &w, sizeof w);
     }
     return n;
+}
+
+/* copy_lower_any(in + from, to - from, out), with the usual lengths of e-mails and ids
+ * inline: 8 to 32 bytes as two or four words that may overlap. */
+static inline size_t copy_lower(const char *in, size_t from, size_t to, char *out)
+{
+    size_t n = to - from;
+    uint64_t a, b, c, d;
+    in += from;
+    if (n >= 8 && n <= 16) {
+        a = lower8(load8(in));
+        b = lower8(load8(in + n - 8));
+        memcpy(out, &a, sizeof a);
+        memcpy(out + n - 8, &b, sizeof b);
+        return n;
+    }
+    if (n > 16 && n <= 32) {
+        a = lower8(load8(in));
+        b = lower8(load8(in + 8));
+        c = lower8(load8(in + n - 16));
+        d = lower8(load8(in + n - 8));
+        memcpy(out, &a, sizeof a);
+        memcpy(out + 8, &b, sizeof b);
+        memcpy(out + n - 16, &c, sizeof c);
+        memcpy(out + n - 8, &d, sizeof d);
+        return n;
+    }
+    return copy_lower_any(in, n, out);
 }
 
 /* s[0, len) equals the lower-case literal `lit`, ignoring ASCII case. */
@@ -270,22 +297,68 @@ static const unsigned char email_bytes[256] = {
 #undef ND
 #undef OK
 
-/* Eight bytes at p that need nothing but copying wherever the domain is not being checked:
- * no space or control byte, no '@', nothing at or above 0x7F. */
-static int email_plain8(const char *p)
+/* The bytes of a word the scan must stop at where the domain is not being checked: a space or
+ * control byte (< 0x21, 0x7F), an '@', or non-ASCII (EB_STOP_LOCAL). The high bit of each such
+ * byte is set, exactly (no borrow or carry crosses a byte: every sum is of 7-bit values), so
+ * that the first one is found by its position and bytes can be masked off by position. (The
+ * domain is scanned a byte at a time: its labels are short, and a word's test for letters,
+ * digits and '-' measured dearer than the bytes it saves.) */
+static uint64_t email_stop_local(uint64_t w)
 {
-    uint64_t w = load8(p);
-    uint64_t control_or_space = has_below(w, 0x21);
-    uint64_t del_or_high = ((w + ONES) | w) & HIGHS; /* 0x7F + 1 reaches the high bit */
-    uint64_t at = has_below(w ^ (ONES * '@'), 1);   /* a zero byte where an '@' was */
-    return (control_or_space | del_or_high | at) == 0;
+    uint64_t x = w & ~HIGHS;
+    uint64_t control = ~(x + ONES * (0x80 - 0x21)); /* x < 0x21 */
+    uint64_t del = x + ONES;                         /* x == 0x7F */
+    uint64_t at = ~((x ^ (ONES * '@')) + ONES * 0x7F);
+    return (control | del | at | w) & HIGHS;
+}
+
+/* The index (0..7, in memory order) of the first byte flagged in m (m != 0, high bits only). */
+static size_t first_flagged(uint64_t m)
+{
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(m) >> 3;
+#else
+    unsigned char b[8];
+    size_t k = 0;
+    memcpy(b, &m, sizeof b);
+    while ((b[k] & 0x80) == 0) k++;
+    return k;
+#endif
+}
+
+/* A mask of the bytes of a word from index k (0..7, in memory order) on. */
+static uint64_t bytes_from(size_t k)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return ~(uint64_t)0 << (8 * k);
+#else
+    unsigned char b[8];
+    uint64_t m;
+    memset(b, 0, k);
+    memset(b + k, 0xFF, sizeof b - k);
+    memcpy(&m, b, sizeof m);
+    return m;
+#endif
 }
 
 /* The first byte at or after in[i] (before e) that is a space or control byte, an '@' or
- * non-ASCII, or e. */
+ * non-ASCII, or e. Eight bytes at a time, the first such byte of a word found by its
+ * position in the word (no byte-by-byte tail to the '@'). */
 static size_t email_skip_plain(const char *in, size_t i, size_t e)
 {
-    while (e - i >= 8 && email_plain8(in + i)) i += 8;
+    uint64_t m;
+    while (e - i >= 8) {
+        m = email_stop_local(load8(in + i));
+        if (m != 0) return i + first_flagged(m);
+        i += 8;
+    }
+    /* Fewer than eight bytes left: the last eight bytes of the input, those before i masked
+     * off (the masks are exact, so bytes masked off do not disturb the others). */
+    if (i < e && e >= 8) {
+        m = email_stop_local(load8(in + e - 8)) & bytes_from(i - (e - 8));
+        return m != 0 ? e - 8 + first_flagged(m) : e;
+    }
     while (i < e && (email_bytes[(unsigned char)in[i]] & EB_STOP_LOCAL) == 0) i++;
     return i;
 }
@@ -407,6 +480,13 @@ static size_t email_gmail_local(const char *in, size_t s, size_t at, char *out)
 scv_status scv__normalize_email(const char *in, size_t len, unsigned flags, char *out,
                                 size_t *out_len, scv__norm_err *err)
 {
+    size_t at;
+    return scv__normalize_email_at(in, len, flags, out, out_len, &at, err);
+}
+
+scv_status scv__normalize_email_at(const char *in, size_t len, unsigned flags, char *out,
+                                   size_t *out_len, size_t *out_at, scv__norm_err *err)
+{
     static const char gmail[] = "@gmail.com";
     email_scan sc;
     size_t s, e, at, n;
@@ -424,10 +504,12 @@ scv_status scv__normalize_email(const char *in, size_t len, unsigned flags, char
             return reject(err, "e-mail local part is empty after provider rules", -1);
         }
         n = email_gmail_local(in, s, at, out);
+        *out_at = n;
         memcpy(out + n, gmail, sizeof gmail - 1);
         n += sizeof gmail - 1;
     } else {
         n = copy_lower(in, s, e, out); /* at most EMAIL_MAX_TOTAL bytes */
+        *out_at = at - s;
     }
     *out_len = n;
     return SCV_OK;

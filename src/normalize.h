@@ -45,6 +45,10 @@ const scv__region *scv__region_main(const scv__region *r);
 /* Each returns SCV_OK with *out_len set, or SCV_EREJECTED with *err set. */
 scv_status scv__normalize_email(const char *in, size_t len, unsigned flags, char *out,
                                 size_t *out_len, scv__norm_err *err);
+/* The same, and *at is the offset of the '@' in the output (for scv__rules_placeholder_email(),
+ * which then need not look for it). */
+scv_status scv__normalize_email_at(const char *in, size_t len, unsigned flags, char *out,
+                                   size_t *out_len, size_t *at, scv__norm_err *err);
 /* `region` is the default region for numbers without a country code; NULL = none (such
  * numbers are then rejected). Output: '+' then digits, E.164 (at most 15 digits). */
 scv_status scv__normalize_phone(const char *in, size_t len, const scv__region *region, char *out,
@@ -53,5 +57,19 @@ scv_status scv__normalize_exact(const char *in, size_t len, char *out, size_t *o
                                 scv__norm_err *err);
 scv_status scv__normalize_casefold(const char *in, size_t len, char *out, size_t *out_len,
                                    scv__norm_err *err);
+
+/* scv__normalize_exact() with its common case inline: a value with printable ASCII at both
+ * ends needs no trimming (see trim() in normalize.c) and is copied as it is. */
+static inline scv_status scv__normalize_exact_fast(const char *in, size_t len, char *out,
+                                                   size_t *out_len, scv__norm_err *err)
+{
+    if (len > 0 && len <= SCV_MAX_NORMALIZED_LEN && (unsigned char)(in[0] - 0x21) < 0x5E &&
+        (unsigned char)(in[len - 1] - 0x21) < 0x5E) {
+        scv__copy_short(out, in, len);
+        *out_len = len;
+        return SCV_OK;
+    }
+    return scv__normalize_exact(in, len, out, out_len, err);
+}
 
 #endif

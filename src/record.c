@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 static scv_status fail(scv_record *r, scv_status st, const char *msg, int64_t off)
 {
     r->errmsg = msg;
@@ -26,6 +28,39 @@ static scv_status text_fail(scv_record *r, scv_status st, const char *what_null,
     case SCV_ETOOLONG: return fail(r, st, what_long, off);
     default: return fail(r, st, what_utf8, off);
     }
+}
+
+/* scv__check_text(), inline: every builder call checks one or two strings, nearly all short
+ * ASCII, which scv__utf8_check_fast() settles without a call. Same results and offsets. */
+static inline scv_status check_text(const char *s, size_t len, size_t max, int64_t *bad)
+{
+    size_t at;
+    if (s == NULL && len > 0) {
+        *bad = -1;
+        return SCV_EINVAL;
+    }
+    if (len > max) {
+        *bad = (int64_t)max;
+        return SCV_ETOOLONG;
+    }
+    at = scv__utf8_check_fast(s, len);
+    if (at != len) {
+        *bad = (int64_t)at;
+        return SCV_EUTF8;
+    }
+    return SCV_OK;
+}
+
+/* Copy an interned kind or source name and the 0x00 byte after it to tmp: the start of what
+ * identifier hashes and record keys are taken over (scv__engine_ident_prefix(),
+ * scv__engine_record_key()). Returns the bytes written. */
+static inline size_t name_prefix(const scv__names *names, uint32_t id, char *tmp)
+{
+    size_t n;
+    const char *name = scv__names_get(names, id, &n);
+    scv__copy_short(tmp, name, n);
+    tmp[n] = '\0';
+    return n + 1;
 }
 
 scv_status scv_record_new(scv_engine *engine, scv_record **out)
@@ -76,14 +111,19 @@ static void clear(scv_record *r)
 
 scv_status scv_record_reset(scv_record *r, scv_source source, const char *record_id, size_t len)
 {
+    /* The key is scv__engine_record_key(), made here with inline copies. */
+    char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_RECORD_ID_LEN];
+    const scv_engine *e;
     int64_t bad;
+    size_t prefix;
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
+    e = r->engine;
     clear(r);
-    if (source >= scv__names_count(&r->engine->sources))
+    if (source >= scv__names_count(&e->sources))
         return fail(r, SCV_ENOTFOUND, "unknown source", -1);
     if (len == 0) return fail(r, SCV_EINVAL, "record id is empty", -1);
-    st = scv__check_text(record_id, len, SCV_MAX_RECORD_ID_LEN, &bad);
+    st = check_text(record_id, len, SCV_MAX_RECORD_ID_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "record id is NULL with a non-zero length",
                          "record id is longer than SCV_MAX_RECORD_ID_LEN",
@@ -91,7 +131,9 @@ scv_status scv_record_reset(scv_record *r, scv_source source, const char *record
     scv__copy_short(r->id, record_id, len);
     r->id_len = len;
     r->source = source;
-    r->key = scv__engine_record_key(r->engine, source, record_id, len);
+    prefix = name_prefix(&e->sources, source, tmp);
+    scv__copy_short(tmp + prefix, record_id, len);
+    r->key = scv__hash128(&e->hasher, tmp, prefix + len);
     r->has_key = 1;
     return ok(r);
 }
@@ -126,79 +168,119 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
     /* The identifier hash is taken over the kind's name, a 0x00 byte and the normalized value
      * (scv__engine_ident_prefix, as scv__engine_ident_hash does for scv_engine_hash() and
      * lookups). The normalizer writes straight behind the prefix, so the value is hashed
-     * where it was made instead of being copied next to the name first. */
+     * where it was made instead of being copied next to the name first. The normalizers are
+     * called here directly (as scv__engine_normalize() would), so that the placeholder check
+     * runs only where a kind can have placeholders, and for e-mails without looking for the
+     * '@' again. */
     char tmp[SCV_MAX_NAME_LEN + 1 + SCV_MAX_NORMALIZED_LEN];
     const scv_engine *e;
-    const char *reason;
+    scv__norm_err err; /* set by the normalizers when they reject */
     char *norm;
     int64_t bad;
-    size_t n, prefix;
+    size_t n, prefix, at;
+    int placeholder, keep_raw;
     scv__h128 h;
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
     e = r->engine;
     if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
     if (kind >= scv__names_count(&e->kinds)) return fail(r, SCV_ENOTFOUND, "unknown identifier kind", -1);
-    st = scv__check_text(value, len, SCV_MAX_VALUE_LEN, &bad);
+    st = check_text(value, len, SCV_MAX_VALUE_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "value is NULL with a non-zero length",
                          "value is longer than SCV_MAX_VALUE_LEN",
                          "value is not valid UTF-8 or holds a NUL byte", bad);
-    prefix = scv__engine_ident_prefix(e, kind, tmp);
+    prefix = name_prefix(&e->kinds, kind, tmp);
     norm = tmp + prefix;
-    st = scv__engine_normalize(e, kind, value, len, norm, &n, &reason, &bad);
-    if (st != SCV_OK) return fail(r, st, reason, bad);
+    switch ((scv_normalizer)e->kind_norm[kind]) {
+    case SCV_NORM_EMAIL:
+        st = scv__normalize_email_at(value, len, e->email_flags, norm, &n, &at, &err);
+        placeholder = st == SCV_OK && scv__rules_placeholder_email(norm, n, at);
+        break;
+    case SCV_NORM_PHONE:
+        /* The phone normalizer rejects the placeholders a phone could be. */
+        st = scv__normalize_phone(value, len, e->region, norm, &n, &err);
+        placeholder = 0;
+        break;
+    case SCV_NORM_CASEFOLD:
+        st = scv__normalize_casefold(value, len, norm, &n, &err);
+        placeholder = st == SCV_OK && scv__rules_placeholder_word(norm, n);
+        break;
+    case SCV_NORM_EXACT:
+    default:
+        st = scv__normalize_exact_fast(value, len, norm, &n, &err);
+        placeholder = st == SCV_OK && scv__rules_placeholder_word(norm, n);
+        break;
+    }
+    if (st != SCV_OK) return fail(r, st, err.reason, err.offset);
     h = scv__hash128(&e->hasher, tmp, prefix + n);
     for (size_t i = 0; i < r->n_idents; i++)
         if (scv__h128_eq(r->idents[i].hash, h)) return ok(r);
     if (r->n_idents >= SCV_MAX_IDENTIFIERS)
         return fail(r, SCV_ELIMIT, "more than SCV_MAX_IDENTIFIERS identifiers on one record", -1);
-    if (reserve_buf(r, n + len) != SCV_OK) return fail(r, SCV_ENOMEM, "out of memory", -1);
+    /* The raw value is only kept by an engine that retains raw values (resolve.c reads it
+     * then only); elsewhere it is not copied, and the builder's span for it is empty. */
+    keep_raw = e->retain >= SCV_RETAIN_RAW;
+    if (reserve_buf(r, keep_raw ? n + len : n) != SCV_OK)
+        return fail(r, SCV_ENOMEM, "out of memory", -1);
     scv__rec_ident *id = &r->idents[r->n_idents++];
     id->hash = h;
     id->kind = kind;
-    id->placeholder = (uint32_t)scv__rules_placeholder((scv_normalizer)e->kind_norm[kind], norm, n);
+    id->placeholder = (uint32_t)placeholder;
     id->norm_len = (uint32_t)n;
     id->norm_off = put(r, norm, n);
-    id->raw_len = (uint32_t)len;
-    id->raw_off = put(r, value, len);
+    if (keep_raw) {
+        id->raw_len = (uint32_t)len;
+        id->raw_off = put(r, value, len);
+    } else {
+        id->raw_len = 0;
+        id->raw_off = (uint32_t)r->buf.len;
+    }
     return ok(r);
 }
 
 /* Shared by traits, measures and consent: validate the name, find the field of that kind and
- * name or make one. */
-static scv_status field_slot(scv_record *r, int kind, const char *name, size_t name_len,
-                             size_t extra_bytes, scv__rec_field **out)
+ * name or make one, with room for extra_bytes more in the buffer. */
+static inline scv_status field_slot(scv_record *r, int kind, const char *name, size_t name_len,
+                                    size_t extra_bytes, scv__rec_field **out)
 {
     int64_t bad;
     scv_status st;
+    scv__rec_field *f;
     if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
     if (name_len == 0) return fail(r, SCV_EINVAL, "field name is empty", -1);
-    st = scv__check_text(name, name_len, SCV_MAX_NAME_LEN, &bad);
+    st = check_text(name, name_len, SCV_MAX_NAME_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "field name is NULL with a non-zero length",
                          "field name is longer than SCV_MAX_NAME_LEN",
                          "field name is not valid UTF-8 or holds a NUL byte", bad);
+    /* A record's few fields have names of different lengths more often than not, so most are
+     * passed over by their length; names are short, compared inline. */
     for (size_t i = 0; i < r->fields.len; i++) {
-        scv__rec_field *f = &r->fields.data[i];
-        if (f->kind == kind && f->name_len == name_len &&
-            memcmp(r->buf.data + f->name_off, name, name_len) == 0) {
-            if (SCV__VEC_RESERVE(&r->engine->mem, r->buf, extra_bytes) != SCV_OK)
-                return fail(r, SCV_ENOMEM, "out of memory", -1);
+        f = &r->fields.data[i];
+        if (f->name_len == name_len && f->kind == kind &&
+            scv__equal_short(r->buf.data + f->name_off, name, name_len)) {
+            if (reserve_buf(r, extra_bytes) != SCV_OK) return fail(r, SCV_ENOMEM, "out of memory", -1);
             *out = f;
             return SCV_OK;
         }
     }
     if (r->fields.len >= SCV_MAX_FIELDS)
         return fail(r, SCV_ELIMIT, "more than SCV_MAX_FIELDS traits and measures on one record", -1);
-    if (SCV__VEC_RESERVE(&r->engine->mem, r->fields, 1) != SCV_OK ||
-        SCV__VEC_RESERVE(&r->engine->mem, r->buf, name_len + extra_bytes) != SCV_OK)
+    /* name_len <= SCV_MAX_NAME_LEN and extra_bytes <= SCV_MAX_TRAIT_LEN: no overflow. Both
+     * arrays are reused from record to record, so the room is nearly always there. */
+    if ((r->fields.len == r->fields.cap && SCV__VEC_RESERVE(&r->engine->mem, r->fields, 1) != SCV_OK) ||
+        reserve_buf(r, name_len + extra_bytes) != SCV_OK)
         return fail(r, SCV_ENOMEM, "out of memory", -1);
-    scv__rec_field *f = &r->fields.data[r->fields.len++];
-    memset(f, 0, sizeof *f);
-    f->kind = kind;
-    f->name_len = (uint32_t)name_len;
+    f = &r->fields.data[r->fields.len++];
     f->name_off = put(r, name, name_len);
+    f->name_len = (uint32_t)name_len;
+    f->val_off = 0;
+    f->val_len = 0;
+    f->num = 0;
+    f->ts = 0;
+    f->kind = kind;
+    f->granted = 0;
     *out = f;
     return SCV_OK;
 }
@@ -210,7 +292,7 @@ scv_status scv_record_add_trait(scv_record *r, const char *name, size_t name_len
     int64_t bad;
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
-    st = scv__check_text(value, value_len, SCV_MAX_TRAIT_LEN, &bad);
+    st = check_text(value, value_len, SCV_MAX_TRAIT_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "trait value is NULL with a non-zero length",
                          "trait value is longer than SCV_MAX_TRAIT_LEN",

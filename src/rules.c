@@ -178,25 +178,30 @@ static int degenerate(const char *s, size_t len)
     int zeros_dashes = 1, repeated = len >= 3;
     if (len == 0) return 0;
     if (s[0] != '0' && s[0] != '-' && (len < 3 || s[1] != s[0])) return 0;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len && (zeros_dashes || repeated); i++) {
         if (s[i] != '0' && s[i] != '-') zeros_dashes = 0;
         if (s[i] != s[0]) repeated = 0;
     }
     return zeros_dashes || repeated;
 }
 
-static int placeholder_email(const char *v, size_t len)
+int scv__rules_placeholder_email(const char *v, size_t len, size_t at)
 {
-    const char *at = memchr(v, '@', len);
-    if (at == NULL) return 0;
-    size_t local = (size_t)(at - v);
-    return placeholder_address(v, len) || placeholder_local(v, local) || degenerate(v, local) ||
-           placeholder_domain(at + 1, len - local - 1);
+    return placeholder_address(v, len) || placeholder_local(v, at) || degenerate(v, at) ||
+           placeholder_domain(v + at + 1, len - at - 1);
+}
+
+int scv__rules_placeholder_word(const char *v, size_t len)
+{
+    return placeholder_word(v, len) || degenerate(v, len);
 }
 
 int scv__rules_placeholder(scv_normalizer norm, const char *value, size_t len)
 {
-    if (norm == SCV_NORM_EMAIL) return placeholder_email(value, len);
+    if (norm == SCV_NORM_EMAIL) {
+        const char *at = memchr(value, '@', len);
+        return at != NULL && scv__rules_placeholder_email(value, len, (size_t)(at - value));
+    }
     if (norm == SCV_NORM_PHONE) return 0; /* the phone normalizer already rejects those */
-    return placeholder_word(value, len) || degenerate(value, len);
+    return scv__rules_placeholder_word(value, len);
 }

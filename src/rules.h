@@ -41,4 +41,9 @@ int scv__rules_set_priority(scv__rules *r, const uint32_t *kinds, size_t n, uint
 /* Whether a normalized value of a kind with normalizer `norm` is a built-in placeholder. */
 int scv__rules_placeholder(scv_normalizer norm, const char *value, size_t len);
 
+/* The same for an e-mail with its '@' at value[at] (the first '@'), and for a value of an
+ * exact or case-folded kind: for callers that know the kind's normalizer already. */
+int scv__rules_placeholder_email(const char *value, size_t len, size_t at);
+int scv__rules_placeholder_word(const char *value, size_t len);
+
 #endif

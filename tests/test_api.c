@@ -451,6 +451,164 @@ static void invalid_utf8_and_nul_are_rejected_with_offset(void **state)
     scv_engine_free(e);
 }
 
+/* Short ASCII is checked inline by overlapping words, the rest by the full check: a bad byte
+ * anywhere around the word edges of a record id, an identifier, a trait name and a trait
+ * value is reported at its offset, and the same strings without it are accepted. */
+static void bad_bytes_around_word_edges_are_found_at_their_offset(void **state)
+{
+    static const size_t lens[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40, 63, 64, 65, 100};
+    static const char *const bad[] = {"\x00", "\x80", "\xC3", "\xED\xA0\x80"};
+    static const size_t bad_len[] = {1, 1, 1, 3};
+    char v[128];
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        size_t len = lens[li];
+        memset(v, 'k', len);
+        assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, v, len));
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, v, len));
+        assert_ok(scv_record_add_trait(r, S("t"), v, len));
+        if (len <= SCV_MAX_NAME_LEN) assert_ok(scv_record_add_trait(r, v, len, S("x")));
+        for (size_t at = 0; at < len; at++) {
+            for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+                if (at + bad_len[b] > len) continue;
+                memset(v, 'k', len);
+                memcpy(v + at, bad[b], bad_len[b]);
+                assert_status(scv_record_reset(r, SCV_SOURCE_CRM, v, len), SCV_EUTF8);
+                assert_int_equal(scv_record_erroffset(r), at);
+                assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("ok")));
+                assert_status(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, v, len), SCV_EUTF8);
+                assert_int_equal(scv_record_erroffset(r), at);
+                assert_status(scv_record_add_identifier(r, SCV_KIND_EMAIL, v, len), SCV_EUTF8);
+                assert_int_equal(scv_record_erroffset(r), at);
+                assert_status(scv_record_add_trait(r, S("t"), v, len), SCV_EUTF8);
+                assert_int_equal(scv_record_erroffset(r), at);
+                if (len <= SCV_MAX_NAME_LEN) {
+                    assert_status(scv_record_add_trait(r, v, len, S("x")), SCV_EUTF8);
+                    assert_int_equal(scv_record_erroffset(r), at);
+                }
+            }
+        }
+    }
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+/* One builder, reused: records whose traits come in other orders, with a name given twice
+ * (the last value stays), names of equal length and equal first bytes, measures and consent
+ * among them. Each record's profile must show exactly its own last values. */
+static void reused_builder_keeps_each_records_fields(void **state)
+{
+    static const char *const names[] = {"city", "cita", "first_name", "first_nama", "c", "ab"};
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    for (int rec = 0; rec < 12; rec++) {
+        char id[16], val[6][16];
+        scv_profile_id p;
+        snprintf(id, sizeof id, "r%d", rec);
+        assert_ok(scv_record_reset(r, SCV_SOURCE_WEB, S(id)));
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S(id)));
+        for (int k = 0; k < 6; k++) {
+            int n = (k * 5 + rec) % 6; /* another order for every record */
+            snprintf(val[n], sizeof val[n], "v%d-%d", rec, n);
+            if ((n + rec) % 3 == 0) {
+                /* given twice: first a value that must not stay */
+                assert_ok(scv_record_add_trait(r, S(names[n]), S("stale")));
+                if (rec % 2) assert_ok(scv_record_add_measure(r, S(names[n]), 1.5));
+            }
+            assert_ok(scv_record_add_trait(r, S(names[n]), S(val[n])));
+            if (k == 2) assert_ok(scv_record_add_consent(r, S("email"), rec % 2, SCV_NO_TIMESTAMP));
+        }
+        assert_ok(scv_engine_upsert(e, r, &p));
+        for (int n = 0; n < 6; n++) {
+            const char *got;
+            size_t got_len;
+            assert_ok(scv_profile_trait(e, p, S(names[n]), &got, &got_len, NULL));
+            if (got_len != strlen(val[n]) || memcmp(got, val[n], got_len) != 0)
+                fail_msg("record %d, trait %s: \"%.*s\", expected \"%s\"", rec, names[n],
+                         (int)got_len, got, val[n]);
+        }
+    }
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+/* The builder makes record keys with inline copies of the source's name and the id; lookups
+ * make them in engine.c. Both must agree for names and ids of every copy length. */
+static void builder_record_keys_match_lookups(void **state)
+{
+    static const char long_source[] = "s234567890123456789012345678901234567890123456789012345678901234";
+    static const char *const sources[] = {"a", "crm", "abcdefgh", "abcdefghijklmnopq", long_source};
+    char id[SCV_MAX_RECORD_ID_LEN];
+    (void)state;
+    scv_engine *e = test_engine();
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    for (size_t s = 0; s < sizeof sources / sizeof sources[0]; s++) {
+        scv_source src;
+        scv_status st = scv_engine_register_source(e, S(sources[s]), &src);
+        assert_true(st == SCV_OK || st == SCV_EEXISTS);
+        for (size_t len = 1; len <= SCV_MAX_RECORD_ID_LEN; len += len < 70 ? 1 : 31) {
+            for (size_t i = 0; i < len; i++) id[i] = (char)('a' + (i * 7 + s) % 26);
+            assert_ok(scv_record_reset(r, src, id, len));
+            assert_ok(scv_engine_upsert(e, r, NULL));
+            assert_ok(scv_engine_record_find(e, src, id, len, NULL));
+        }
+    }
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
+/* The builder copies an identifier's raw value only for an engine that retains raw values:
+ * with SCV_RETAIN_RAW two spellings of one value make snapshots of different sizes (the raw
+ * bytes are stored), with less retention the same size. */
+static size_t snapshot_size_after(scv_retain retain, const char *email, const char *phone)
+{
+    scv_options *o = NULL;
+    scv_engine *e = NULL;
+    scv_record *r;
+    size_t size;
+    assert_ok(scv_options_new(NULL, &o));
+    assert_ok(scv_options_set_region(o, S("DE")));
+    assert_ok(scv_options_set_retain(o, retain));
+    assert_ok(scv_engine_new(o, &e));
+    scv_options_free(o);
+    assert_ok(scv_record_new(e, &r));
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "r%d", i);
+        assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S(id)));
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_EMAIL, S(email)));
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_PHONE, S(phone)));
+        assert_ok(scv_record_add_trait(r, S("city"), S("Kiel")));
+        assert_ok(scv_engine_upsert(e, r, NULL));
+    }
+    assert_ok(scv_engine_snapshot_size(e, &size));
+    scv_record_free(r);
+    scv_engine_free(e);
+    return size;
+}
+
+static void builder_keeps_raw_values_for_engines_that_retain_them(void **state)
+{
+    static const char *const plain[] = {"person@mail.de", "+493012345678"};
+    static const char *const messy[] = {"  Person@Mail.DE ", "+49 (0)30 1234-5678"};
+    (void)state;
+    for (int retain = SCV_RETAIN_NONE; retain <= SCV_RETAIN_RAW; retain++) {
+        size_t a = snapshot_size_after((scv_retain)retain, plain[0], plain[1]);
+        size_t b = snapshot_size_after((scv_retain)retain, messy[0], messy[1]);
+        if (retain == SCV_RETAIN_RAW)
+            assert_int_equal(b - a, 3 * (strlen(messy[0]) - strlen(plain[0]) + strlen(messy[1]) -
+                                         strlen(plain[1])));
+        else
+            assert_int_equal(a, b);
+    }
+}
+
 static void over_long_values_are_rejected(void **state)
 {
     (void)state;
@@ -742,6 +900,10 @@ int main(void)
         cmocka_unit_test(builder_needs_reset_before_fields_and_upsert),
         cmocka_unit_test(builder_of_another_engine_is_refused),
         cmocka_unit_test(invalid_utf8_and_nul_are_rejected_with_offset),
+        cmocka_unit_test(bad_bytes_around_word_edges_are_found_at_their_offset),
+        cmocka_unit_test(reused_builder_keeps_each_records_fields),
+        cmocka_unit_test(builder_record_keys_match_lookups),
+        cmocka_unit_test(builder_keeps_raw_values_for_engines_that_retain_them),
         cmocka_unit_test(over_long_values_are_rejected),
         cmocka_unit_test(too_many_identifiers_and_fields_hit_limits),
         cmocka_unit_test(rejected_identifier_has_reason_and_builder_keeps_the_rest),

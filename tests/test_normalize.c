@@ -1062,6 +1062,13 @@ static void check_placeholder(const char *v, size_t len)
             fail_msg("\"%.*s\" (normalizer %d): placeholder %d, the lists say %d", (int)len, v, n,
                      got, !got);
     }
+    /* what the builder calls, knowing the kind's normalizer (and an e-mail's '@') */
+    if (scv__rules_placeholder_word(copy, len) != scv__rules_placeholder(SCV_NORM_EXACT, copy, len))
+        fail_msg("\"%.*s\": scv__rules_placeholder_word() differs", (int)len, v);
+    const char *at = len ? memchr(copy, '@', len) : NULL;
+    if (at != NULL && scv__rules_placeholder_email(copy, len, (size_t)(at - copy)) !=
+                          scv__rules_placeholder(SCV_NORM_EMAIL, copy, len))
+        fail_msg("\"%.*s\": scv__rules_placeholder_email() differs", (int)len, v);
     free(copy);
 }
 
@@ -1105,13 +1112,207 @@ static void placeholders_agree_with_a_walk_over_the_lists(void **state)
     for (const char *const *x = extra; *x != NULL; x++) check_placeholder(*x, strlen(*x));
 }
 
+/* scv__utf8_check_fast() settles short ASCII inline (overlapping words up to 64 bytes) and
+ * hands everything else to scv__utf8_check(): the same offsets at every length and place,
+ * around each word edge; values in heap blocks of exactly their length. */
+static void utf8_check_fast_agrees_with_the_full_check(void **state)
+{
+    static const char *const ins[] = {"\x00", "\x80", "\xFF", "\xC3", "\xC0\xAF", "\xED\xA0\x80",
+                                      "\xC3\xA4", "\xDF\xBF", "\xC2\x41", "\xC1\x80", "\xE2\x82\xAC",
+                                      "\xF0\x9F\x98\x80", "\xF4\x90\x80\x80", "\x7F", "\x01"};
+    static const size_t ins_len[] = {1, 1, 1, 1, 2, 3, 2, 2, 2, 2, 3, 4, 4, 1, 1};
+    char buf[80];
+    (void)state;
+    for (size_t len = 0; len <= 72; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            for (size_t b = 0; b < sizeof ins / sizeof ins[0]; b++) {
+                char *copy;
+                size_t want, got;
+                memset(buf, 'a', len);
+                if (at < len) {
+                    if (at + ins_len[b] > len) continue;
+                    memcpy(buf + at, ins[b], ins_len[b]);
+                }
+                copy = malloc(len ? len : 1);
+                assert_non_null(copy);
+                if (len) memcpy(copy, buf, len);
+                want = utf8_check_exact(buf, len);
+                got = scv__utf8_check_fast(copy, len);
+                free(copy);
+                if (got != want)
+                    fail_msg("%zu-byte value, insert %zu at %zu: fast check %zu, full check %zu", len,
+                             b, at, got, want);
+                if (at == len) break; /* the all-ASCII value once */
+            }
+        }
+    }
+    /* a two-byte character cut off at the end, and one right after the last full word */
+    assert_int_equal(utf8_check_exact("abcdefg\xC3", 8), 7);
+    assert_int_equal(utf8_check_exact("abcdefgh\xC3\xA4", 10), 10);
+    assert_int_equal(utf8_check_exact("abcdefgh\xC3", 9), 8);
+}
+
+/* The local part is scanned a word at a time, and fewer than eight bytes left are read as the
+ * value's last eight bytes with those already seen masked off: what lies before them (trimmed
+ * white space, NBSPs, a non-ASCII local part) must not count, and what comes after must. */
+static void email_scan_masks_what_the_last_word_has_seen(void **state)
+{
+    static const char *const lead[] = {"", " ", "\t\t", "\xC2\xA0", "   \xC2\xA0\r\n"};
+    static const char *const local[] = {"a", "ab", "abcdefg", "abcdefgh", "abcdefghi", "\xC3\xA4",
+                                        "abcdefgh\xC3\xA4", "abcdefghijklmno\xC3\xA4p", "A.B"};
+    static const char *const domain[] = {"x.de", "ab.c", "mail.example"};
+    char in[128], want[128];
+    (void)state;
+    for (size_t l = 0; l < sizeof lead / sizeof lead[0]; l++) {
+        for (size_t p = 0; p < sizeof local / sizeof local[0]; p++) {
+            for (size_t d = 0; d < sizeof domain / sizeof domain[0]; d++) {
+                size_t at;
+                snprintf(in, sizeof in, "%s%s@%s", lead[l], local[p], domain[d]);
+                snprintf(want, sizeof want, "%s@%s", local[p], domain[d]);
+                for (char *c = want; *c; c++) *c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+                EMAIL_OK(in, want);
+                /* a space, a control byte, an NBSP, a Unicode space or a second '@' in the
+                 * domain's last bytes, after the tail word's masked part */
+                at = strlen(in);
+                strcpy(in + at, "a b");
+                EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)(at + 1));
+                strcpy(in + at, "a\x7f");
+                EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)(at + 1));
+                strcpy(in + at, "\xC2\xA0x");
+                EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)at);
+                strcpy(in + at, "\xE2\x80\x8Bx");
+                EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)at);
+                strcpy(in + at, "@x");
+                EMAIL_NO(in, "e-mail has more than one '@'", (int64_t)at);
+                /* after a fault in the domain only spaces and a second '@' are looked for,
+                 * with the same word scan */
+                strcpy(in + at, "_x@");
+                EMAIL_NO(in, "e-mail has more than one '@'", (int64_t)(at + 2));
+                strcpy(in + at, "_x y");
+                EMAIL_NO(in, "e-mail contains a space or control character", (int64_t)(at + 2));
+            }
+        }
+    }
+}
+
+/* Lower-casing copies of 8 to 32 bytes are a few overlapping words; longer and shorter ones
+ * go through the loop. Every length, a capital at every place. */
+static void lowercase_copies_of_every_length(void **state)
+{
+    char in[80], want[80];
+    (void)state;
+    for (size_t len = 1; len <= 70; len++) {
+        for (size_t at = 0; at < len; at++) {
+            result res;
+            for (size_t i = 0; i < len; i++) in[i] = (char)('a' + i % 26);
+            memcpy(want, in, len);
+            in[at] = (char)('A' + at % 26);
+            run(N_CASEFOLD, NULL, in, len, &res);
+            assert_int_equal(res.status, SCV_OK);
+            assert_int_equal(res.len, len);
+            assert_memory_equal(res.out, want, len);
+            if (len >= 3 && len <= 64 && at > 0 && at < len - 1) {
+                /* the same as an e-mail: local part, '@', domain */
+                char e[96], ew[96];
+                memcpy(e, in, len);
+                memcpy(ew, want, len);
+                memcpy(e + len, "@X.De", 6);
+                memcpy(ew + len, "@x.de", 6);
+                EMAIL_OK(e, ew);
+            }
+        }
+    }
+}
+
+/* The builder copies exact values without trimming when both ends are printable ASCII
+ * (scv__normalize_exact_fast): it must give what scv__normalize_exact() gives. */
+static void exact_fast_path_agrees_with_the_normalizer(void **state)
+{
+    static const char *const values[] = {"C1", "x", " x", "x ", "\tx", "x\n", "\xC2\xA0x", "x\xC2\xA0",
+                                         "\xC3\xA4", "a b", "  ", "\v", "~", "!x!", "0", ""};
+    static char big[SCV_MAX_NORMALIZED_LEN + 1];
+    const size_t n_values = sizeof values / sizeof values[0];
+    (void)state;
+    memset(big, 'b', sizeof big);
+    /* the listed values, then the longest value the fast path takes and one byte more */
+    for (size_t i = 0; i < n_values + 2; i++) {
+        const char *v = i < n_values ? values[i] : big;
+        size_t len = i < n_values ? strlen(v) : SCV_MAX_NORMALIZED_LEN + (i - n_values);
+        char *copy = malloc(len ? len : 1), *o1 = malloc(SCV_MAX_NORMALIZED_LEN),
+             *o2 = malloc(SCV_MAX_NORMALIZED_LEN);
+        scv__norm_err e1 = {"", -1}, e2 = {"", -1};
+        size_t n1 = 0, n2 = 0;
+        scv_status s1, s2;
+        assert_true(copy != NULL && o1 != NULL && o2 != NULL);
+        if (len) memcpy(copy, v, len);
+        s1 = scv__normalize_exact(copy, len, o1, &n1, &e1);
+        s2 = scv__normalize_exact_fast(copy, len, o2, &n2, &e2);
+        assert_int_equal(s1, s2);
+        if (s1 == SCV_OK) {
+            assert_int_equal(n1, n2);
+            assert_memory_equal(o1, o2, n1);
+        } else {
+            assert_string_equal(e1.reason, e2.reason);
+            assert_int_equal(e1.offset, e2.offset);
+        }
+        free(copy);
+        free(o1);
+        free(o2);
+    }
+}
+
+/* scv__normalize_email_at() says where the output's '@' is, for the placeholder check: with
+ * and without the provider rules, which shorten the local part. */
+static void email_at_offset_points_at_the_output_at(void **state)
+{
+    static const char *const values[] = {"jane@mail.de", " J.Ane+x@GMail.com ", "a@b.cd",
+                                         "first.last@googlemail.com", "x\xC3\xA4@m\xC3\xBC.de",
+                                         "abcdefghijklmnopqrstuvwxyz0123456789@a.bc"};
+    char out[SCV_MAX_NORMALIZED_LEN];
+    (void)state;
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        for (unsigned flags = 0; flags <= SCV__EMAIL_PROVIDER_RULES; flags++) {
+            scv__norm_err err;
+            size_t n, at = (size_t)-1;
+            assert_ok(scv__normalize_email_at(S(values[i]), flags, out, &n, &at, &err));
+            assert_true(at < n);
+            assert_int_equal(out[at], '@');
+            assert_null(memchr(out, '@', at));
+        }
+    }
+}
+
+/* Zero/dash-only and repeated-byte values, where the check stops early once neither can hold. */
+static void degenerate_placeholders_at_every_length(void **state)
+{
+    char v[40];
+    (void)state;
+    for (size_t len = 1; len < sizeof v; len++) {
+        for (size_t at = 0; at < len; at++) {
+            memset(v, '0', len);
+            v[at] = '-';
+            assert_int_equal(scv__rules_placeholder_word(v, len), 1);
+            memset(v, 'x', len);
+            assert_int_equal(scv__rules_placeholder_word(v, len), len >= 3);
+            v[at] = 'y';
+            assert_int_equal(scv__rules_placeholder_word(v, len), 0);
+            memset(v, '0', len);
+            v[at] = 'a';
+            assert_int_equal(scv__rules_placeholder_word(v, len), 0);
+        }
+    }
+}
+
 /* The builder hashes what it normalized without copying it next to the kind's name first;
  * the hash must still be scv_engine_hash()'s, which lookups use. */
 static void builder_hashes_identifiers_as_scv_engine_hash(void **state)
 {
     static const char *const values[] = {
         " Person.1@Mail.DE", "jane@example.com", "+49 (0)30 12345678", "030 1234567", "C1",
-        " Cust-0042 ", "F3D91D41-8FD1-4BCB-8F2E-97DCFDAE9D6B", "n/a", "x"};
+        " Cust-0042 ", "F3D91D41-8FD1-4BCB-8F2E-97DCFDAE9D6B", "n/a", "x",
+        /* past the inline copies and checks (32 and 64 bytes) */
+        "Hannah.Kuehn178292.Family@Hotmail.Example.DE",
+        "a-customer-number-much-longer-than-sixty-four-bytes-0123456789-0123456789"};
     static const char long_name[] = "k234567890123456789012345678901234567890123456789012345678901234";
     scv_engine *e = test_engine();
     scv_record *r = NULL;
@@ -1141,6 +1342,12 @@ static void builder_hashes_identifiers_as_scv_engine_hash(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(utf8_check_fast_agrees_with_the_full_check),
+        cmocka_unit_test(email_scan_masks_what_the_last_word_has_seen),
+        cmocka_unit_test(lowercase_copies_of_every_length),
+        cmocka_unit_test(exact_fast_path_agrees_with_the_normalizer),
+        cmocka_unit_test(email_at_offset_points_at_the_output_at),
+        cmocka_unit_test(degenerate_placeholders_at_every_length),
         cmocka_unit_test(email_trims_and_lowercases),
         cmocka_unit_test(email_trims_nbsp),
         cmocka_unit_test(email_keeps_non_ascii_bytes),

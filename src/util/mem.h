@@ -73,7 +73,7 @@ scv_status scv__trim(const scv__mem *m, void **ptr, size_t *cap, size_t keep, si
     } while (0)
 
 /* memcpy(dst, src, n) for the short strings identifiers are (and the names, record ids and
- * trait values copied with them): up to 32 bytes as a few fixed-size moves that may overlap, which
+ * trait values copied with them): up to 64 bytes as a few fixed-size moves that may overlap, which
  * compilers turn into a handful of instructions, where a call to memcpy costs several times
  * that. Longer strings go to memcpy. */
 static inline void scv__copy_short(char *dst, const char *src, size_t n)
@@ -103,7 +103,14 @@ static inline void scv__copy_short(char *dst, const char *src, size_t n)
         dst[0] = src[0];
         dst[n / 2] = src[n / 2];
         dst[n - 1] = src[n - 1];
-    } else if (n > 32) {
+    } else if (n > 32 && n <= 64) {
+        /* E-mail addresses are often a little over 32 bytes: the first and the last 32. */
+        char head[32], tail[32];
+        memcpy(head, src, 32);
+        memcpy(tail, src + n - 32, 32);
+        memcpy(dst, head, 32);
+        memcpy(dst + n - 32, tail, 32);
+    } else if (n > 64) {
         memcpy(dst, src, n);
     }
 }

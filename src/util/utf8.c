@@ -1,28 +1,15 @@
 /* utf8.c — strict UTF-8 validation with an ASCII fast path. */
 #include "util/utf8.h"
 
-#include <stdint.h>
-#include <string.h>
-
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* The eight bytes at p are all in 0x01..0x7F: a byte >= 0x80 shows its high bit in w, and a
- * 0x00 byte becomes 0xFF or 0xFE (high bit set) in w - ONES; bytes in 0x01..0x7F never
- * borrow, so eight of them pass. */
+/* The eight (four) bytes at p are all in 0x01..0x7F (utf8.h says how that is seen). */
 static int ascii8(const unsigned char *p)
 {
-    uint64_t w;
-    memcpy(&w, p, sizeof w); /* an unaligned load; compilers make it one instruction */
-    return ((w | (w - ONES)) & HIGHS) == 0;
+    return scv__utf8_not_ascii8((const char *)p) == 0;
 }
 
-/* Same for four bytes. */
 static int ascii4(const unsigned char *p)
 {
-    uint32_t w;
-    memcpy(&w, p, sizeof w);
-    return ((w | (w - 0x01010101u)) & 0x80808080u) == 0;
+    return scv__utf8_not_ascii4((const char *)p) == 0;
 }
 
 /* Length of a prefix of s[0, len) known to be all 0x01..0x7F: len when the whole string is,
@@ -57,6 +44,13 @@ size_t scv__utf8_check(const char *str, size_t len)
         if (c < 0x80) {
             if (c == 0) return i;
             i++;
+            continue;
+        }
+        /* Two-byte characters (Latin, Greek, Cyrillic...: most of what names and places hold
+         * beyond ASCII) need no range check: C2..DF and one continuation byte give
+         * U+0080..U+07FF, never an overlong form or a surrogate. */
+        if (c >= 0xC2 && c <= 0xDF && len - i >= 2 && ((unsigned char)s[i + 1] & 0xC0) == 0x80) {
+            i += 2;
             continue;
         }
         if (c >= 0xC2 && c <= 0xDF) {
