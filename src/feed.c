@@ -6,6 +6,7 @@ scv_status scv__feed_init(const scv__mem *m, scv__feed *f, size_t cap)
     f->cap = cap;
     f->last_seq = 0;
     f->first_seq = 1;
+    f->next = 0;
     f->ring = NULL;
     if (cap == 0) return SCV_OK;
     f->ring = scv__alloc(m, cap * sizeof *f->ring);
@@ -18,22 +19,11 @@ void scv__feed_free(const scv__mem *m, scv__feed *f)
     f->ring = NULL;
 }
 
-void scv__feed_emit(scv__feed *f, uint8_t kind, uint32_t profile, uint32_t other, uint32_t trigger)
-{
-    uint64_t seq = ++f->last_seq;
-    if (f->cap == 0) return;
-    scv__event *ev = &f->ring[(seq - 1) % f->cap];
-    ev->seq = seq;
-    ev->kind = kind;
-    ev->profile = profile;
-    ev->other = other;
-    ev->trigger = trigger;
-}
-
 void scv__feed_restart(scv__feed *f, uint64_t seq)
 {
     f->last_seq = seq;
     f->first_seq = seq + 1;
+    f->next = f->cap == 0 ? 0 : (size_t)(seq % f->cap);
 }
 
 uint64_t scv__feed_oldest(const scv__feed *f)

@@ -24,11 +24,25 @@ typedef struct scv__feed {
     uint64_t last_seq;  /* sequence of the newest event; 0 before any */
     uint64_t first_seq; /* the first sequence emitted into this ring (after a restart, the
                            earlier ones exist only in history) */
+    size_t next;        /* where the next event goes: last_seq % cap, kept so that emitting
+                           divides by nothing */
 } scv__feed;
 
 scv_status scv__feed_init(const scv__mem *m, scv__feed *f, size_t cap);
 void scv__feed_free(const scv__mem *m, scv__feed *f);
-void scv__feed_emit(scv__feed *f, uint8_t kind, uint32_t profile, uint32_t other, uint32_t trigger);
+/* Inline: an upsert emits at least one event. */
+static inline void scv__feed_emit(scv__feed *f, uint8_t kind, uint32_t profile, uint32_t other, uint32_t trigger)
+{
+    uint64_t seq = ++f->last_seq;
+    if (f->cap == 0) return;
+    scv__event *ev = &f->ring[f->next];
+    f->next = f->next + 1 == f->cap ? 0 : f->next + 1;
+    ev->seq = seq;
+    ev->kind = kind;
+    ev->profile = profile;
+    ev->other = other;
+    ev->trigger = trigger;
+}
 
 /* Continue numbering after `seq` (a loaded snapshot's sequence) with no event held. */
 void scv__feed_restart(scv__feed *f, uint64_t seq);

@@ -37,11 +37,21 @@ static inline scv_status scv__graph_reserve(const scv__mem *m, scv__graph *g, si
     return scv__reserve(m, (void **)&g->node, &g->cap, cap, sizeof *g->node);
 }
 
-/* Append node len as a singleton (room reserved). Returns its index. */
-uint32_t scv__graph_add(scv__graph *g);
-
 /* Make x a singleton again (no identifiers counted) (its old component must be being rebuilt as a whole). */
-void scv__graph_isolate(scv__graph *g, uint32_t x);
+static inline void scv__graph_isolate(scv__graph *g, uint32_t x)
+{
+    scv__node n = {x, 1, x, 0};
+    g->node[x] = n;
+}
+
+/* Append node len as a singleton (room reserved). Returns its index. Inline, as the other
+ * calls an upsert makes per record. */
+static inline uint32_t scv__graph_add(scv__graph *g)
+{
+    uint32_t x = (uint32_t)g->len++;
+    scv__graph_isolate(g, x);
+    return x;
+}
 
 /* Root of x, halving the path (mutates parent links). */
 static inline uint32_t scv__graph_find(scv__graph *g, uint32_t x)
@@ -62,6 +72,21 @@ static inline uint32_t scv__graph_root(const scv__graph *g, uint32_t x)
 }
 
 /* Join the components of roots ra != rb; returns the new root (the larger; on a tie ra). */
-uint32_t scv__graph_unite(scv__graph *g, uint32_t ra, uint32_t rb);
+static inline uint32_t scv__graph_unite(scv__graph *g, uint32_t ra, uint32_t rb)
+{
+    uint32_t t;
+    if (g->node[ra].size < g->node[rb].size) {
+        t = ra;
+        ra = rb;
+        rb = t;
+    }
+    g->node[rb].parent = ra;
+    g->node[ra].size += g->node[rb].size;
+    /* Splice the two circular member lists. */
+    t = g->node[ra].next;
+    g->node[ra].next = g->node[rb].next;
+    g->node[rb].next = t;
+    return ra;
+}
 
 #endif

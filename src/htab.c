@@ -19,18 +19,6 @@ size_t scv__htab_bytes(const scv__htab *t)
     return t->slots == NULL ? 0 : t->cap * sizeof *t->slots;
 }
 
-static void place(scv__htab *t, uint64_t slot)
-{
-    size_t i = scv__htab_home(t, (uint32_t)(slot >> 32));
-    while (t->slots[i] != 0) i = scv__htab_step(t, i);
-    t->slots[i] = slot;
-}
-
-void scv__htab_insert(scv__htab *t, scv__h128 key, uint32_t id)
-{
-    place(t, slot_make(key, id));
-    t->count++;
-}
 
 scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, size_t total)
 {
@@ -52,7 +40,7 @@ scv_status scv__htab_grow(const scv__mem *m, scv__htab *t, size_t total)
     if (t->slots != NULL) {
         for (size_t i = 0; i < t->cap; i++) {
             uint64_t s = t->slots[i];
-            if (s != 0) place(&grown, s);
+            if (s != 0) scv__htab_place(&grown, s);
         }
         scv__free(m, t->slots, t->cap * sizeof *t->slots);
     }

@@ -110,8 +110,21 @@ static inline uint32_t scv__htab_candidate(const scv__htab *t, scv__h128 key)
     }
 }
 
-/* Store id for key (absent before). Room must have been reserved. */
-void scv__htab_insert(scv__htab *t, scv__h128 key, uint32_t id);
+/* Put a slot (tag and id + 1) in the first free place of its probe run. */
+static inline void scv__htab_place(scv__htab *t, uint64_t slot)
+{
+    size_t i = scv__htab_home(t, (uint32_t)(slot >> 32));
+    while (t->slots[i] != 0) i = scv__htab_step(t, i);
+    t->slots[i] = slot;
+}
+
+/* Store id for key (absent before). Room must have been reserved. Inline: every new record
+ * and identifier makes one. */
+static inline void scv__htab_insert(scv__htab *t, scv__h128 key, uint32_t id)
+{
+    scv__htab_place(t, ((uint64_t)scv__htab_tag(key) << 32) | ((uint64_t)id + 1u));
+    t->count++;
+}
 
 /* Remove the entry of `id` stored under `key` (present). Backward-shift deletion keeps
  * probes short. */

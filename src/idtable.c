@@ -21,23 +21,6 @@ uint32_t scv__idtable_intern(scv__idtable *t, scv__h128 key, uint8_t kind, uint8
     return id != SCV__NONE ? id : scv__idtable_add(t, key, kind, state, value, len);
 }
 
-uint32_t scv__idtable_add(scv__idtable *t, scv__h128 key, uint8_t kind, uint8_t state, const char *value,
-                          size_t len)
-{
-    uint32_t id = (uint32_t)t->keys.len;
-    t->keys.data[t->keys.len++] = key;
-    scv__ident row = {SCV__NONE, SCV__NONE, 0, 0, 0, 0, 0, kind, state, SCV__NO_LEAD, 0};
-    t->row.data[t->row.len++] = row;
-    if (t->retain) {
-        scv__span sp = {t->bytes.len, (uint32_t)len};
-        scv__copy_short(t->bytes.data + t->bytes.len, value, len);
-        t->bytes.len += len;
-        t->value.data[t->value.len++] = sp;
-    }
-    scv__htab_insert(&t->index, key, id);
-    return id;
-}
-
 size_t scv__idtable_bytes(const scv__idtable *t)
 {
     return scv__htab_bytes(&t->index) + t->keys.cap * sizeof *t->keys.data +

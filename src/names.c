@@ -29,18 +29,10 @@ uint32_t scv__names_find(const scv__names *n, const char *s, size_t len)
     return id;
 }
 
-static size_t recent_slot(const char *s, size_t len)
+uint32_t scv__names_intern_slow(scv__names *n, const char *s, size_t len)
 {
-    return (len + (len > 0 ? (unsigned char)s[0] : 0)) & 7;
-}
-
-uint32_t scv__names_intern(scv__names *n, const char *s, size_t len)
-{
-    uint32_t *recent = &n->recent[recent_slot(s, len)], id = *recent - 1;
-    if (*recent != 0 && n->items.data[id].len == len &&
-        scv__equal_short(n->bytes.data + n->items.data[id].off, s, len))
-        return id;
-    id = scv__names_find(n, s, len);
+    uint32_t *recent = &n->recent[scv__names_recent_slot(s, len)];
+    uint32_t id = scv__names_find(n, s, len);
     if (id != SCV__NONE) {
         *recent = id + 1;
         return id;

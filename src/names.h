@@ -40,8 +40,25 @@ static inline scv_status scv__names_reserve(const scv__mem *m, scv__names *n, si
     return scv__htab_reserve(m, &n->index, n->items.len + count);
 }
 
-/* Find or add (room reserved beforehand); returns the id. */
-uint32_t scv__names_intern(scv__names *n, const char *s, size_t len);
+/* The recent-name cache slot of a name: by its length and first byte. */
+static inline size_t scv__names_recent_slot(const char *s, size_t len)
+{
+    return (len + (len > 0 ? (unsigned char)s[0] : 0)) & 7;
+}
+
+/* scv__names_intern() past the recent-name cache: find or add, and remember. */
+uint32_t scv__names_intern_slow(scv__names *n, const char *s, size_t len);
+
+/* Find or add (room reserved beforehand); returns the id. The cache check is inline: it
+ * answers nearly every field of nearly every record. */
+static inline uint32_t scv__names_intern(scv__names *n, const char *s, size_t len)
+{
+    uint32_t recent = n->recent[scv__names_recent_slot(s, len)], id = recent - 1;
+    if (recent != 0 && n->items.data[id].len == len &&
+        scv__equal_short(n->bytes.data + n->items.data[id].off, s, len))
+        return id;
+    return scv__names_intern_slow(n, s, len);
+}
 
 /* Find or add, reserving as needed. On failure nothing changes. */
 scv_status scv__names_add(const scv__mem *m, scv__names *n, const char *s, size_t len,

@@ -9,21 +9,6 @@ void scv__profiles_free(const scv__mem *m, scv__profiles *p)
     p->live = 0;
 }
 
-void scv__profiles_add_record(scv__profiles *p)
-{
-    p->of_root.data[p->of_root.len++] = 0;
-}
-
-uint32_t scv__profiles_issue(scv__profiles *p, uint32_t root)
-{
-    uint32_t id = (uint32_t)p->root.len;
-    p->root.len++;
-    p->merged.data[p->merged.len++] = 0;
-    scv__profiles_attach(p, id, root);
-    p->live++;
-    return id;
-}
-
 void scv__profiles_merge(scv__profiles *p, uint32_t gone, uint32_t survivor)
 {
     p->root.data[gone] = SCV__NONE;

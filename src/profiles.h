@@ -41,16 +41,27 @@ static inline scv_status scv__profiles_reserve(const scv__mem *m, scv__profiles 
 }
 
 /* Add a record slot (room reserved); its of_root is 0 until a profile is attached. */
-void scv__profiles_add_record(scv__profiles *p);
-
-/* Issue a new id for the component rooted at `root` (room reserved). */
-uint32_t scv__profiles_issue(scv__profiles *p, uint32_t root);
+static inline void scv__profiles_add_record(scv__profiles *p)
+{
+    p->of_root.data[p->of_root.len++] = 0;
+}
 
 /* Attach live id to a (new) root record. */
 static inline void scv__profiles_attach(scv__profiles *p, uint32_t id, uint32_t root)
 {
     p->root.data[id] = root;
     p->of_root.data[root] = id;
+}
+
+/* Issue a new id for the component rooted at `root` (room reserved). */
+static inline uint32_t scv__profiles_issue(scv__profiles *p, uint32_t root)
+{
+    uint32_t id = (uint32_t)p->root.len;
+    p->root.len++;
+    p->merged.data[p->merged.len++] = 0;
+    scv__profiles_attach(p, id, root);
+    p->live++;
+    return id;
 }
 
 /* Id of the component whose root is `root`. */

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hash.h"
 #include "htab.h"
@@ -67,8 +68,22 @@ void scv__records_free(const scv__mem *m, scv__records *r);
 /* The live record (source, id[0..len)) whose key (its hash: scv__engine_record_key) is
  * `key`, or SCV__NONE. The index keeps no keys: a tag match is confirmed against the
  * record's own source and id, which also rules out any hash collision. */
-uint32_t scv__records_find(const scv__records *r, scv__h128 key, uint16_t source, const char *id,
-                           size_t len);
+static inline uint32_t scv__records_find(const scv__records *r, scv__h128 key, uint16_t source,
+                                         const char *id, size_t len)
+{
+    const scv__htab *t = &r->index;
+    if (t->slots == NULL) return SCV__NONE;
+    uint32_t tag = scv__htab_tag(key);
+    for (size_t i = scv__htab_home(t, tag);; i = scv__htab_step(t, i)) {
+        uint64_t s = t->slots[i];
+        if (s == 0) return SCV__NONE;
+        if ((uint32_t)(s >> 32) != tag) continue;
+        const scv__rec *rec = &r->rec.data[(uint32_t)s - 1u];
+        if (rec->source == source && rec->id_len == len &&
+            scv__equal_short(r->bytes.data + rec->id_off, id, len))
+            return (uint32_t)s - 1u;
+    }
+}
 
 /* Room for `records` new records, `ids` identifier slots, `fields` field slots and `bytes`
  * bytes, so that the following append/set calls cannot fail. */
@@ -89,18 +104,64 @@ static inline scv_status scv__records_reserve(const scv__mem *m, scv__records *r
     return scv__htab_reserve(m, &r->index, r->rec.len + records);
 }
 
-/* Append a record with no content (room reserved), indexed under `key`. Returns its index. */
-uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, const char *id,
-                             size_t id_len);
+/* The functions below are inline: an upsert calls each of them once or more per record. */
 
 /* Copy bytes into the pool (room reserved) and return their offset. */
-uint64_t scv__records_put_bytes(scv__records *r, const char *s, size_t len);
+static inline uint64_t scv__records_put_bytes(scv__records *r, const char *s, size_t len)
+{
+    uint64_t off = r->bytes.len;
+    scv__copy_short(r->bytes.data + off, s, len);
+    r->bytes.len += len;
+    return off;
+}
+
+/* Append a record with no content (room reserved), indexed under `key`. Returns its index. */
+static inline uint32_t scv__records_append(scv__records *r, scv__h128 key, uint16_t source, const char *id,
+                                           size_t id_len)
+{
+    uint32_t x = (uint32_t)r->rec.len;
+    scv__rec *rec = &r->rec.data[r->rec.len++];
+    memset(rec, 0, sizeof *rec);
+    rec->ts = INT64_MIN;
+    rec->source = source;
+    rec->id_len = (uint16_t)id_len;
+    rec->id_off = scv__records_put_bytes(r, id, id_len);
+    rec->ids_off = (uint32_t)r->ids.len;
+    rec->fields_off = (uint32_t)r->fields.len;
+    scv__htab_insert(&r->index, key, x);
+    return x;
+}
 
 /* Give record x room for n identifiers / fields (in place when they fit, else appended;
  * room reserved) and return a pointer to the first slot. The caller has taken x's old
  * identifier slots out of their postings lists first. */
-uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n);
-scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n);
+static inline uint32_t *scv__records_ids_slot(scv__records *r, uint32_t x, size_t n)
+{
+    scv__rec *rec = &r->rec.data[x];
+    if (n > rec->ids_n) {
+        rec->ids_off = (uint32_t)r->ids.len;
+        r->ids.len += n;
+        r->slot_next.len += n;
+        if (r->keep_raw) r->raw.len += n;
+    }
+    rec->ids_n = (uint8_t)n;
+    return r->ids.data + rec->ids_off;
+}
+
+static inline scv__field *scv__records_fields_slot(scv__records *r, uint32_t x, size_t n)
+{
+    scv__rec *rec = &r->rec.data[x];
+    for (size_t i = 0; i < rec->fields_n; i++) {
+        const scv__field *f = &r->fields.data[rec->fields_off + i];
+        if (SCV__IS_TRAIT(f->len)) r->garbage_bytes += f->len;
+    }
+    if (n > rec->fields_n) {
+        rec->fields_off = (uint32_t)r->fields.len;
+        r->fields.len += n;
+    }
+    rec->fields_n = (uint16_t)n;
+    return r->fields.data + rec->fields_off;
+}
 
 #define SCV__SLOT_ID(s) ((s) & 0x3FFFFFFFu)
 #define SCV__SLOT_ASIDE(s) ((s) >> 30)

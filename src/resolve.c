@@ -57,22 +57,38 @@ typedef struct link_plan {
     size_t fresh;
 } link_plan;
 
-/* Plan linking x through cand[0..n) and check the rules. Returns 0 if the union keeps them,
- * else the set-aside reason (SCV_LINK_ASIDE_LIMIT or SCV_LINK_ASIDE_SIZE). */
-static int plan_link(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n, link_plan *p)
+/* Would the union planned in p, anchoring its fresh candidates among cand[0..n), break a
+ * kind limit? Only asked when some kind is limited. */
+static int breaks_limit(scv_engine *e, const uint32_t *cand, size_t n, const link_plan *p)
 {
     const scv__rules *r = &e->rules;
     uint64_t kinds[SCV_MAX_KINDS]; /* by limited-kind slot */
+    for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] = kcounts(e, p->rx)[s];
+    for (size_t i = 0; i < n; i++) {
+        const scv__ident *row = &e->ids.row.data[cand[i]];
+        if (row->anchor == SCV__NONE && r->slot[row->kind] != SCV__NO_SLOT) kinds[r->slot[row->kind]]++;
+    }
+    for (size_t k = 0; k < p->n_roots; k++)
+        for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, p->roots[k])[s];
+    for (uint32_t s = 0; s < r->n_limited; s++)
+        if (kinds[s] > r->slot_limit[s]) return 1;
+    return 0;
+}
+
+/* Plan linking x through cand[0..n) and check the rules. Returns 0 if the union keeps them,
+ * else the set-aside reason (SCV_LINK_ASIDE_LIMIT or SCV_LINK_ASIDE_SIZE). Inline: its one
+ * caller runs it once per link, nearly always without a retry. The kind counts are left to
+ * breaks_limit(), so that engines without limits (the default) skip their loops. */
+static inline int plan_link(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n, link_plan *p)
+{
+    const scv__rules *r = &e->rules;
     uint64_t records, idents;
-    for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] = 0;
     p->rx = scv__graph_find(&e->graph, x);
     p->n_roots = p->fresh = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t a = e->ids.row.data[cand[i]].anchor;
         if (a == SCV__NONE) {
-            uint8_t slot = r->slot[e->ids.row.data[cand[i]].kind];
             p->fresh++;
-            if (slot != SCV__NO_SLOT) kinds[slot]++;
             continue;
         }
         uint32_t ra = scv__graph_find(&e->graph, a);
@@ -83,14 +99,11 @@ static int plan_link(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n, 
     if (p->n_roots == 0 && p->fresh == 0) return 0; /* nothing changes */
     records = e->graph.node[p->rx].size;
     idents = p->fresh + e->graph.node[p->rx].idents;
-    for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, p->rx)[s];
     for (size_t k = 0; k < p->n_roots; k++) {
         records += e->graph.node[p->roots[k]].size;
         idents += e->graph.node[p->roots[k]].idents;
-        for (uint32_t s = 0; s < r->n_limited; s++) kinds[s] += kcounts(e, p->roots[k])[s];
     }
-    for (uint32_t s = 0; s < r->n_limited; s++)
-        if (kinds[s] > r->slot_limit[s]) return SCV_LINK_ASIDE_LIMIT;
+    if (r->n_limited != 0 && breaks_limit(e, cand, n, p)) return SCV_LINK_ASIDE_LIMIT;
     if ((r->max_records != 0 && records > r->max_records) ||
         (r->max_identifiers != 0 && idents > r->max_identifiers))
         return SCV_LINK_ASIDE_SIZE;
@@ -108,8 +121,9 @@ static void set_aside(scv_engine *e, uint32_t x, uint32_t id, int why)
 
 /* Link x through cand[0..n), given highest priority first, setting aside from the end until
  * the union keeps every rule: the components the candidates reach join x's, in candidate
- * order, and candidates without an anchor are anchored at x. */
-static void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n)
+ * order, and candidates without an anchor are anchored at x. Inline: a new record links
+ * through it on every upsert. */
+static inline void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t n)
 {
     link_plan p;
     int why;
@@ -118,14 +132,29 @@ static void link_through(scv_engine *e, uint32_t x, const uint32_t *cand, size_t
     uint32_t rx = p.rx;
     for (size_t k = 0; k < p.n_roots; k++) rx = unite(e, rx, p.roots[k]);
     if (p.fresh == 0) return;
+    /* The candidates without an anchor are exactly the p.fresh the plan counted. */
+    e->graph.node[rx].idents += (uint32_t)p.fresh;
     for (size_t i = 0; i < n; i++) {
         scv__ident *row = &e->ids.row.data[cand[i]];
         if (row->anchor != SCV__NONE) continue;
         uint8_t slot = e->rules.slot[row->kind];
         row->anchor = x;
-        e->graph.node[rx].idents++;
         if (slot != SCV__NO_SLOT) kcounts(e, rx)[slot]++;
     }
+}
+
+/* Add identifier id of rank `rank` to the n candidates cand[] (ranks[] theirs), by priority:
+ * equal ranks keep the order they are added in. */
+static void add_candidate(uint32_t *cand, uint8_t *ranks, size_t n, uint32_t id, uint8_t rank)
+{
+    size_t k = n;
+    while (k > 0 && ranks[k - 1] > rank) {
+        cand[k] = cand[k - 1];
+        ranks[k] = ranks[k - 1];
+        k--;
+    }
+    cand[k] = id;
+    ranks[k] = rank;
 }
 
 /* Link record x through every identifier it carries that may link. */
@@ -138,16 +167,7 @@ static void link_record(scv_engine *e, uint32_t x)
     for (size_t i = 0; i < n_slots; i++) {
         uint32_t id = SCV__SLOT_ID(slots[i]);
         if (scv__slot_state(e, slots[i]) != SCV_LINK) continue;
-        /* Insert by priority; equal ranks keep slot order. */
-        size_t k = n++;
-        uint8_t rank = e->rules.rank[e->ids.row.data[id].kind];
-        while (k > 0 && ranks[k - 1] > rank) {
-            cand[k] = cand[k - 1];
-            ranks[k] = ranks[k - 1];
-            k--;
-        }
-        cand[k] = id;
-        ranks[k] = rank;
+        add_candidate(cand, ranks, n++, id, e->rules.rank[e->ids.row.data[id].kind]);
     }
     link_through(e, x, cand, n);
 }
@@ -275,17 +295,6 @@ void scv__rebuild(scv_engine *e, uint32_t *roots, size_t n_roots, uint32_t x, co
 /* ------------------------------------------------------------------------------------------ */
 /* Postings and the generic rule                                                              */
 
-static void postings_add(scv_engine *e, uint32_t x)
-{
-    const scv__rec *rec = &e->recs.rec.data[x];
-    for (uint32_t i = 0; i < rec->ids_n; i++) {
-        uint32_t s = rec->ids_off + i, id = SCV__SLOT_ID(e->recs.ids.data[s]);
-        e->recs.slot_next.data[s] = e->ids.row.data[id].head;
-        e->ids.row.data[id].head = x;
-        if (e->ids.row.data[id].refs++ == 0) e->ids.live++;
-    }
-}
-
 static void postings_remove(scv_engine *e, uint32_t x)
 {
     const scv__rec *rec = &e->recs.rec.data[x];
@@ -362,27 +371,18 @@ typedef struct partner_counts {
     uint8_t lead;                /* the kind of `best` (exact counts), or SCV__NO_LEAD */
 } partner_counts;
 
-/* Record x's identifiers as the generic rule reads them, looked up once per upsert: slot i
- * holds id[i], of kind kind[i]; prank[i] is its kind's rank, or NOT_PARTNER when it is
- * blocked (a blocked value is nobody's partner, and blocking cannot happen mid-upsert). */
+/* Record x's identifiers as the generic rule reads them, looked up once per upsert (by
+ * store_ids): slot i holds id[i], of kind kind[i]; prank[i] is its kind's rank, or
+ * NOT_PARTNER when it is blocked (a blocked value is nobody's partner, and blocking cannot
+ * happen mid-upsert). */
 #define NOT_PARTNER 255
 typedef struct slot_view {
     size_t n;
     uint32_t id[SCV_MAX_IDENTIFIERS];
+    uint32_t before[SCV_MAX_IDENTIFIERS]; /* the carrier of id[i] before x, or SCV__NONE */
     uint8_t kind[SCV_MAX_IDENTIFIERS];
     uint8_t prank[SCV_MAX_IDENTIFIERS];
 } slot_view;
-
-static void view_slots(const scv_engine *e, uint32_t x, slot_view *sv)
-{
-    const uint32_t *slots = scv__records_ids(&e->recs, x, &sv->n);
-    for (size_t i = 0; i < sv->n; i++) {
-        const scv__ident *row = &e->ids.row.data[SCV__SLOT_ID(slots[i])];
-        sv->id[i] = SCV__SLOT_ID(slots[i]);
-        sv->kind[i] = row->kind;
-        sv->prank[i] = row->state == SCV_LINK_BLOCKED ? NOT_PARTNER : e->rules.rank[row->kind];
-    }
-}
 
 /* What record x, newly carrying v = sv->id[at], adds to v's partners: *any says whether x
  * carries a partner of v at all; in_lead and in_other are the new partners x brings in the
@@ -400,7 +400,7 @@ static void new_partners(const scv_engine *e, uint32_t x, const slot_view *sv, s
     /* The carrier of v before x (x went to the front of v's list): a person's records repeat
      * their values, so most partners are found there without a search. A value no other
      * record carries has no partner seen before at all. */
-    uint32_t before = e->recs.slot_next.data[e->recs.rec.data[x].ids_off + at];
+    uint32_t before = sv->before[at];
     if (before != SCV__NONE) prev = scv__records_ids(&e->recs, before, &k_prev);
     *any = 0;
     *in_lead = *in_other = 0;
@@ -612,14 +612,29 @@ static void store_fields(scv_engine *e, uint32_t x, const scv_record *rec)
     }
 }
 
-/* Store identifier slots on record x (room reserved); slot i is the builder's identifier
- * from[i], whose raw value is kept when raw values are. */
+/* Store identifier slots on record x (room reserved) and put x at the front of each value's
+ * postings list; slot i is the builder's identifier from[i], whose raw value is kept when
+ * raw values are. Fills sv, the view of x's identifiers the generic rule reads, from the
+ * rows this touches anyway: one pass over them instead of three. */
 static void store_ids(scv_engine *e, uint32_t x, const scv_record *rec, const uint32_t *slots_in,
-                      const uint8_t *from, size_t n)
+                      const uint8_t *from, size_t n, slot_view *sv)
 {
     scv__records *rs = &e->recs;
     uint32_t *slots = scv__records_ids_slot(rs, x, n);
-    for (size_t i = 0; i < n; i++) slots[i] = slots_in[i];
+    uint32_t *next = rs->slot_next.data + rs->rec.data[x].ids_off;
+    sv->n = n;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = SCV__SLOT_ID(slots_in[i]);
+        scv__ident *row = &e->ids.row.data[id];
+        slots[i] = slots_in[i];
+        next[i] = row->head;
+        sv->before[i] = row->head;
+        row->head = x;
+        if (row->refs++ == 0) e->ids.live++;
+        sv->id[i] = id;
+        sv->kind[i] = row->kind;
+        sv->prank[i] = row->state == SCV_LINK_BLOCKED ? NOT_PARTNER : e->rules.rank[row->kind];
+    }
     if (rs->keep_raw) {
         scv__span *raw = rs->raw.data + rs->rec.data[x].ids_off;
         for (size_t i = 0; i < n; i++) {
@@ -718,12 +733,21 @@ static scv_status reserve_names(scv_engine *e, const scv_record *rec)
     return SCV_OK;
 }
 
-/* Reserve everything an upsert of rec may need (the content only when a batch has not);
- * found[i] is the id of the record's identifier i, or SCV__NONE when it is new (ids stay
- * valid when the tables grow). */
-static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, const uint32_t *found)
+/* Room for a rebuild of up to `members` records (scv__reserve_rebuild). Inline: every
+ * upsert asks, and nearly always finds the room there. */
+static inline scv_status reserve_rebuild(scv_engine *e, size_t members)
 {
-    size_t members = 1;
+    scv_status st;
+    if ((st = scv__profiles_reserve(&e->mem, &e->prof, members, 0)) != SCV_OK) return st;
+    if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, 2 * members)) != SCV_OK) return st;
+    return SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * members);
+}
+
+/* Reserve everything an upsert of rec may need (the content only when a batch has not);
+ * `members` counts the records of the components a value of rec turning generic would
+ * rebuild, plus one (the caller finds them while it looks the identifiers up). */
+static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, size_t members)
+{
     scv_status st;
     if (rec->fields.len > 0 && (st = reserve_names(e, rec)) != SCV_OK) return st;
     if (!e->content_reserved) {
@@ -731,23 +755,13 @@ static scv_status reserve_for(scv_engine *e, const scv_record *rec, uint32_t x, 
         add_content(e, rec, x == SCV__NONE, &c);
         if ((st = reserve_content(e, &e->mem, &c)) != SCV_OK) return st;
     }
-    for (size_t i = 0; i < rec->n_idents; i++) {
-        /* Components a value turning generic would make us rebuild. */
-        uint32_t v = found[i];
-        if (v != SCV__NONE && e->ids.row.data[v].anchor != SCV__NONE &&
-            scv__may_turn_generic(e, v, builder_partners(e, rec, i)))
-            members += e->graph.node[scv__graph_root(&e->graph, e->ids.row.data[v].anchor)].size;
-    }
     if (x != SCV__NONE) members += e->graph.node[scv__graph_root(&e->graph, x)].size;
-    return scv__reserve_rebuild(e, members);
+    return reserve_rebuild(e, members);
 }
 
 scv_status scv__reserve_rebuild(scv_engine *e, size_t members)
 {
-    scv_status st;
-    if ((st = scv__profiles_reserve(&e->mem, &e->prof, members, 0)) != SCV_OK) return st;
-    if ((st = SCV__VEC_RESERVE(&e->mem, e->scratch, 2 * members)) != SCV_OK) return st;
-    return SCV__VEC_RESERVE(&e->mem, e->scratch2, 2 * members);
+    return reserve_rebuild(e, members);
 }
 
 scv_status scv__reserve_resolution(scv_engine *e, size_t new_records, size_t members)
@@ -765,6 +779,7 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     uint32_t lost[SCV_MAX_IDENTIFIERS];
     uint32_t roots[SCV_MAX_IDENTIFIERS + 1];
     size_t n_old = 0, n_lost = 0, n_roots = 0;
+    int same = 0; /* a record held before, with the same identifiers */
     scv_status st;
     if (e == NULL || rec == NULL) return SCV_EINVAL;
     if (rec->engine != e)
@@ -775,8 +790,16 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
     uint32_t x = scv__records_find(&e->recs, rec->key, (uint16_t)rec->source, rec->id, rec->id_len);
     int is_new = x == SCV__NONE;
     uint32_t found[SCV_MAX_IDENTIFIERS]; /* one probe per identifier, here */
-    for (size_t i = 0; i < rec->n_idents; i++) found[i] = scv__idtable_find(&e->ids, rec->idents[i].hash);
-    st = reserve_for(e, rec, x, found);
+    size_t members = 1;
+    for (size_t i = 0; i < rec->n_idents; i++) {
+        uint32_t v = found[i] = scv__idtable_find(&e->ids, rec->idents[i].hash);
+        /* Components a value turning generic would make us rebuild (ids stay valid when the
+         * tables grow). */
+        if (v != SCV__NONE && e->ids.row.data[v].anchor != SCV__NONE &&
+            scv__may_turn_generic(e, v, builder_partners(e, rec, i)))
+            members += e->graph.node[scv__graph_root(&e->graph, e->ids.row.data[v].anchor)].size;
+    }
+    st = reserve_for(e, rec, x, members);
     if (st == SCV_ELIMIT) return scv__engine_error(e, st, "the engine is full (records or identifiers)", -1);
     if (st != SCV_OK) return scv__engine_error(e, SCV_ENOMEM, "out of memory", -1);
 
@@ -807,19 +830,19 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
         const uint32_t *cur = scv__records_ids(&e->recs, x, &n_old);
         memcpy(old, cur, n_old * sizeof *old);
         postings_remove(e, x);
+        same = n_old == n_ids;
+        for (size_t i = 0; same && i < n_ids; i++) same = has_id(old, n_old, slots[i]);
+        if (same) {
+            /* Same identifiers: links and set-aside decisions stay as they are. */
+            for (size_t i = 0; i < n_ids; i++)
+                for (size_t j = 0; j < n_old; j++)
+                    if (SCV__SLOT_ID(old[j]) == slots[i]) slots[i] = old[j];
+        }
     }
     store_fields(e, x, rec);
 
-    int same = !is_new && n_old == n_ids;
-    for (size_t i = 0; same && i < n_ids; i++) same = has_id(old, n_old, slots[i]);
-    if (same) {
-        /* Same identifiers: links and set-aside decisions stay as they are. */
-        for (size_t i = 0; i < n_ids; i++)
-            for (size_t j = 0; j < n_old; j++)
-                if (SCV__SLOT_ID(old[j]) == slots[i]) slots[i] = old[j];
-    }
-    store_ids(e, x, rec, slots, from, n_ids);
-    postings_add(e, x);
+    slot_view sv;
+    store_ids(e, x, rec, slots, from, n_ids, &sv);
     if (same) {
         scv__feed_emit(&e->feed, SCV_CHANGE_UPDATED, scv__profiles_of(&e->prof, scv__graph_find(&e->graph, x)),
                        0, x);
@@ -831,15 +854,21 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
         uint32_t v = SCV__SLOT_ID(old[i]);
         if (!has_id(slots, n_ids, v) && check_generic_loss(e, v)) lost[n_lost++] = v;
     }
-    slot_view sv;
-    view_slots(e, x, &sv);
+    /* A new record links through its values as link_record() would: the candidates are
+     * collected here, where each value's state is final once the rule has looked at it (its
+     * slots carry no set-aside mark yet). */
+    uint32_t cand[SCV_MAX_IDENTIFIERS];
+    uint8_t ranks[SCV_MAX_IDENTIFIERS];
+    size_t n_cand = 0;
     for (size_t i = 0; i < sv.n; i++) {
-        uint32_t a = e->ids.row.data[sv.id[i]].anchor;
+        const scv__ident *row = &e->ids.row.data[sv.id[i]];
+        uint32_t a = row->anchor;
         if (check_generic_gain(e, x, &sv, i) && a != SCV__NONE) roots[n_roots++] = a;
+        if (is_new && row->state == SCV_LINK) add_candidate(cand, ranks, n_cand++, sv.id[i], sv.prank[i]);
     }
 
     if (is_new && n_roots == 0) {
-        link_record(e, x);
+        link_through(e, x, cand, n_cand);
         uint32_t r = scv__graph_find(&e->graph, x), pid = scv__profiles_of(&e->prof, r);
         if (pid == 0)
             scv__feed_emit(&e->feed, SCV_CHANGE_CREATED, scv__profiles_issue(&e->prof, r), 0, x);
