@@ -51,6 +51,7 @@ struct column {
     const char *name; /* identifier: the kind's name; measure: as given; consent: the channel,
                          lower-cased; trait: the header */
     size_t name_len;
+    size_t index;     /* its place in the row */
 };
 
 /* Records queued for one scv_engine_upsert_batch() call (CSV): far more than any prefetch
@@ -132,6 +133,9 @@ struct ingest {
     unsigned long messages;
     struct column *columns;
     size_t ncolumns;
+    struct column *values; /* the columns a row's values are read from (identifiers, measures,
+                              consents, traits), in file order: what ingest_row() walks */
+    size_t nvalues;
     size_t source_col;
     size_t id_col;
     size_t timestamp_col; /* ncolumns when there is none */
@@ -141,6 +145,15 @@ struct ingest {
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers                                                                             */
 /* ---------------------------------------------------------------------------------------- */
+
+/* The reports of what went wrong are kept out of the functions that build every row: their
+ * message buffers and calls would otherwise cost each call a larger stack frame and more
+ * registers saved, for something that hardly ever happens. */
+#if defined(__GNUC__)
+#define INGEST_COLD __attribute__((noinline, cold))
+#else
+#define INGEST_COLD
+#endif
 
 /* ' ', or one of '\t' '\n' '\v' '\f' '\r' (9 to 13). */
 static int is_space(char c) {
@@ -398,6 +411,7 @@ void ingest_free(ingest *in) {
         free(s->failures);
     }
     free(in->columns);
+    free(in->values);
     free(in->names);
     free(in);
 }
@@ -450,6 +464,7 @@ static int classify_column(ingest *in, size_t i, const char *s, const char *lnam
     col->role = ROLE_TRAIT;
     col->name = s;
     col->name_len = len;
+    col->index = i;
     if (equals_nocase(s, len, "source")) {
         col->role = ROLE_SOURCE;
         special = &in->source_col;
@@ -503,14 +518,18 @@ static int read_header(ingest *in, const csv_row *row) {
     size_t i;
     char *w;
     free(in->columns);
+    free(in->values);
     free(in->names);
+    in->values = NULL;
+    in->nvalues = 0;
     in->ncolumns = row->count;
     for (i = 0; i < row->count; i++) {
         total += 2 * row->lengths[i] + 2;
     }
     in->columns = calloc(row->count, sizeof *in->columns);
+    in->values = calloc(row->count > 0 ? row->count : 1, sizeof *in->values);
     in->names = malloc(total);
-    if (in->columns == NULL || in->names == NULL) {
+    if (in->columns == NULL || in->values == NULL || in->names == NULL) {
         return -1;
     }
     in->source_col = in->id_col = in->timestamp_col = row->count;
@@ -535,12 +554,31 @@ static int read_header(ingest *in, const csv_row *row) {
                        in->source_col == row->count ? "source" : "record_id");
         return 1;
     }
+    for (i = 0; i < row->count; i++) {
+        enum role role = in->columns[i].role;
+        if (role == ROLE_IDENTIFIER || role == ROLE_MEASURE || role == ROLE_CONSENT ||
+            role == ROLE_TRAIT) {
+            in->values[in->nvalues++] = in->columns[i];
+        }
+    }
     return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Rows                                                                                      */
 /* ---------------------------------------------------------------------------------------- */
+
+/* Are a[0..len) and b[0..len) the same bytes? Source names are short: a loop here costs less
+ * than a call to memcmp(). */
+static int same_bytes(const char *a, const char *b, size_t len) {
+    size_t i;
+    for (i = 0; i < len; i++) {
+        if (a[i] != b[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
 
 /* Remember that the spelling s[0..len) names `source`. */
 static void memo_source(ingest *in, const char *s, size_t len, scv_source source) {
@@ -573,7 +611,7 @@ static ingest_status find_source(ingest *in, char *s, size_t len, unsigned long 
     }
     for (i = 0; i < in->nmemo; i++) {
         const struct source_memo *m = &in->memo[i];
-        if (m->len == len && memcmp(m->name, s, len) == 0) {
+        if (m->len == len && same_bytes(m->name, s, len)) {
             *out = m->source;
             return INGEST_OK;
         }
@@ -607,42 +645,53 @@ static ingest_status find_source(ingest *in, char *s, size_t len, unsigned long 
     return INGEST_OK;
 }
 
+/* Report a failure `st` of the builder's call with the value s[0..len) named `label`: out of
+ * memory ends the reading, anything else makes the record bad. */
+static INGEST_COLD ingest_status value_failed(ingest *in, unsigned long line, const char *label,
+                                              const char *s, size_t len, scv_status st) {
+    ingest_shown v;
+    if (st == SCV_ENOMEM) {
+        return out_of_memory(in);
+    }
+    ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, s, len),
+                   record_reason(in, st));
+    return INGEST_BAD;
+}
+
 ingest_status ingest_begin(ingest *in, unsigned long line, scv_source source, const char *label,
                            const char *id, size_t len) {
     scv_status st;
-    ingest_shown v;
     if (len == 0) {
         ingest_message(in, line, "empty %s", label);
         return INGEST_BAD;
     }
     st = scv_record_reset(in->rec, source, id, len);
-    if (st == SCV_ENOMEM) {
-        return out_of_memory(in);
+    return st == SCV_OK ? INGEST_OK : value_failed(in, line, label, id, len, st);
+}
+
+/* Report a timestamp that is not one (reason NULL) or that the builder refused (`reason`). */
+static INGEST_COLD ingest_status bad_timestamp(ingest *in, unsigned long line,
+                                               const char *label, const char *text, size_t len,
+                                               const char *reason) {
+    ingest_shown v;
+    if (reason == NULL) {
+        ingest_message(in, line, "bad %s '%s'", label, ingest_show(&v, text, len));
+    } else {
+        ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, text, len), reason);
     }
-    if (st != SCV_OK) {
-        ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, id, len),
-                       record_reason(in, st));
-        return INGEST_BAD;
-    }
-    return INGEST_OK;
+    return INGEST_BAD;
 }
 
 ingest_status ingest_timestamp(ingest *in, unsigned long line, const char *label,
                                const char *text, size_t len) {
     int64_t t;
     scv_status st;
-    ingest_shown v;
     if (!timeparse(text, len, &t)) {
-        ingest_message(in, line, "bad %s '%s'", label, ingest_show(&v, text, len));
-        return INGEST_BAD;
+        return bad_timestamp(in, line, label, text, len, NULL);
     }
     st = scv_record_set_timestamp(in->rec, t);
-    if (st != SCV_OK) {
-        ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, text, len),
-                       record_reason(in, st));
-        return INGEST_BAD;
-    }
-    return INGEST_OK;
+    return st == SCV_OK ? INGEST_OK
+                        : bad_timestamp(in, line, label, text, len, record_reason(in, st));
 }
 
 /* Reset the builder to the row's (source, record_id) and time. */
@@ -665,13 +714,11 @@ static ingest_status start_record(ingest *in, const csv_row *row) {
     return r;
 }
 
-ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, const char *label,
-                                const char *value, size_t len) {
-    scv_status st = scv_record_add_identifier(in->rec, kind, value, len);
+/* Report the failure `st` of adding an identifier (see ingest_identifier()). */
+static INGEST_COLD ingest_status identifier_failed(ingest *in, unsigned long line,
+                                                   const char *label, const char *value,
+                                                   size_t len, scv_status st) {
     ingest_shown v;
-    if (st == SCV_OK) {
-        return INGEST_OK;
-    }
     if (st == SCV_ENOMEM) {
         return out_of_memory(in);
     }
@@ -684,6 +731,12 @@ ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, c
     ingest_message(in, line, "%s '%s': %s", label, ingest_show(&v, value, len),
                    record_reason(in, st));
     return INGEST_BAD;
+}
+
+ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, const char *label,
+                                const char *value, size_t len) {
+    scv_status st = scv_record_add_identifier(in->rec, kind, value, len);
+    return st == SCV_OK ? INGEST_OK : identifier_failed(in, line, label, value, len, st);
 }
 
 /* Add each '|'-separated value of an identifier cell (most cells hold one, or none). */
@@ -790,23 +843,27 @@ static ingest_status add_consent(ingest *in, const struct column *col, char *cel
     return INGEST_OK;
 }
 
+/* Report the failure `st` of adding a trait (see ingest_trait()). */
+static INGEST_COLD ingest_status trait_failed(ingest *in, unsigned long line, const char *name,
+                                              size_t name_len, const char *value, size_t len,
+                                              scv_status st) {
+    ingest_shown v;
+    if (st == SCV_ENOMEM) {
+        return out_of_memory(in);
+    }
+    ingest_message(in, line, "%.*s '%s': %s", (int)name_len, name, ingest_show(&v, value, len),
+                   record_reason(in, st));
+    return INGEST_BAD;
+}
+
 ingest_status ingest_trait(ingest *in, unsigned long line, const char *name, size_t name_len,
                            const char *value, size_t len) {
     scv_status st;
-    ingest_shown v;
     if (len == 0) {
         return INGEST_OK;
     }
     st = scv_record_add_trait(in->rec, name, name_len, value, len);
-    if (st == SCV_ENOMEM) {
-        return out_of_memory(in);
-    }
-    if (st != SCV_OK) {
-        ingest_message(in, line, "%.*s '%s': %s", (int)name_len, name,
-                       ingest_show(&v, value, len), record_reason(in, st));
-        return INGEST_BAD;
-    }
-    return INGEST_OK;
+    return st == SCV_OK ? INGEST_OK : trait_failed(in, line, name, name_len, value, len, st);
 }
 
 /* Count n records upserted, showing the running count where it passes a multiple of 100000
@@ -1074,23 +1131,26 @@ static ingest_status ingest_row(ingest *in, const csv_row *row) {
         return INGEST_BAD;
     }
     r = start_record(in, row);
-    for (i = 0; r == INGEST_OK && i < in->ncolumns; i++) {
-        const struct column *col = &in->columns[i];
+    for (i = 0; r == INGEST_OK && i < in->nvalues; i++) {
+        const struct column *col = &in->values[i];
+        size_t len = row->lengths[col->index];
+        char *cell;
+        if (len == 0) {
+            continue; /* an empty cell adds nothing, whatever its column */
+        }
+        cell = row->fields[col->index];
         switch (col->role) {
         case ROLE_IDENTIFIER:
-            r = add_identifiers(in, col, row->fields[i], row->lengths[i], row->line);
+            r = add_identifiers(in, col, cell, len, row->line);
             break;
         case ROLE_MEASURE:
-            r = add_measure(in, col, row->fields[i], row->lengths[i], row->line);
+            r = add_measure(in, col, cell, len, row->line);
             break;
         case ROLE_CONSENT:
-            r = add_consent(in, col, row->fields[i], row->lengths[i], row->line);
+            r = add_consent(in, col, cell, len, row->line);
             break;
-        case ROLE_TRAIT:
-            r = ingest_trait(in, row->line, col->name, col->name_len, row->fields[i],
-                             row->lengths[i]);
-            break;
-        default:
+        default: /* ROLE_TRAIT: in->values holds no other roles */
+            r = ingest_trait(in, row->line, col->name, col->name_len, cell, len);
             break;
         }
     }

@@ -3,6 +3,8 @@
  */
 #include "timeparse.h"
 
+#include "word.h"
+
 /* Parse exactly `n` decimal digits at s[*i]; advance *i. */
 static int digits(const char *s, size_t len, size_t *i, int n, int *out) {
     int v = 0;
@@ -55,6 +57,29 @@ static int days_in_month(int y, int m) {
         return 29;
     }
     return days[m - 1];
+}
+
+/*
+ * If s[0..8) are all decimal digits, set *out to their value. The eight bytes are taken as
+ * one little-endian word (byte k of s is byte k of the word, whatever the machine) and
+ * checked and converted together: a digit is 0x30..0x39, i.e. its high nibble is 3 and stays
+ * 3 when 6 is added (which then cannot carry into the next byte); pairs of digits, then
+ * quadruples, then the two halves are combined with one multiply each.
+ */
+static int eight_digits(const char *s, uint64_t *out) {
+    const uint64_t high = (uint64_t)0xF0F0F0F0F0F0F0F0u;
+    const uint64_t zeros = (uint64_t)0x3030303030303030u;
+    uint64_t w = word_load_le(s);
+    if ((w & high) != zeros || ((w + (uint64_t)0x0606060606060606u) & high) != zeros) {
+        return 0;
+    }
+    w -= zeros;
+    /* Byte k holds digit k, the first (most significant) in the lowest byte. */
+    w = (w * 10 + (w >> 8)) & (uint64_t)0x00FF00FF00FF00FFu;
+    w = (w * 100 + (w >> 16)) & (uint64_t)0x0000FFFF0000FFFFu;
+    w = (w * 10000 + (w >> 32)) & (uint64_t)0xFFFFFFFFu;
+    *out = w;
+    return 1;
 }
 
 /* "-12345" or "12345.678": at most 18 integer digits. */
@@ -180,11 +205,37 @@ static int parse_iso(const char *s, size_t len, int64_t *out) {
     return 1;
 }
 
+/* s[0..len), 1 to 18 bytes, is all decimal digits: set *out to their value. Anything else
+ * (a sign, a fraction, a date) is for the parsers of timeparse(), which read it from the
+ * start. */
+static int plain_seconds(const char *s, size_t len, int64_t *out) {
+    uint64_t u = 0;
+    size_t i = 0;
+    if (len >= 8) {
+        if (!eight_digits(s, &u)) {
+            return 0;
+        }
+        i = 8;
+    }
+    for (; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9) {
+            return 0;
+        }
+        u = u * 10 + d;
+    }
+    *out = (int64_t)u;
+    return 1;
+}
+
 int timeparse(const char *s, size_t len, int64_t *unix_seconds) {
     int64_t v;
     int ok;
     if (s == NULL || len == 0) {
         return 0;
+    }
+    if (len <= 18 && plain_seconds(s, len, unix_seconds)) {
+        return 1; /* plain unix seconds, all digits: what most files hold */
     }
     if (len >= 5 && is_digit(s[0]) && is_digit(s[1]) && is_digit(s[2]) && is_digit(s[3]) &&
         s[4] == '-') {

@@ -356,6 +356,105 @@ static void records_after_every_kind_of_special_record_keep_lines_and_offsets(vo
           "15@65:w|x\n");
 }
 
+/* The reader's fast path (fast_plain() in csv.c) looks at a line eight bytes at a time, from
+ * wherever the record starts. These records put commas, quotes, CRs and line ends at every
+ * place in such a word and across its edge, and check() also reads each with buffers of 1 to
+ * 40 bytes, so that records end exactly at the end of the buffer and are refilled in the
+ * middle. */
+static void commas_at_every_place_of_a_word_are_found(void **state) {
+    (void)state;
+    for (int lead = 0; lead <= 17; lead++) {
+        for (int width = 0; width <= 9; width++) {
+            struct text csv = {NULL, 0, 0};
+            struct text rec = {NULL, 0, 0};
+            struct text want = {NULL, 0, 0};
+            char head[32];
+            for (int i = 0; i < lead; i++) {
+                text_str(&csv, "x");
+            }
+            text_str(&csv, ",");
+            for (int i = 0; i < width; i++) {
+                text_str(&csv, "y");
+            }
+            text_str(&csv, ",z\n");
+            /* the fields as dump() shows them */
+            text_add(&rec, csv.data, (size_t)lead);
+            text_str(&rec, "|");
+            text_add(&rec, csv.data + lead + 1, (size_t)width);
+            text_str(&rec, "|z\n");
+            /* the same record again, at another alignment */
+            snprintf(head, sizeof head, "2@%zu:", csv.len);
+            text_str(&want, "1@0:");
+            text_str(&want, rec.data);
+            text_str(&want, head);
+            text_str(&want, rec.data);
+            {
+                size_t first = csv.len;
+                char *copy = malloc(first);
+                assert_non_null(copy);
+                memcpy(copy, csv.data, first);
+                text_add(&csv, copy, first);
+                free(copy);
+            }
+            check_bytes(csv.data, csv.len, want.data);
+            free(csv.data);
+            free(rec.data);
+            free(want.data);
+        }
+    }
+}
+
+static void quotes_and_crs_at_every_place_of_a_word(void **state) {
+    (void)state;
+    for (int lead = 0; lead <= 17; lead++) {
+        char xs[32];
+        char csv[160];
+        char want[320];
+        size_t n;
+        memset(xs, 'x', (size_t)lead);
+        xs[lead] = '\0';
+        /* a quoted field starting there */
+        snprintf(csv, sizeof csv, "%s,\"q,r\",s\nt\n", xs);
+        n = strlen(xs);
+        snprintf(want, sizeof want, "1@0:%s|q,r|s\n2@%zu:t\n", xs, n + 9);
+        check(csv, want);
+        /* a CRLF there, then a lone CR there (data) */
+        snprintf(csv, sizeof csv, "%s\r\n%s\ry,z\n", lead > 0 ? xs : "a", xs);
+        snprintf(want, sizeof want, "1@0:%s\n2@%zu:%s\\ry|z\n", lead > 0 ? xs : "a",
+                 (lead > 0 ? n : 1) + 2, xs);
+        check(csv, want);
+        /* a quote inside an unquoted field there: the record is bad, the next one is read */
+        snprintf(csv, sizeof csv, "a%s\"b,c\nd,e\n", xs);
+        snprintf(want, sizeof want, "E1@%zu:quote inside an unquoted field\n2@%zu:d|e\n", n + 1,
+                 n + 6);
+        check(csv, want);
+    }
+}
+
+static void eight_commas_in_a_word_grow_the_field_table(void **state) {
+    (void)state;
+    /* 40 empty fields: every byte of the words is a comma, and the table (16 to start with)
+     * must grow while a word is being read. */
+    check(",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\n"  /* 39 commas */
+          "ab,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,c\n", /* 39 commas */
+          "1@0:|||||||||||||||||||||||||||||||||||||||\n"
+          "2@40:ab|||||||||||||||||||||||||||||||||||||||c\n");
+}
+
+static void records_ending_exactly_at_the_end_of_the_buffer(void **state) {
+    (void)state;
+    /* 18-byte records read with an 18-byte buffer, and the last one without its LF. */
+    const char *csv = "abcdefgh,ijklmnop\nqrstuvwx,yz012345\n01234567,89abcdef";
+    char *got = dump_sized(csv, strlen(csv), 18, 0);
+    assert_string_equal(got, "1@0:abcdefgh|ijklmnop\n2@18:qrstuvwx|yz012345\n"
+                             "3@36:01234567|89abcdef\n");
+    free(got);
+    got = dump_sized(csv, strlen(csv), 36, 0);
+    assert_string_equal(got, "1@0:abcdefgh|ijklmnop\n2@18:qrstuvwx|yz012345\n"
+                             "3@36:01234567|89abcdef\n");
+    free(got);
+}
+
 static void fields_may_be_modified_in_place(void **state) {
     (void)state;
     FILE *fp = input("Ab,Cd\nx,y\n", 10);
@@ -520,6 +619,44 @@ static void garbage_timestamps_are_rejected(void **state) {
     ts_rejects("yesterday");
 }
 
+/* timeparse() reads all-digit text eight digits at a time (timeparse.c): every length up to
+ * the 18 digits accepted, and a bad byte at every place, including the bytes next to '0' and
+ * '9'. */
+static void unix_seconds_of_every_length_and_bad_bytes_everywhere(void **state) {
+    (void)state;
+    const char *digits = "987654321098765432";
+    int64_t want = 0;
+    for (size_t len = 1; len <= 18; len++) {
+        char s[24];
+        memcpy(s, digits, len);
+        s[len] = '\0';
+        want = want * 10 + (digits[len - 1] - '0');
+        assert_int_equal(ts(s), want);
+        for (size_t at = 0; at < len; at++) {
+            static const char bad[] = {'/', ':', 'a', ' ', '\0', '\x80', '\xb0'};
+            for (size_t b = 0; b < sizeof bad; b++) {
+                int64_t v = 12345;
+                char t[24];
+                memcpy(t, s, len);
+                t[at] = bad[b];
+                if (timeparse(t, len, &v)) {
+                    fail_msg("timeparse accepted %zu digits with byte %#x at %zu", len,
+                             (unsigned)(unsigned char)bad[b], at);
+                }
+                assert_int_equal(v, 12345);
+            }
+        }
+    }
+    assert_int_equal(ts("00000000"), 0);
+    assert_int_equal(ts("99999999"), 99999999);
+    assert_int_equal(ts("000000001765677311"), 1765677311);
+    assert_int_equal(ts("999999999999999999"), 999999999999999999LL);
+    assert_int_equal(ts("12345678.5"), 12345678);
+    assert_int_equal(ts("-12345678"), -12345678);
+    ts_rejects("9999999999999999999");
+    ts_rejects("1234567890123456789");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_fields_are_split_on_commas),
@@ -548,6 +685,10 @@ int main(void) {
         cmocka_unit_test(many_fields_grow_the_field_table),
         cmocka_unit_test(nul_bytes_are_kept_in_fields),
         cmocka_unit_test(records_after_every_kind_of_special_record_keep_lines_and_offsets),
+        cmocka_unit_test(commas_at_every_place_of_a_word_are_found),
+        cmocka_unit_test(quotes_and_crs_at_every_place_of_a_word),
+        cmocka_unit_test(eight_commas_in_a_word_grow_the_field_table),
+        cmocka_unit_test(records_ending_exactly_at_the_end_of_the_buffer),
         cmocka_unit_test(fields_may_be_modified_in_place),
         cmocka_unit_test(read_error_is_fatal),
         cmocka_unit_test(close_of_null_is_a_no_op),
@@ -563,6 +704,7 @@ int main(void) {
         cmocka_unit_test(invalid_dates_are_rejected),
         cmocka_unit_test(invalid_times_and_zones_are_rejected),
         cmocka_unit_test(garbage_timestamps_are_rejected),
+        cmocka_unit_test(unix_seconds_of_every_length_and_bad_bytes_everywhere),
     };
     return cmocka_run_group_tests_name("cli_csv", tests, NULL, NULL);
 }
