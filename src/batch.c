@@ -37,18 +37,18 @@ static int valid_id(const scv_engine *e, uint32_t v)
     return v < e->ids.row.len;
 }
 
-/* Builder stage 0: the builder's own lines that the upsert reads (its key and record id, its
- * first identifiers, the counts and the field and byte arrays' headers). A builder is filled
- * on another thread in the scv program, so these are in that thread's core: each first read
- * here would wait for them. Their addresses need no load. */
+/* Builder stage 0: the builder's own lines that the upsert reads (its key, counts and the
+ * field and byte arrays' headers, its first three identifiers, the start of its record id:
+ * see struct scv_record). A builder is filled on another thread in the scv program, so these
+ * are in that thread's core: each first read here would wait for them. Their addresses need
+ * no load. */
 static void fetch_builder(const scv_record *rec)
 {
     SCV__PREFETCH(rec);
-    SCV__PREFETCH(&rec->id_len);
+    SCV__PREFETCH(&rec->idents[0]);
     SCV__PREFETCH(&rec->idents[1]);
-    SCV__PREFETCH(&rec->idents[2]);
-    SCV__PREFETCH(&rec->n_idents);
-    SCV__PREFETCH(&rec->buf);
+    SCV__PREFETCH(&rec->idents[2].raw_len);
+    SCV__PREFETCH(rec->id);
 }
 
 /* Builder stage 1: the builder's fields and value bytes, which the upsert copies. */

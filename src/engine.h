@@ -109,18 +109,24 @@ typedef struct scv__rec_field {
     int granted;                 /* consent */
 } scv__rec_field;
 
+/* The members an upsert reads come first and together: a host may fill builders on one
+ * thread and upsert them on another (the scv program does), and then each cache line of the
+ * builder that the upsert reads has to come over from the other core. In this order a record
+ * with three identifiers and a short id is read from five lines (the counts and the vectors'
+ * headers, the identifiers, the id's start); in the order the members are first written it
+ * took six, the id and the counts far apart. */
 struct scv_record {
-    scv_engine *engine;
-    int has_key;
-    scv_source source;
-    int64_t ts;
     scv__h128 key;
-    char id[SCV_MAX_RECORD_ID_LEN];
+    int64_t ts;
+    scv_engine *engine;
     size_t id_len;
-    scv__rec_ident idents[SCV_MAX_IDENTIFIERS];
     size_t n_idents;
+    scv_source source;
+    int has_key;
     SCV__VEC(scv__rec_field) fields;
     SCV__VEC(char) buf;
+    scv__rec_ident idents[SCV_MAX_IDENTIFIERS];
+    char id[SCV_MAX_RECORD_ID_LEN];
     const char *errmsg;
     int64_t erroff;
 };
