@@ -11,8 +11,8 @@
  * What it rejects, as CSV_ERROR with a reason, the physical line where the bad record starts
  * and the file offset of the offending byte: a '"' inside an unquoted field, anything but ',',
  * a line end or the end of input after a closing quote, a quoted field still open at the end
- * of input, and a record longer than the reader's limit. After an error the reader skips to
- * the start of the next physical line and goes on from there.
+ * of input, and a record longer than the reader's limit that does not fit its buffer. After
+ * an error the reader skips to the start of the next physical line and goes on from there.
  *
  * How it works: it reads the input in large fread() chunks into one buffer it owns and parses
  * records in place (unescaping quoted fields by moving bytes down), so there is no allocation
@@ -68,7 +68,10 @@ csv_reader *csv_reader_open(FILE *fp, size_t bufsize);
 /** Free a reader. NULL is a no-op. */
 void csv_reader_close(csv_reader *reader);
 
-/** Set the longest record accepted, in input bytes (at least 1); longer ones are CSV_ERROR. */
+/** Set the longest record accepted, in input bytes (at least 1). The limit bounds how far the
+ *  reader's buffer grows: a record is CSV_ERROR when it is longer than the limit and does not
+ *  fit the buffer, so records up to the buffer's size (bufsize of csv_reader_open()) are read
+ *  whatever the limit. */
 void csv_reader_set_max_record(csv_reader *reader, size_t max_bytes);
 
 /**
