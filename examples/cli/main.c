@@ -610,8 +610,7 @@ static uint64_t estimate_records(const char *path) {
  * export with one row per person, more. The hash tables are powers of two at most 3/4 full,
  * so a guess that is somewhat off mostly gives the same table; one too low costs a rehash
  * (and the arrays grow, cheaply: bigalloc.h), one too high only the table's 8 bytes a slot
- * (the arrays are reserved address space, touched only as they fill; but the prefaulter
- * populates their first three quarters: bigalloc.h).
+ * (the arrays are reserved address space, touched only as they fill).
  * Only an estimate; failure is harmless.
  */
 static void reserve_for_files(scv_engine *engine, const struct resolve_args *args) {
@@ -638,25 +637,15 @@ static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
         return 1;
     }
     reserve_for_files(engine, args);
-    /* CSV rows are upserted by ingest's worker thread, the run's critical path, which would
-     * otherwise fault in (the kernel zeroing them) the pages of the arrays just reserved as it
-     * first writes them. The prefaulter does that beforehand on another thread, while this one
-     * is often idle waiting for the worker (bigalloc.h); it stops once the input is read, as
-     * the rest of the run is on this thread alone. Where it is unavailable nothing changes. */
-    if (args->input == INGEST_CSV) {
-        (void)bigalloc_prefault_start();
-    }
     ingest_set_format(in, args->input, args->event_source);
     for (i = 0; i < args->nfiles; i++) {
         if (ingest_file(in, args->files[i]) != 0) {
             ingest_free(in);
-            bigalloc_prefault_stop();
             return 1;
         }
     }
     totals = ingest_get_totals(in);
-    ingest_free(in); /* joins the worker: the input is in */
-    bigalloc_prefault_stop();
+    ingest_free(in);
     if (totals.rows == 0) {
         fputs("scv: no records read\n", stderr);
         return 1;

@@ -2,9 +2,8 @@
  * test_bigalloc.c — the scv program's allocator (examples/cli/bigalloc.c): blocks keep their
  * bytes through every kind of resize (within malloc, within a mapping, from one to the other,
  * growing in place and moving), and a request that cannot be met returns NULL with the old
- * block as it was. With the prefaulter running, blocks mapped, grown, moved, shrunk and
- * freed on one thread or on two keep their bytes, and it starts and stops any number of
- * times. (Nothing here times it; under the tsan preset this suite checks it for races.)
+ * block as it was. Two threads mapping, growing, moving, shrinking and freeing blocks at once
+ * keep their bytes (under the tsan preset this suite checks the hooks for races).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -105,19 +104,8 @@ static void impossible_requests_return_null_and_keep_the_old_block(void **state)
     a->free(a->ctx, NULL, 0); /* NULL is a no-op */
 }
 
-/* bigalloc_prefault_start() where it may be unavailable (no mappings, a kernel before 5.14):
- * either way the allocator must work the same. @return whether it runs. */
-static int start_prefaulter(void) {
-    int rc = bigalloc_prefault_start();
-    assert_true(rc == 0 || rc == -1);
-    if (rc != 0) {
-        print_message("prefaulter not available here: its tests check the allocator only\n");
-    }
-    return rc == 0;
-}
-
-/* The tests with the prefaulter write every STRIDE-th byte only (bytes are lost or moved a
- * page at a time, and a page is 4096 bytes), so that they stay quick under ThreadSanitizer. */
+/* The two-thread test writes every STRIDE-th byte only (bytes are lost or moved a page at a
+ * time, and a page is 4096 bytes), so that it stays quick under ThreadSanitizer. */
 #define STRIDE 61
 
 /* Write a pattern of `seed` to every STRIDE-th byte of p[0..n). */
@@ -138,7 +126,7 @@ static int marked(const unsigned char *p, size_t n, unsigned seed) {
     return 1;
 }
 
-/* What one thread does with blocks while the prefaulter runs: maps blocks of several sizes,
+/* What one thread does with blocks while another does the same: maps blocks of several sizes,
  * writes their first part only (as an array being filled), grows them in place and by moving,
  * shrinks them, moves them to malloc and back, and frees them, checking the bytes after each
  * step. `seed` keeps two threads' patterns apart.
@@ -201,63 +189,20 @@ static int churn_blocks(unsigned seed) {
     return 0;
 }
 
-static void blocks_keep_their_bytes_while_the_prefaulter_runs(void **state) {
-    const scv_allocator *a = bigalloc_allocator();
-    /* A block mapped before the start, that the prefaulter finds in the registry. */
-    unsigned char *early = a->alloc(a->ctx, 48 * MIB);
-    (void)state;
-    assert_non_null(early);
-    fill(early, MIB, 9);
-    (void)start_prefaulter();
-    assert_int_equal(churn_blocks(0), 0);
-    assert_filled(early, MIB, 9);
-    mark(early, 48 * MIB, 10);
-    bigalloc_prefault_stop();
-    assert_true(marked(early, 48 * MIB, 10));
-    a->free(a->ctx, early, 48 * MIB);
-}
-
 /* The second thread of the test below: churn_blocks(1000), its result in *arg. */
 static void *churn_thread(void *arg) {
     *(int *)arg = churn_blocks(1000);
     return NULL;
 }
 
-static void two_threads_use_the_hooks_while_the_prefaulter_runs(void **state) {
+static void two_threads_use_the_hooks_at_once(void **state) {
     pthread_t other;
     int other_failed = -1;
     (void)state;
-    (void)start_prefaulter();
     assert_int_equal(pthread_create(&other, NULL, churn_thread, &other_failed), 0);
     assert_int_equal(churn_blocks(2000), 0);
     assert_int_equal(pthread_join(other, NULL), 0);
     assert_int_equal(other_failed, 0);
-    bigalloc_prefault_stop();
-}
-
-static void the_prefaulter_starts_and_stops_any_number_of_times(void **state) {
-    const scv_allocator *a = bigalloc_allocator();
-    unsigned char *p;
-    int runs;
-    (void)state;
-    bigalloc_prefault_stop(); /* never started: a no-op */
-    bigalloc_prefault_stop();
-    runs = start_prefaulter();
-    assert_int_equal(bigalloc_prefault_start(), runs ? 0 : -1); /* already running */
-    p = a->alloc(a->ctx, 8 * MIB);
-    assert_non_null(p);
-    fill(p, 8 * MIB, 3);
-    bigalloc_prefault_stop();
-    bigalloc_prefault_stop(); /* stopped already */
-    assert_int_equal(start_prefaulter(), runs); /* again, with a populated block in place */
-    p = a->realloc(a->ctx, p, 8 * MIB, 20 * MIB);
-    assert_non_null(p);
-    assert_filled(p, 8 * MIB, 3);
-    bigalloc_prefault_stop();
-    a->free(a->ctx, p, 20 * MIB);
-    /* Stopped with nothing to do, and with nothing mapped at all. */
-    assert_int_equal(start_prefaulter(), runs);
-    bigalloc_prefault_stop();
 }
 
 int main(void) {
@@ -268,9 +213,7 @@ int main(void) {
         cmocka_unit_test(large_blocks_start_on_a_huge_page_boundary),
 #endif
         cmocka_unit_test(impossible_requests_return_null_and_keep_the_old_block),
-        cmocka_unit_test(blocks_keep_their_bytes_while_the_prefaulter_runs),
-        cmocka_unit_test(two_threads_use_the_hooks_while_the_prefaulter_runs),
-        cmocka_unit_test(the_prefaulter_starts_and_stops_any_number_of_times),
+        cmocka_unit_test(two_threads_use_the_hooks_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
