@@ -607,7 +607,7 @@ static uint64_t estimate_records(const char *path) {
  * Identifiers: as many as records. Their count cannot be learnt from a file's start (the
  * values repeat across records of one person), and one per record is where real data falls:
  * the generated 1M-record benchmark holds 1.65 values per record but 0.86 distinct; a CRM
- * export with one row per person, more. The hash tables are powers of two at most 3/4 full,
+ * export with one row per person, more. The hash tables are sized for at most 3/4 full,
  * so a guess that is somewhat off mostly gives the same table; one too low costs a rehash
  * (and the arrays grow, cheaply: bigalloc.h), one too high only the table's 8 bytes a slot
  * (the arrays are reserved address space, touched only as they fill).
