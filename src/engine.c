@@ -319,23 +319,6 @@ const char *scv_engine_source_name(const scv_engine *e, scv_source source, size_
 /* ------------------------------------------------------------------------------------------ */
 /* Normalization and hashing                                                                  */
 
-scv_status scv__check_text(const char *s, size_t len, size_t max, int64_t *bad)
-{
-    size_t at;
-    *bad = -1;
-    if (s == NULL && len > 0) return SCV_EINVAL;
-    if (len > max) {
-        *bad = (int64_t)max;
-        return SCV_ETOOLONG;
-    }
-    at = scv__utf8_check_fast(s, len);
-    if (at != len) {
-        *bad = (int64_t)at;
-        return SCV_EUTF8;
-    }
-    return SCV_OK;
-}
-
 scv_status scv__engine_normalize(const scv_engine *e, scv_kind kind, const char *value,
                                  size_t len, char *out, size_t *out_len, const char **reason,
                                  int64_t *off)

@@ -14,6 +14,7 @@
 #include "normalize.h"
 #include "profiles.h"
 #include "feed.h"
+#include "util/utf8.h"
 #include "records.h"
 #include "rules.h"
 #include "util/mem.h"
@@ -149,8 +150,24 @@ static inline int scv__progress(const scv_engine *e, uint64_t done, uint64_t tot
 int scv__valid_name(const char *s, size_t len);
 
 /* Check a (pointer, length) string: SCV_EINVAL for NULL with len > 0, SCV_ETOOLONG over max,
- * SCV_EUTF8 for bad UTF-8 or NUL (offset in *bad). */
-scv_status scv__check_text(const char *s, size_t len, size_t max, int64_t *bad);
+ * SCV_EUTF8 for bad UTF-8 or NUL (offset in *bad). Inline: every builder call checks one or
+ * two strings, nearly all short ASCII, which scv__utf8_check_fast() settles without a call. */
+static inline scv_status scv__check_text(const char *s, size_t len, size_t max, int64_t *bad)
+{
+    size_t at;
+    *bad = -1;
+    if (s == NULL && len > 0) return SCV_EINVAL;
+    if (len > max) {
+        *bad = (int64_t)max;
+        return SCV_ETOOLONG;
+    }
+    at = scv__utf8_check_fast(s, len);
+    if (at != len) {
+        *bad = (int64_t)at;
+        return SCV_EUTF8;
+    }
+    return SCV_OK;
+}
 
 /* Normalize `value` for `kind` into out (SCV_MAX_NORMALIZED_LEN bytes). On SCV_EREJECTED,
  * *reason and *off say why. */

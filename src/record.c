@@ -5,8 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "util/utf8.h"
-
 static scv_status fail(scv_record *r, scv_status st, const char *msg, int64_t off)
 {
     r->errmsg = msg;
@@ -28,27 +26,6 @@ static scv_status text_fail(scv_record *r, scv_status st, const char *what_null,
     case SCV_ETOOLONG: return fail(r, st, what_long, off);
     default: return fail(r, st, what_utf8, off);
     }
-}
-
-/* scv__check_text(), inline: every builder call checks one or two strings, nearly all short
- * ASCII, which scv__utf8_check_fast() settles without a call. Same results and offsets. */
-static inline scv_status check_text(const char *s, size_t len, size_t max, int64_t *bad)
-{
-    size_t at;
-    if (s == NULL && len > 0) {
-        *bad = -1;
-        return SCV_EINVAL;
-    }
-    if (len > max) {
-        *bad = (int64_t)max;
-        return SCV_ETOOLONG;
-    }
-    at = scv__utf8_check_fast(s, len);
-    if (at != len) {
-        *bad = (int64_t)at;
-        return SCV_EUTF8;
-    }
-    return SCV_OK;
 }
 
 /* Copy an interned kind or source name and the 0x00 byte after it to tmp: the start of what
@@ -123,7 +100,7 @@ scv_status scv_record_reset(scv_record *r, scv_source source, const char *record
     if (source >= scv__names_count(&e->sources))
         return fail(r, SCV_ENOTFOUND, "unknown source", -1);
     if (len == 0) return fail(r, SCV_EINVAL, "record id is empty", -1);
-    st = check_text(record_id, len, SCV_MAX_RECORD_ID_LEN, &bad);
+    st = scv__check_text(record_id, len, SCV_MAX_RECORD_ID_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "record id is NULL with a non-zero length",
                          "record id is longer than SCV_MAX_RECORD_ID_LEN",
@@ -185,7 +162,7 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
     e = r->engine;
     if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
     if (kind >= scv__names_count(&e->kinds)) return fail(r, SCV_ENOTFOUND, "unknown identifier kind", -1);
-    st = check_text(value, len, SCV_MAX_VALUE_LEN, &bad);
+    st = scv__check_text(value, len, SCV_MAX_VALUE_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "value is NULL with a non-zero length",
                          "value is longer than SCV_MAX_VALUE_LEN",
@@ -249,7 +226,7 @@ static inline scv_status field_slot(scv_record *r, int kind, const char *name, s
     scv__rec_field *f;
     if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
     if (name_len == 0) return fail(r, SCV_EINVAL, "field name is empty", -1);
-    st = check_text(name, name_len, SCV_MAX_NAME_LEN, &bad);
+    st = scv__check_text(name, name_len, SCV_MAX_NAME_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "field name is NULL with a non-zero length",
                          "field name is longer than SCV_MAX_NAME_LEN",
@@ -292,7 +269,7 @@ scv_status scv_record_add_trait(scv_record *r, const char *name, size_t name_len
     int64_t bad;
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
-    st = check_text(value, value_len, SCV_MAX_TRAIT_LEN, &bad);
+    st = scv__check_text(value, value_len, SCV_MAX_TRAIT_LEN, &bad);
     if (st != SCV_OK)
         return text_fail(r, st, "trait value is NULL with a non-zero length",
                          "trait value is longer than SCV_MAX_TRAIT_LEN",
