@@ -12,10 +12,11 @@
  * History: a prefaulter thread used to populate the mapped blocks (MADV_POPULATE_WRITE) ahead
  * of the thread that upserts, so that it did not wait for the kernel to zero their pages
  * (`scv resolve` on 1M records: 1.58 → 1.33 s when it was added). Once the upserts got faster
- * it stopped paying and made slow runs frequent on this project's 2-core VM: on 1M records 6
- * of 13 runs took 0.85–0.95 s with it against none of 13 without (0.60–0.66 s), and 10M
- * records took 7.49–9.13 s with it against 7.39–8.49 s without; so it was removed (see
- * tests/bench/README.md, step 31).
+ * it stopped paying on this project's 2-core VM: the fast 1M runs took the same with it and
+ * without, 10M records 7.49–9.13 s with it against 7.39–8.49 s without, and 6 of 13 1M runs
+ * with it fell into the VM's slow mode against none of 13 without (the slow mode is the VM's:
+ * runs without it have met it since). So a thread and a lock on every mapping went
+ * (tests/bench/README.md, step 31).
  *
  * On systems without mmap/mremap/MADV_HUGEPAGE (anything but Linux) every block comes from
  * malloc/realloc/free. Every failure returns NULL and, on realloc, leaves the old block as it
