@@ -502,6 +502,60 @@ static void phone_accepts_separators_and_nbsp(void **state)
     PHONE_OK("DE", "030\xC2\xA0" "123\xC2\xA0" "4567", "+49301234567");
 }
 
+static void phone_digit_groups_of_every_length_at_every_offset(void **state)
+{
+    /* The scan reads a group's digits eight bytes at a time, the last fewer than eight as the
+     * top of the value's last eight bytes: groups of every length, starting at every offset
+     * and ending at the value's end or before a separator, must give the same digits. (run()
+     * copies the value into a buffer of its own length, so a sanitizer build sees any read
+     * past it.) */
+    static const char nsn[] = "3012345678901"; /* 13 digits: Germany's longest */
+    static const char *seps[] = {" ", "-", "/", "\xC2\xA0", "."};
+    (void)state;
+    for (size_t lead = 0; lead <= 9; lead++) {
+        for (size_t a = 1; a < 13; a++) {
+            for (size_t b = a; b <= 13; b++) {
+                char in[64], want[32];
+                const char *sep = seps[(lead + a + b) % 5];
+                size_t n = 0;
+                memset(in, ' ', lead);
+                n = lead;
+                memcpy(in + n, "+49", 3);
+                n += 3;
+                memcpy(in + n, sep, strlen(sep));
+                n += strlen(sep);
+                memcpy(in + n, nsn, a);
+                n += a;
+                memcpy(in + n, sep, strlen(sep));
+                n += strlen(sep);
+                memcpy(in + n, nsn + a, b - a);
+                n += b - a;
+                if (b < 13) {
+                    memcpy(in + n, sep, strlen(sep));
+                    n += strlen(sep);
+                    memcpy(in + n, nsn + b, 13 - b);
+                    n += 13 - b;
+                }
+                in[n] = '\0';
+                snprintf(want, sizeof want, "+49%s", nsn);
+                PHONE_OK("DE", in, want);
+            }
+        }
+    }
+    /* More digits than are kept (24), in runs that cross that limit at every place. */
+    for (size_t a = 1; a <= 30; a++) {
+        char in[80];
+        size_t n = 0;
+        memcpy(in, "+49 ", 4);
+        n = 4;
+        for (size_t i = 0; i < a; i++) in[n++] = (char)('1' + i % 7);
+        in[n++] = ' ';
+        for (size_t i = 0; i < 30 - a; i++) in[n++] = (char)('2' + i % 5);
+        in[n] = '\0';
+        PHONE_NO("DE", in, "phone is too long", -1);
+    }
+}
+
 static void phone_trims_whitespace_and_nbsp(void **state)
 {
     (void)state;
@@ -1394,6 +1448,7 @@ int main(void)
         cmocka_unit_test(phone_national_formats_of_many_regions),
         cmocka_unit_test(phone_international_formats_of_many_regions),
         cmocka_unit_test(phone_accepts_separators_and_nbsp),
+        cmocka_unit_test(phone_digit_groups_of_every_length_at_every_offset),
         cmocka_unit_test(phone_trims_whitespace_and_nbsp),
         cmocka_unit_test(phone_cuts_extension),
         cmocka_unit_test(phone_rejects_extension_without_digits),

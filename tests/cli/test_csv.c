@@ -363,8 +363,9 @@ static void records_after_every_kind_of_special_record_keep_lines_and_offsets(vo
  * middle. */
 static void commas_at_every_place_of_a_word_are_found(void **state) {
     (void)state;
-    for (int lead = 0; lead <= 17; lead++) {
-        for (int width = 0; width <= 9; width++) {
+    /* Past two 32-byte SSE2 steps and four 8-byte words (csv.c reads with either). */
+    for (int lead = 0; lead <= 66; lead++) {
+        for (int width = 0; width <= 33; width += lead <= 17 ? 1 : 11) {
             struct text csv = {NULL, 0, 0};
             struct text rec = {NULL, 0, 0};
             struct text want = {NULL, 0, 0};
@@ -406,10 +407,10 @@ static void commas_at_every_place_of_a_word_are_found(void **state) {
 
 static void quotes_and_crs_at_every_place_of_a_word(void **state) {
     (void)state;
-    for (int lead = 0; lead <= 17; lead++) {
-        char xs[32];
-        char csv[160];
-        char want[320];
+    for (int lead = 0; lead <= 66; lead++) {
+        char xs[80];
+        char csv[256];
+        char want[512];
         size_t n;
         memset(xs, 'x', (size_t)lead);
         xs[lead] = '\0';
@@ -439,6 +440,109 @@ static void eight_commas_in_a_word_grow_the_field_table(void **state) {
           "ab,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,c\n", /* 39 commas */
           "1@0:|||||||||||||||||||||||||||||||||||||||\n"
           "2@40:ab|||||||||||||||||||||||||||||||||||||||c\n");
+}
+
+/* A reference for rows without quotes: split every line on commas (dropping a CRLF's CR,
+ * skipping blank lines), as dump() shows them. */
+static char *split_plain(const char *csv, size_t len) {
+    struct text t = {NULL, 0, 0};
+    size_t start = 0;
+    unsigned long line = 1;
+    text_str(&t, "");
+    while (start < len) {
+        const char *lf = memchr(csv + start, '\n', len - start);
+        size_t end = lf != NULL ? (size_t)(lf - csv) : len;
+        size_t stop = end > start && csv[end - 1] == '\r' ? end - 1 : end;
+        if (stop > start || (lf == NULL && end > start)) {
+            char head[64];
+            snprintf(head, sizeof head, "%lu@%zu:", line, start);
+            text_str(&t, head);
+            for (size_t k = start; k < stop; k++) {
+                if (csv[k] == ',') {
+                    text_str(&t, "|");
+                } else if (csv[k] == '\r') {
+                    text_str(&t, "\\r");
+                } else {
+                    text_add(&t, csv + k, 1);
+                }
+            }
+            text_str(&t, "\n");
+        }
+        start = end + 1;
+        line++;
+    }
+    return t.data;
+}
+
+static void rows_of_every_length_with_commas_anywhere_and_every_buffer_size(void **state) {
+    (void)state;
+    /* Rows 0 to 100 bytes long (several 32-byte steps, and the last fewer than 32 bytes of a
+     * buffer), commas at pseudo-random places, some CRLFs and blank lines, read with every
+     * buffer size from 1 to 110 and the default: each row then ends at every place of a step
+     * and of the buffer. */
+    unsigned x = 12345;
+    for (int round = 0; round < 6; round++) {
+        struct text csv = {NULL, 0, 0};
+        char *want;
+        for (int len = 0; len <= 100; len += 1 + round) {
+            for (int k = 0; k < len; k++) {
+                x = x * 1103515245u + 12345u;
+                text_str(&csv, (x >> 16) % 5 == 0 ? "," : (x >> 16) % 7 == 0 ? "\r" : "a");
+            }
+            text_str(&csv, len % 3 == 1 ? "\r\n" : "\n");
+        }
+        if (round % 2 == 1) {
+            text_str(&csv, "last,row,without,lf"); /* ends at the end of the input */
+        }
+        want = split_plain(csv.data, csv.len);
+        {
+            char *got = dump_sized(csv.data, csv.len, 0, 0);
+            if (strcmp(got, want) != 0) {
+                fail_msg("round %d, default buffer: expected\n%s\ngot\n%s", round, want, got);
+            }
+            free(got);
+        }
+        for (size_t size = 1; size <= 110; size++) {
+            char *got = dump_sized(csv.data, csv.len, size, 0);
+            if (strcmp(got, want) != 0) {
+                fail_msg("round %d, buffer of %zu bytes: expected\n%s\ngot\n%s", round, size,
+                         want, got);
+            }
+            free(got);
+        }
+        free(want);
+        free(csv.data);
+    }
+}
+
+static void thirty_two_commas_in_a_step_grow_the_field_table(void **state) {
+    (void)state;
+    /* 100 commas in a row: every byte of several steps is a comma, and the table must grow
+     * (16, 32, 64, 128) while a step is read; then a quote after 70 bytes of commas, which
+     * sends the row to the quoted path with the commas put back. */
+    struct text csv = {NULL, 0, 0};
+    struct text want = {NULL, 0, 0};
+    char head[32];
+    for (int i = 0; i < 100; i++) {
+        text_str(&csv, ",");
+    }
+    text_str(&csv, "\n");
+    text_str(&want, "1@0:");
+    for (int i = 0; i < 100; i++) {
+        text_str(&want, "|");
+    }
+    text_str(&want, "\n");
+    snprintf(head, sizeof head, "2@%zu:", csv.len);
+    text_str(&want, head);
+    for (int i = 0; i < 70; i++) {
+        text_str(&csv, ",");
+        text_str(&want, "|");
+    }
+    text_str(&csv, "\"q\"\n");
+    text_str(&want, "q\n");
+    check_bytes(csv.data, csv.len, want.data);
+    free(csv.data);
+    free(want.data);
 }
 
 static void records_ending_exactly_at_the_end_of_the_buffer(void **state) {
@@ -688,6 +792,8 @@ int main(void) {
         cmocka_unit_test(commas_at_every_place_of_a_word_are_found),
         cmocka_unit_test(quotes_and_crs_at_every_place_of_a_word),
         cmocka_unit_test(eight_commas_in_a_word_grow_the_field_table),
+        cmocka_unit_test(rows_of_every_length_with_commas_anywhere_and_every_buffer_size),
+        cmocka_unit_test(thirty_two_commas_in_a_step_grow_the_field_table),
         cmocka_unit_test(records_ending_exactly_at_the_end_of_the_buffer),
         cmocka_unit_test(fields_may_be_modified_in_place),
         cmocka_unit_test(read_error_is_fatal),
