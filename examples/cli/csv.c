@@ -260,6 +260,18 @@ static void unplain(csv_reader *r, size_t nf) {
     }
 }
 
+/* Room in the field table for n more fields after the nf that fast_plain() has read.
+ * @return 0, or -1 when the table cannot grow: the commas of those nf are then put back. */
+static int room_for_fields(csv_reader *r, size_t nf, size_t n) {
+    while (r->fields_cap - nf < n) {
+        if (grow_fields(r) != 0) {
+            unplain(r, nf);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /*
  * Read the record at buf[pos] if it lies whole in the buffer and holds no '"' (the common
  * case): every ',' ends a field and the LF the record, without the CR of a CRLF. Each
@@ -345,11 +357,8 @@ static size_t fast_plain(csv_reader *r) {
             if (cap - nf < 32) {
                 /* Room for every comma of this step (the field after the last has its
                  * own check). */
-                while (r->fields_cap - nf < 32) {
-                    if (grow_fields(r) != 0) {
-                        unplain(r, nf);
-                        return 0;
-                    }
+                if (room_for_fields(r, nf, 32) != 0) {
+                    return 0;
                 }
                 ptrs = r->ptrs;
                 lengths = r->lengths;
@@ -472,11 +481,8 @@ static size_t fast_plain(csv_reader *r) {
         }
         if (cap - nf < 8) {
             /* Room for every comma of this word (and the field after the last). */
-            while (r->fields_cap - nf < 8) {
-                if (grow_fields(r) != 0) {
-                    unplain(r, nf);
-                    return 0;
-                }
+            if (room_for_fields(r, nf, 8) != 0) {
+                return 0;
             }
             ptrs = r->ptrs;
             lengths = r->lengths;
