@@ -66,6 +66,13 @@ struct column {
  * time went to waiting); with more, the next batch is already queued when one is done. */
 #define INGEST_SETS 4
 
+/* How long a thread that finds nothing to do checks again before it sleeps: about 4096 pause
+ * instructions, 80 µs on this project's machine, more than a batch takes to build or upsert.
+ * The threads run in lockstep, so each often waits a little for the other; to sleep on the
+ * condition variable then costs the wake-up, which on a VM is tens of microseconds (at 1M
+ * records some 4,500 sleeps cost the worker 0.05-0.1 s and the reading thread as much). */
+#define INGEST_SPIN 4096
+
 /* Sources remembered by their spelling in the file (see find_source). */
 #define SOURCE_MEMO 8
 
@@ -145,6 +152,24 @@ struct ingest {
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers                                                                             */
 /* ---------------------------------------------------------------------------------------- */
+
+/* The counters the two threads hand batches over with (`submitted`, `finished`) are written
+ * under the lock, but read without it while a thread spins: atomic loads and stores where the
+ * compiler has them. Without them there is no spinning, only the lock. */
+#if defined(__GNUC__)
+#define COUNTER_LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define COUNTER_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_RELAX() __builtin_ia32_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+#define INGEST_CAN_SPIN 1
+#else
+#define COUNTER_LOAD(p) (*(p))
+#define COUNTER_STORE(p, v) (*(p) = (v))
+#define INGEST_CAN_SPIN 0
+#endif
 
 /* The reports of what went wrong are kept out of the functions that build every row: their
  * message buffers and calls would otherwise cost each call a larger stack frame and more
@@ -966,11 +991,30 @@ static int ended_fatally(const struct batchset *s) {
 /* The worker: upserts the queued batches in order. After a fatal failure it upserts nothing
  * more (the batches queued behind it come back empty): the reading thread stops at that
  * failure when it reports it, as if the rows after it had never been read. */
+/* Spin while *counter holds `value`, at most INGEST_SPIN rounds, without the lock (the other
+ * thread changes it). */
+static void spin_while(const unsigned long *counter, unsigned long value) {
+#if INGEST_CAN_SPIN
+    for (int i = 0; i < INGEST_SPIN && COUNTER_LOAD(counter) == value; i++) {
+        CPU_RELAX();
+    }
+#else
+    (void)counter;
+    (void)value;
+#endif
+}
+
 static void *upsert_worker(void *arg) {
     ingest *in = arg;
     pthread_mutex_lock(&in->lock);
     for (;;) {
         struct batchset *s;
+        if (in->finished == in->submitted && !in->quit) {
+            /* Nothing queued: the next batch is usually a few microseconds away. */
+            pthread_mutex_unlock(&in->lock);
+            spin_while(&in->submitted, in->finished);
+            pthread_mutex_lock(&in->lock);
+        }
         while (in->finished == in->submitted && !in->quit) {
             pthread_cond_wait(&in->changed, &in->lock);
         }
@@ -987,7 +1031,7 @@ static void *upsert_worker(void *arg) {
             in->halted = ended_fatally(s);
         }
         pthread_mutex_lock(&in->lock);
-        in->finished++;
+        COUNTER_STORE(&in->finished, in->finished + 1);
         pthread_cond_broadcast(&in->changed);
     }
     pthread_mutex_unlock(&in->lock);
@@ -1000,6 +1044,10 @@ static unsigned long wait_for_worker(ingest *in, int all) {
     unsigned long finished;
     if (!in->have_worker) {
         return in->finished;
+    }
+    if (!all) {
+        /* A set is about to come back: wait for it awake (see INGEST_SPIN). */
+        spin_while(&in->finished, in->reported);
     }
     pthread_mutex_lock(&in->lock);
     while (all ? in->finished != in->submitted : in->finished == in->reported) {
@@ -1035,9 +1083,13 @@ static unsigned long finished_now(ingest *in) {
     if (!in->have_worker) {
         return in->finished;
     }
+#if INGEST_CAN_SPIN
+    finished = COUNTER_LOAD(&in->finished);
+#else
     pthread_mutex_lock(&in->lock);
     finished = in->finished;
     pthread_mutex_unlock(&in->lock);
+#endif
     return finished;
 }
 
@@ -1049,7 +1101,7 @@ static ingest_status submit_batch(ingest *in) {
     s->n = in->queued;
     if (in->have_worker) {
         pthread_mutex_lock(&in->lock);
-        in->submitted++;
+        COUNTER_STORE(&in->submitted, in->submitted + 1);
         pthread_cond_broadcast(&in->changed);
         pthread_mutex_unlock(&in->lock);
     } else {
