@@ -33,6 +33,7 @@
 #include "csv.h"
 #include "segment.h"
 #include "timeparse.h"
+#include "word.h"
 
 enum role {
     ROLE_IGNORED,    /* a column without a usable name */
@@ -42,7 +43,8 @@ enum role {
     ROLE_IDENTIFIER, /* named after a registered identifier kind */
     ROLE_MEASURE,    /* named with --measure */
     ROLE_CONSENT,    /* consent_CHANNEL or CHANNEL_consent */
-    ROLE_TRAIT       /* anything else */
+    ROLE_TRAIT,      /* anything else */
+    ROLE_CHECKED     /* a trait column whose values are checked, not kept (ingest_prune_traits) */
 };
 
 struct column {
@@ -71,7 +73,9 @@ struct column {
  * The threads run in lockstep, so each often waits a little for the other; to sleep on the
  * condition variable then costs the wake-up, which on a VM is tens of microseconds (at 1M
  * records some 4,500 sleeps cost the worker 0.05-0.1 s and the reading thread as much). */
+#ifndef INGEST_SPIN /* -DINGEST_SPIN=0 for callgrind, which counts a spin's every round */
 #define INGEST_SPIN 4096
+#endif
 
 /* Sources remembered by their spelling in the file (see find_source). */
 #define SOURCE_MEMO 8
@@ -129,6 +133,7 @@ struct ingest {
     size_t nmeasures;
     ingest_totals totals;
     int show_progress; /* standard error is a terminal: show a running count */
+    int prune_traits;  /* ingest_prune_traits() was called */
     ingest_format format;
     scv_source segment_source; /* INGEST_SEGMENT: every event's source */
     /* sources met lately, to skip the engine's lookup (a hash) for each row */
@@ -275,6 +280,22 @@ static int utf8_valid(const char *s, size_t len) {
         i += k;
     }
     return 1;
+}
+
+/* Is s[0..len) ASCII without NUL bytes (so well-formed UTF-8)? Eight bytes a step. */
+static int plain_ascii(const char *s, size_t len) {
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t any = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w = word_load_le(s + i);
+        any |= (w | ((w - ones) & ~w)) & highs; /* a high bit, or a zero byte */
+    }
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        any |= c == 0 || c >= 0x80;
+    }
+    return any == 0;
 }
 
 const char *ingest_show(ingest_shown *out, const char *s, size_t len) {
@@ -455,6 +476,10 @@ void ingest_set_format(ingest *in, ingest_format format, scv_source source) {
     in->batch_size = format == INGEST_SEGMENT ? 1 : INGEST_BATCH;
 }
 
+void ingest_prune_traits(ingest *in) {
+    in->prune_traits = 1;
+}
+
 ingest_totals ingest_get_totals(const ingest *in) {
     return in->totals;
 }
@@ -546,6 +571,7 @@ static int classify_column(ingest *in, size_t i, const char *s, const char *lnam
 static int read_header(ingest *in, const csv_row *row) {
     size_t total = 0;
     size_t i;
+    size_t fields = 0; /* traits, measures and consents: what a row puts in its builder's fields */
     char *w;
     free(in->columns);
     free(in->values);
@@ -589,6 +615,16 @@ static int read_header(ingest *in, const csv_row *row) {
         if (role == ROLE_IDENTIFIER || role == ROLE_MEASURE || role == ROLE_CONSENT ||
             role == ROLE_TRAIT) {
             in->values[in->nvalues++] = in->columns[i];
+            fields += role != ROLE_IDENTIFIER;
+        }
+    }
+    /* Pruned traits must not change which rows are bad: a row can break the builder's limit
+     * on fields only with more field columns than SCV_MAX_FIELDS, so such files keep theirs. */
+    if (in->prune_traits && fields <= SCV_MAX_FIELDS) {
+        for (i = 0; i < in->nvalues; i++) {
+            if (in->values[i].role == ROLE_TRAIT) {
+                in->values[i].role = ROLE_CHECKED;
+            }
         }
     }
     return 0;
@@ -894,6 +930,17 @@ ingest_status ingest_trait(ingest *in, unsigned long line, const char *name, siz
     }
     st = scv_record_add_trait(in->rec, name, name_len, value, len);
     return st == SCV_OK ? INGEST_OK : trait_failed(in, line, name, name_len, value, len, st);
+}
+
+/* A pruned trait's cell: a value the builder would take is passed over; any other is given
+ * to the builder after all, which rejects it with its own reason (the row is bad, as it would
+ * be with the trait kept). */
+static ingest_status check_trait(ingest *in, const struct column *col, const char *cell,
+                                 size_t len, unsigned long line) {
+    if (len <= SCV_MAX_TRAIT_LEN && (plain_ascii(cell, len) || utf8_valid(cell, len))) {
+        return INGEST_OK;
+    }
+    return ingest_trait(in, line, col->name, col->name_len, cell, len);
 }
 
 /* Count n records upserted, showing the running count where it passes a multiple of 100000
@@ -1205,6 +1252,9 @@ static ingest_status ingest_row(ingest *in, const csv_row *row) {
             break;
         case ROLE_CONSENT:
             r = add_consent(in, col, cell, len, row->line);
+            break;
+        case ROLE_CHECKED:
+            r = check_trait(in, col, cell, len, row->line);
             break;
         default: /* ROLE_TRAIT: in->values holds no other roles */
             r = ingest_trait(in, row->line, col->name, col->name_len, cell, len);

@@ -68,6 +68,17 @@ ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeas
  */
 void ingest_set_format(ingest *in, ingest_format format, scv_source source);
 
+/**
+ * Keep no traits from CSV files read from now on: for `scv resolve` without --state, whose
+ * output (the profile of each record) no trait can change. Trait cells are still checked as
+ * the record builder would check them (length, UTF-8), and a bad one still makes its row bad
+ * with the builder's reason, so messages and counts stay the same; measures and consents are
+ * read as before. A file with more than SCV_MAX_FIELDS trait, measure and consent columns
+ * keeps its traits (its rows can break the builder's limit on fields). Segment events keep
+ * theirs.
+ */
+void ingest_prune_traits(ingest *in);
+
 /** Free an ingest. NULL is a no-op. */
 void ingest_free(ingest *in);
 

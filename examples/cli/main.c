@@ -638,6 +638,9 @@ static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
     }
     reserve_for_files(engine, args);
     ingest_set_format(in, args->input, args->event_source);
+    if (args->command == CMD_RESOLVE && args->state == NULL) {
+        ingest_prune_traits(in); /* nothing would read them */
+    }
     for (i = 0; i < args->nfiles; i++) {
         if (ingest_file(in, args->files[i]) != 0) {
             ingest_free(in);

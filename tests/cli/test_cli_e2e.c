@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "csv.h"
+#include "scv.h"
 
 #ifndef SCV_CLI
 #error "SCV_CLI must name the scv program"
@@ -35,13 +36,17 @@ static char *path_in_tmp(const char *name) {
     return p;
 }
 
-static char *write_file(const char *name, const char *content) {
+static char *write_bytes(const char *name, const char *content, size_t len) {
     char *path = path_in_tmp(name);
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
-    assert_int_equal(fwrite(content, 1, strlen(content), fp), strlen(content));
+    assert_int_equal(fwrite(content, 1, len, fp), len);
     assert_int_equal(fclose(fp), 0);
     return path;
+}
+
+static char *write_file(const char *name, const char *content) {
+    return write_bytes(name, content, strlen(content));
 }
 
 /* The whole file as a C string (NULL when it cannot be opened). */
@@ -249,6 +254,107 @@ static void resolve_skips_rows_with_invalid_utf8_or_overlong_values(void **state
     assert_contains(r.err, "3 bad rows");
     run_free(&r);
     free(in);
+}
+
+/* Standard error without the summary line (it holds the time taken). */
+static char *messages_only(const char *err) {
+    char *copy = malloc(strlen(err) + 1);
+    char *w = copy;
+    const char *line = err;
+    assert_non_null(copy);
+    while (*line != '\0') {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) + 1 : strlen(line);
+        if (strncmp(line, "scv: ", 5) != 0) {
+            memcpy(w, line, len);
+            w += len;
+        }
+        line += len;
+    }
+    *w = '\0';
+    return copy;
+}
+
+/* resolve keeps no traits (nothing it prints depends on them) but must treat every row as a
+ * run that keeps them does (--state): the same rows bad, with the same messages. */
+static void resolve_checks_the_traits_it_does_not_keep(void **state) {
+    (void)state;
+    size_t cap = 3 * (size_t)SCV_MAX_TRAIT_LEN + 1024;
+    char *csv = malloc(cap);
+    char *w = csv;
+    char *in;
+    char *state_path = path_in_tmp("traits.state");
+    char *kept_msgs, *pruned_msgs;
+    struct run pruned, kept;
+    assert_non_null(csv);
+    w += sprintf(w, "source,record_id,email,note,city\n"
+                    "crm,1,a@web.de,ok,M\xc3\xbcnchen\n"      /* UTF-8: kept */
+                    "crm,2,a@web.de,bad \xc3\x28,x\n"         /* broken sequence */
+                    "crm,3,b@web.de,x,\xed\xa0\x80\n"         /* a surrogate */
+                    "crm,4,c@web.de,\"a,\"\"quoted\"\"\xe2\x82\xac\",x\n" /* quoted, UTF-8 */
+                    "crm,5,b@web.de,");
+    memset(w, 'y', SCV_MAX_TRAIT_LEN + 1); /* one byte too long */
+    w += SCV_MAX_TRAIT_LEN + 1;
+    w += sprintf(w, ",x\ncrm,6,c@web.de,");
+    memset(w, 'z', SCV_MAX_TRAIT_LEN); /* as long as a trait may be */
+    w += SCV_MAX_TRAIT_LEN;
+    w += sprintf(w, ",\ncrm,7,d@web.de,abcd");
+    *w++ = '\0'; /* a NUL byte, in the first eight of the value's bytes */
+    w += sprintf(w, "efghijklm,x\n");
+    in = write_bytes("traits.csv", csv, (size_t)(w - csv));
+    remove(state_path);
+    pruned = run_scv(NULL, "resolve '%s'", in);
+    kept = run_scv(NULL, "resolve --state '%s' '%s'", state_path, in);
+    assert_int_equal(pruned.status, 0);
+    assert_int_equal(kept.status, 0);
+    assert_string_equal(pruned.out, "source,record_id,profile_id\ncrm,1,1\ncrm,4,2\ncrm,6,2\n");
+    assert_string_equal(pruned.out, kept.out);
+    assert_contains(pruned.err, "traits.csv:3: note 'bad \\xc3(': ");
+    assert_contains(pruned.err, "traits.csv:4: city '\\xed\\xa0\\x80': ");
+    assert_contains(pruned.err, "traits.csv:6: note 'yyyy");
+    assert_contains(pruned.err, "traits.csv:8: note 'abcd\\x00efghijklm': ");
+    assert_contains(pruned.err, "4 bad rows");
+    kept_msgs = messages_only(kept.err);
+    pruned_msgs = messages_only(pruned.err);
+    assert_string_equal(pruned_msgs, kept_msgs);
+    free(kept_msgs);
+    free(pruned_msgs);
+    run_free(&pruned);
+    run_free(&kept);
+    remove(state_path);
+    free(state_path);
+    free(in);
+    free(csv);
+}
+
+/* More field columns than a builder takes: every row that fills them all is bad, pruned or
+ * not (the file keeps its traits). */
+static void resolve_keeps_the_field_limit_with_pruned_traits(void **state) {
+    (void)state;
+    size_t ncols = (size_t)SCV_MAX_FIELDS + 1;
+    size_t cap = 64 + ncols * 16;
+    char *csv = malloc(cap);
+    char *w = csv;
+    char *in;
+    struct run r;
+    size_t i;
+    assert_non_null(csv);
+    w += sprintf(w, "source,record_id,email");
+    for (i = 0; i < ncols; i++) w += sprintf(w, ",t%zu", i);
+    w += sprintf(w, "\ncrm,1,a@web.de");
+    for (i = 0; i < ncols; i++) w += sprintf(w, ",v");
+    w += sprintf(w, "\ncrm,2,a@web.de");
+    for (i = 0; i < ncols; i++) w += sprintf(w, i == 0 ? ",v" : ",");
+    w += sprintf(w, "\n");
+    in = write_file("fields.csv", csv);
+    r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "source,record_id,profile_id\ncrm,2,1\n");
+    assert_contains(r.err, "fields.csv:2: ");
+    assert_contains(r.err, "1 bad rows");
+    run_free(&r);
+    free(in);
+    free(csv);
 }
 
 static void resolve_warns_about_a_measure_that_is_not_a_number(void **state) {
@@ -1987,6 +2093,8 @@ int main(void) {
         cmocka_unit_test(resolve_reports_bad_rows_with_file_and_line_and_skips_them),
         cmocka_unit_test(resolve_keeps_a_row_whose_identifier_is_rejected),
         cmocka_unit_test(resolve_skips_rows_with_invalid_utf8_or_overlong_values),
+        cmocka_unit_test(resolve_checks_the_traits_it_does_not_keep),
+        cmocka_unit_test(resolve_keeps_the_field_limit_with_pruned_traits),
         cmocka_unit_test(resolve_warns_about_a_measure_that_is_not_a_number),
         cmocka_unit_test(resolve_registers_new_sources_lower_cased),
         cmocka_unit_test(resolve_upserts_a_repeated_key_in_file_order),
