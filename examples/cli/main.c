@@ -404,9 +404,11 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     return check_segment_args(args);
 }
 
-/* An engine that keeps normalized values, with the region (may be NULL) and hash key, on the
- * program's allocator (bigalloc.h: huge pages for the engine's large arrays). */
-static int make_engine_from(const char *region, const char *state, int *loaded, scv_engine **engine) {
+/* An engine that keeps what `retain` says, with the region (may be NULL) and hash key, on the
+ * program's allocator (bigalloc.h: huge pages for the engine's large arrays); loaded from
+ * `state` when that names a file (which then says what it keeps). */
+static int make_engine_from(const char *region, const char *state, scv_retain retain, int *loaded,
+                            scv_engine **engine) {
     scv_options *opts = NULL;
     const char *key = getenv("SCV_HASH_KEY");
     scv_status st;
@@ -430,7 +432,7 @@ static int make_engine_from(const char *region, const char *state, int *loaded, 
             goto done;
         }
     }
-    scv_options_set_retain(opts, SCV_RETAIN_NORMALIZED);
+    scv_options_set_retain(opts, retain);
     if (state != NULL) {
         int r = lifecycle_state_load(opts, state, engine);
         if (r >= 0) {
@@ -452,7 +454,7 @@ done:
 
 static int make_engine(const char *region, scv_engine **engine) {
     int loaded = 0;
-    return make_engine_from(region, NULL, &loaded, engine);
+    return make_engine_from(region, NULL, SCV_RETAIN_NORMALIZED, &loaded, engine);
 }
 
 static double seconds_now(void) {
@@ -841,7 +843,13 @@ static int run_resolve(int argc, char **argv, enum command command) {
     if (result != 0) {
         goto done;
     }
-    result = make_engine_from(args.region, args.state, &args.state_loaded, &engine);
+    /* resolve prints no identifier value and keeps no state: its engine holds hashes only
+     * (less to store per identifier). Every other command shows values (profiles, explain,
+     * report) or saves them for a later run that may (--state). */
+    result = make_engine_from(args.region, args.state,
+                              args.command == CMD_RESOLVE && args.state == NULL ? SCV_RETAIN_NONE
+                                                                                : SCV_RETAIN_NORMALIZED,
+                              &args.state_loaded, &engine);
     if (result == 0) {
         result = args.state_loaded ? rules_apply_to_state(engine, args.rules, args.nrules)
                                    : rules_apply(engine, args.rules, args.nrules);

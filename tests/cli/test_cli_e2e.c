@@ -721,6 +721,37 @@ static void erase_option_removes_the_person_and_suppresses_replays(void **state)
     free(er);
 }
 
+/* resolve without --state runs an engine of hashes only; with --state one that keeps values.
+ * Every option that acts on identifiers must give the same partition in both. */
+static void resolve_needs_no_identifier_values(void **state) {
+    (void)state;
+    char *in = write_file("chain.csv", chain_csv);
+    char *er = write_file("erase.csv", "kind,value\nphone,+49 30 5556677\n");
+    char *del = write_file("delete.csv", "source,record_id\nweb,W-1\n");
+    char *state_path = path_in_tmp("values.state");
+    static const char *const options[] = {
+        "", "--erase '%s'", "--delete '%s'", "--block email=ann@web.de", "--limit phone=1",
+        "--generic-threshold 1"};
+    for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+        char opt[1024];
+        struct run hashes, values;
+        snprintf(opt, sizeof opt, options[i], i == 1 ? er : del);
+        remove(state_path);
+        hashes = run_scv(NULL, "resolve --region DE %s '%s'", opt, in);
+        values = run_scv(NULL, "resolve --region DE --state '%s' %s '%s'", state_path, opt, in);
+        assert_int_equal(hashes.status, 0);
+        assert_int_equal(values.status, 0);
+        assert_string_equal(hashes.out, values.out);
+        run_free(&hashes);
+        run_free(&values);
+    }
+    remove(state_path);
+    free(state_path);
+    free(in);
+    free(er);
+    free(del);
+}
+
 static void explain_prints_the_chain_or_the_reason(void **state) {
     (void)state;
     char *in = write_file("chain.csv", chain_csv);
@@ -2111,6 +2142,7 @@ int main(void) {
         cmocka_unit_test(resolve_generic_threshold_option_sets_the_rule),
         cmocka_unit_test(delete_option_removes_records_and_splits),
         cmocka_unit_test(erase_option_removes_the_person_and_suppresses_replays),
+        cmocka_unit_test(resolve_needs_no_identifier_values),
         cmocka_unit_test(explain_prints_the_chain_or_the_reason),
         cmocka_unit_test(state_file_carries_the_engine_between_runs),
         cmocka_unit_test(version_and_help_exit_0),
