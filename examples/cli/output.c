@@ -4,6 +4,7 @@
  */
 #include "output.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,55 +49,240 @@ static char *put_csv_field(char *w, const char *s, size_t len) {
     return w;
 }
 
-/* Bytes of output collected before one fwrite(): one call per line cost more than making
- * the lines. */
-#define OUT_CHUNK ((size_t)64 << 10)
+/* Records per block: the records whose refs fall in one block of OUT_BLOCK numbers (refs are
+ * dense numbers in first-seen order: scv.h) are fetched and made into lines together, and
+ * written with one fwrite(). Two blocks are made at once, one by a helper thread (see
+ * output_assignments). */
+#define OUT_BLOCK 16384
 
-/* Records whose profiles are asked for at once (scv_engine_record_profiles). */
-#define OUT_RECORDS 1024
-
-int output_assignments(FILE *out, const scv_engine *engine) {
-    char chunk[OUT_CHUNK];
-    char *w = chunk;
-    scv_record_ref refs[OUT_RECORDS];
-    scv_profile_id profiles[OUT_RECORDS];
-    scv_record_ref after = 0;
+/* One block of the assignment: its records, their profiles, and their lines. */
+struct block {
+    size_t number;        /* this block holds the records with refs in (number, number + 1] * OUT_BLOCK */
+    int last;             /* no record comes after this block's first ref: nothing from here on */
+    scv_record_ref refs[OUT_BLOCK];
+    scv_profile_id profiles[OUT_BLOCK];
     size_t n;
-    fputs("source,record_id,profile_id\n", out);
-    while (scv_engine_record_profiles(engine, after, refs, profiles, OUT_RECORDS, &n) == SCV_OK) {
-        for (size_t i = 0; i < n; i++) {
-            scv_source source;
-            const char *id;
-            size_t id_len;
-            const char *name;
-            size_t name_len = 0;
-            char digits[16];
-            char *num;
-            if (scv_engine_record_info(engine, refs[i], &source, &id, &id_len, NULL) != SCV_OK ||
-                (name = scv_engine_source_name(engine, source, &name_len)) == NULL ||
-                id_len > SCV_MAX_RECORD_ID_LEN || name_len > SCV_MAX_NAME_LEN) {
-                fwrite(chunk, 1, (size_t)(w - chunk), out);
-                fprintf(stderr, "scv: record %lu cannot be read back\n", (unsigned long)refs[i]);
-                return -1;
-            }
-            if ((size_t)(chunk + sizeof chunk - w) < LINE_MAX_BYTES) {
-                fwrite(chunk, 1, (size_t)(w - chunk), out);
-                w = chunk;
-            }
-            memcpy(w, name, name_len);
-            w += name_len;
-            *w++ = ',';
-            w = put_csv_field(w, id, id_len);
-            *w++ = ',';
-            num = format_u32(digits + sizeof digits, profiles[i]);
-            memcpy(w, num, (size_t)(digits + sizeof digits - num));
-            w += digits + sizeof digits - num;
-            *w++ = '\n';
-        }
-        after = refs[n - 1];
+    char *text; /* n lines, len bytes, in a buffer of cap bytes */
+    size_t len, cap;
+    scv_record_ref unreadable; /* 0, or the record whose line could not be made */
+    int no_memory;
+};
+
+/* Room for one more line of the longest kind at b->text + b->len. @return 0, or -1. */
+static int room_for_line(struct block *b) {
+    size_t cap = b->cap > 0 ? b->cap : (size_t)64 << 10;
+    char *grown;
+    if (b->cap - b->len >= LINE_MAX_BYTES) {
+        return 0;
     }
-    fwrite(chunk, 1, (size_t)(w - chunk), out);
+    while (cap - b->len < LINE_MAX_BYTES) {
+        cap *= 2;
+    }
+    grown = realloc(b->text, cap);
+    if (grown == NULL) {
+        return -1;
+    }
+    b->text = grown;
+    b->cap = cap;
     return 0;
+}
+
+/* Fetch block b's records and make their lines. Stops at a record that cannot be read back
+ * (b->unreadable) or when out of memory (b->no_memory), with the lines before it made. */
+static void make_block(const scv_engine *engine, struct block *b) {
+    scv_source last_source = 0;
+    const char *name = NULL;
+    size_t name_len = 0;
+    scv_record_ref first = (scv_record_ref)(b->number * OUT_BLOCK);
+    b->len = 0;
+    b->unreadable = 0;
+    b->no_memory = 0;
+    b->n = 0;
+    /* Deleted records leave gaps, so the records after `first` may run past the block: those
+     * are the next block's. */
+    if (b->number * OUT_BLOCK > (size_t)UINT32_MAX ||
+        scv_engine_record_profiles(engine, first, b->refs, b->profiles, OUT_BLOCK, &b->n) != SCV_OK) {
+        b->n = 0;
+    }
+    b->last = b->n == 0;
+    while (b->n > 0 && b->refs[b->n - 1] - first > OUT_BLOCK) {
+        b->n--;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        scv_source source;
+        const char *id;
+        size_t id_len;
+        char digits[16];
+        char *num;
+        char *w;
+        if (scv_engine_record_info(engine, b->refs[i], &source, &id, &id_len, NULL) != SCV_OK ||
+            id_len > SCV_MAX_RECORD_ID_LEN) {
+            b->unreadable = b->refs[i];
+            return;
+        }
+        if (name == NULL || source != last_source) {
+            /* A file's rows mostly come from a few sources: look the name up when it changes. */
+            name = scv_engine_source_name(engine, source, &name_len);
+            last_source = source;
+            if (name == NULL || name_len > SCV_MAX_NAME_LEN) {
+                b->unreadable = b->refs[i];
+                return;
+            }
+        }
+        if (room_for_line(b) != 0) {
+            b->no_memory = 1;
+            return;
+        }
+        w = b->text + b->len;
+        memcpy(w, name, name_len);
+        w += name_len;
+        *w++ = ',';
+        w = put_csv_field(w, id, id_len);
+        *w++ = ',';
+        num = format_u32(digits + sizeof digits, b->profiles[i]);
+        memcpy(w, num, (size_t)(digits + sizeof digits - num));
+        w += digits + sizeof digits - num;
+        *w++ = '\n';
+        b->len = (size_t)(w - b->text);
+    }
+}
+
+/* Write block b's lines, or report why it has none. @return 0, or -1 (reported). */
+static int write_block(FILE *out, const struct block *b) {
+    fwrite(b->text, 1, b->len, out);
+    if (b->no_memory) {
+        fputs("scv: out of memory\n", stderr);
+        return -1;
+    }
+    if (b->unreadable != 0) {
+        fprintf(stderr, "scv: record %lu cannot be read back\n", (unsigned long)b->unreadable);
+        return -1;
+    }
+    return 0;
+}
+
+/* The helper thread: makes the block it is handed, one at a time. */
+struct helper {
+    const scv_engine *engine;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct block *job; /* handed over, not yet formatted */
+    int busy;          /* a block is being formatted */
+    int quit;
+};
+
+static void *helper_main(void *arg) {
+    struct helper *h = arg;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        struct block *b;
+        while (h->job == NULL && !h->quit) {
+            pthread_cond_wait(&h->changed, &h->lock);
+        }
+        if (h->job == NULL) {
+            break;
+        }
+        b = h->job;
+        pthread_mutex_unlock(&h->lock);
+        make_block(h->engine, b);
+        pthread_mutex_lock(&h->lock);
+        h->job = NULL;
+        h->busy = 0;
+        pthread_cond_broadcast(&h->changed);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+/* Start the helper. @return 0, or -1 when there is none (blocks are then all made here). */
+static int helper_start(struct helper *h, const scv_engine *engine) {
+    memset(h, 0, sizeof *h);
+    h->engine = engine;
+    if (pthread_mutex_init(&h->lock, NULL) != 0) {
+        return -1;
+    }
+    if (pthread_cond_init(&h->changed, NULL) != 0) {
+        pthread_mutex_destroy(&h->lock);
+        return -1;
+    }
+    if (pthread_create(&h->thread, NULL, helper_main, h) != 0) {
+        pthread_cond_destroy(&h->changed);
+        pthread_mutex_destroy(&h->lock);
+        return -1;
+    }
+    return 0;
+}
+
+static void helper_hand(struct helper *h, struct block *b) {
+    pthread_mutex_lock(&h->lock);
+    h->job = b;
+    h->busy = 1;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+}
+
+static void helper_wait(struct helper *h) {
+    pthread_mutex_lock(&h->lock);
+    while (h->busy) {
+        pthread_cond_wait(&h->changed, &h->lock);
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
+static void helper_stop(struct helper *h) {
+    pthread_mutex_lock(&h->lock);
+    h->quit = 1;
+    pthread_cond_broadcast(&h->changed);
+    pthread_mutex_unlock(&h->lock);
+    pthread_join(h->thread, NULL);
+    pthread_cond_destroy(&h->changed);
+    pthread_mutex_destroy(&h->lock);
+}
+
+/*
+ * Blocks are taken two at a time: the helper makes the second while this thread makes and
+ * writes the first, then writes the second. Blocks are made from the engine's const calls,
+ * which may run on two threads at once (scv.h).
+ */
+int output_assignments(FILE *out, const scv_engine *engine) {
+    struct block *blocks = calloc(2, sizeof *blocks);
+    struct helper helper;
+    int have_helper;
+    int result = 0;
+    if (blocks == NULL) {
+        fputs("scv: out of memory\n", stderr);
+        return -1;
+    }
+    have_helper = helper_start(&helper, engine) == 0;
+    fputs("source,record_id,profile_id\n", out);
+    for (size_t pair = 0; result == 0; pair++) {
+        blocks[0].number = 2 * pair;
+        blocks[1].number = 2 * pair + 1;
+        if (have_helper) {
+            helper_hand(&helper, &blocks[1]);
+        }
+        make_block(engine, &blocks[0]);
+        result = write_block(out, &blocks[0]);
+        if (have_helper) {
+            helper_wait(&helper);
+        } else {
+            make_block(engine, &blocks[1]);
+        }
+        if (result == 0) {
+            result = write_block(out, &blocks[1]);
+        }
+        if (blocks[0].last || blocks[1].last) {
+            break;
+        }
+    }
+    if (have_helper) {
+        helper_stop(&helper);
+    }
+    free(blocks[0].text);
+    free(blocks[1].text);
+    free(blocks);
+    return result;
 }
 
 /* Grow *buf to at least `need` bytes. @return 0, or -1 when out of memory. */

@@ -526,6 +526,45 @@ static void resolve_keeps_file_order_across_upsert_batches(void **state) {
     free(csv);
 }
 
+/* The assignment is written in blocks of 16384 refs made by two threads: many blocks, one of
+ * them all deleted and others with gaps, still give every live record once, in order. */
+static void resolve_writes_every_record_across_output_blocks(void **state) {
+    (void)state;
+    const size_t n = 3 * 16384 + 100;
+    size_t cap = 64 + n * 48;
+    char *csv = malloc(cap), *dels = malloc(cap), *want = malloc(cap);
+    char *w = csv, *d = dels, *x = want;
+    char *in, *del;
+    struct run r;
+    assert_non_null(csv);
+    assert_non_null(dels);
+    assert_non_null(want);
+    w += sprintf(w, "source,record_id,email\n");
+    d += sprintf(d, "source,record_id\n");
+    x += sprintf(x, "source,record_id,profile_id\n");
+    for (size_t i = 1; i <= n; i++) {
+        /* Gone: record 1, every record of the second block, and one in the third. */
+        int gone = i == 1 || (i > 16384 && i <= 2 * 16384) || i == 40000;
+        w += sprintf(w, "crm,R%zu,u%zu@web.de\n", i, i);
+        if (gone) {
+            d += sprintf(d, "crm,R%zu\n", i);
+        } else {
+            x += sprintf(x, "crm,R%zu,%zu\n", i, i);
+        }
+    }
+    in = write_file("blocks.csv", csv);
+    del = write_file("blocks_delete.csv", dels);
+    r = run_scv(NULL, "resolve --delete '%s' '%s'", del, in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, want);
+    run_free(&r);
+    free(in);
+    free(del);
+    free(csv);
+    free(dels);
+    free(want);
+}
+
 static void resolve_fails_when_the_only_file_does_not_exist(void **state) {
     (void)state;
     char *missing = path_in_tmp("does-not-exist.csv");
@@ -2131,6 +2170,7 @@ int main(void) {
         cmocka_unit_test(resolve_upserts_a_repeated_key_in_file_order),
         cmocka_unit_test(resolve_limits_messages_per_file),
         cmocka_unit_test(resolve_keeps_file_order_across_upsert_batches),
+        cmocka_unit_test(resolve_writes_every_record_across_output_blocks),
         cmocka_unit_test(resolve_fails_when_the_only_file_does_not_exist),
         cmocka_unit_test(resolve_succeeds_when_one_of_several_files_is_missing),
         cmocka_unit_test(resolve_fails_when_no_row_could_be_read),
