@@ -13,12 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #if defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
 #if defined(MADV_HUGEPAGE) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED) && \
     defined(MAP_ANONYMOUS)
 #define BIGALLOC_MAPPED 1
+#include <errno.h>
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL, and prefaulting stops */
+#endif
 #endif
 #endif
 
@@ -27,6 +33,50 @@
 /* A transparent huge page (x86-64, arm64 with 4 KiB pages). Mappings this large start on such
  * a boundary, so that the whole block can be huge pages, not just its aligned middle. */
 #define HUGE_PAGE ((size_t)2 << 20)
+
+/* ---- The blocks prefaulting knows of ---------------------------------------------------- */
+
+/* Mapped blocks tracked for bigalloc_prefault(); more than this many at once go untracked
+ * (an engine has a couple of dozen). */
+#define TRACKED 64
+
+struct tracked {
+    char *p;     /* the block's first byte; NULL: a free entry */
+    size_t len;  /* its mapped length */
+    size_t done; /* bytes from p on that were populated (or handed to a populate call) */
+    int in_use;  /* its first page was seen in memory: the block is being written */
+};
+
+static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tracked tracked[TRACKED];
+static int populate_works = 1; /* cleared when the kernel has no MADV_POPULATE_WRITE */
+
+static struct tracked *find_tracked(const char *p) {
+    for (size_t i = 0; i < TRACKED; i++) {
+        if (tracked[i].p == p) {
+            return &tracked[i];
+        }
+    }
+    return NULL;
+}
+
+/* Note that the block at old_p (NULL: a new block) is now p (NULL: freed), len bytes long. */
+static void track(void *old_p, void *p, size_t len) {
+    struct tracked *t;
+    pthread_mutex_lock(&track_lock);
+    t = find_tracked(old_p);
+    if (t != NULL) {
+        t->p = p;
+        t->len = len;
+        if (p == NULL) {
+            t->done = 0;
+            t->in_use = 0;
+        } else if (t->done > len) {
+            t->done = len;
+        }
+    }
+    pthread_mutex_unlock(&track_lock);
+}
 
 /* Is a block of `size` bytes (as requested) a mapping of its own? */
 static int is_mapped(size_t size) {
@@ -71,6 +121,7 @@ static void *map_block(size_t len) {
     }
     /* Only advice: where huge pages are off, the block works all the same. */
     (void)madvise(p, len, MADV_HUGEPAGE);
+    track(NULL, p, len);
     return p;
 }
 
@@ -83,12 +134,14 @@ static void *remap_block(void *p, size_t old_len, size_t new_len) {
     if (new_len <= old_len) {
         if (new_len < old_len) {
             munmap((char *)p + new_len, old_len - new_len);
+            track(p, p, new_len);
         }
         return p;
     }
     /* In place, when the address space after the block is free (the block keeps its advice). */
     q = mremap(p, old_len, new_len, 0);
     if (q != MAP_FAILED) {
+        track(p, q, new_len);
         return q;
     }
     /* Else move the pages to the start of a fresh, aligned and advised mapping. */
@@ -98,15 +151,20 @@ static void *remap_block(void *p, size_t old_len, size_t new_len) {
     }
     q = mremap(p, old_len, old_len, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
     if (q != MAP_FAILED) {
+        /* The pages moved, populated ones with them: the old entry now describes dst. */
+        track(dst, NULL, 0);
+        track(p, dst, new_len);
         return dst;
     }
     /* The move failed (it may have unmapped part of dst): copy into yet another mapping. */
+    track(dst, NULL, 0);
     munmap(dst, new_len);
     dst = map_block(new_len);
     if (dst == NULL) {
         return NULL;
     }
     memcpy(dst, p, old_len);
+    track(p, NULL, 0);
     munmap(p, old_len);
     return dst;
 }
@@ -140,6 +198,7 @@ static void *big_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size)
     }
     memcpy(q, ptr, old_size < new_size ? old_size : new_size);
     if (is_mapped(old_size)) {
+        track(ptr, NULL, 0);
         munmap(ptr, page_round(old_size));
     } else {
         free(ptr);
@@ -153,10 +212,64 @@ static void big_free(void *ctx, void *ptr, size_t size) {
         return;
     }
     if (is_mapped(size)) {
+        track(ptr, NULL, 0);
         munmap(ptr, page_round(size));
     } else {
         free(ptr);
     }
+}
+
+/* Has the block's owner started writing it (its first page is in memory)? A reservation that
+ * is never written (an engine reserves for traits a run may not have) is not populated. The
+ * answer is kept: a block, once written, is written from its start on. */
+static int in_use(struct tracked *t) {
+    unsigned char resident = 0;
+    if (!t->in_use && t->done == 0 && mincore(t->p, 1, &resident) == 0) {
+        t->in_use = resident & 1;
+    }
+    return t->in_use || t->done > 0;
+}
+
+int bigalloc_prefault(double fraction) {
+    struct tracked *pick = NULL;
+    char *from;
+    size_t len;
+    if (fraction > 1) {
+        fraction = 1;
+    }
+    pthread_mutex_lock(&track_lock);
+    if (populate_works) {
+        /* The block in use least populated for its size, if it is below `fraction`. */
+        double least = fraction;
+        for (size_t i = 0; i < TRACKED; i++) {
+            struct tracked *t = &tracked[i];
+            double part = t->p != NULL ? (double)t->done / (double)t->len : 1;
+            if (part < least && in_use(t)) {
+                least = part;
+                pick = t;
+            }
+        }
+    }
+    if (pick == NULL) {
+        pthread_mutex_unlock(&track_lock);
+        return 0;
+    }
+    /* One huge page from where its populated part ends (blocks of a huge page or more start
+     * on a boundary, so this stays on huge pages). Marked done before it is: another thread
+     * asking meanwhile takes the next. */
+    from = pick->p + pick->done;
+    len = pick->len - pick->done < HUGE_PAGE ? pick->len - pick->done : HUGE_PAGE;
+    pick->done += len;
+    pthread_mutex_unlock(&track_lock);
+    /* The block may be moved or freed before this runs: populating what is mapped there then
+     * (or nothing, failing with ENOMEM) changes no byte of it, so that is harmless. */
+    if (madvise(from, len, MADV_POPULATE_WRITE) != 0 && errno == EINVAL) {
+        pthread_mutex_lock(&track_lock);
+        populate_works = 0;
+        pthread_mutex_unlock(&track_lock);
+        return 0;
+    }
+    return 1;
 }
 
 #else /* no mappings: libc */
@@ -176,6 +289,11 @@ static void big_free(void *ctx, void *ptr, size_t size) {
     (void)ctx;
     (void)size;
     free(ptr);
+}
+
+int bigalloc_prefault(double fraction) {
+    (void)fraction;
+    return 0;
 }
 
 #endif

@@ -16,13 +16,18 @@
  * without, 10M records 7.49–9.13 s with it against 7.39–8.49 s without, and 6 of 13 1M runs
  * with it fell into the VM's slow mode against none of 13 without (the slow mode is the VM's:
  * runs without it have met it since). So a thread and a lock on every mapping went
- * (tests/bench/README.md, step 31).
+ * (tests/bench/README.md, step 31). It came back without a thread of its own (step 37):
+ * bigalloc_prefault() is called by the program's reading thread and worker when one waits for
+ * the other, populates only blocks already being written, and only as far as the rows read so
+ * far will fill them. The worker then spends no time in page faults of its own, and the
+ * memory is taken early, which this VM rewards (see tests/bench/README.md, "Machine").
  *
  * On systems without mmap/mremap/MADV_HUGEPAGE (anything but Linux) every block comes from
  * malloc/realloc/free. Every failure returns NULL and, on realloc, leaves the old block as it
  * was, as scv_allocator requires; the library then reports SCV_ENOMEM.
  *
- * The hooks keep no state (ctx is unused) and are safe to use from several threads.
+ * The hooks keep no state of their own (ctx is unused) besides a table of the mapped blocks,
+ * for bigalloc_prefault(), under a lock; they are safe to use from several threads.
  */
 #ifndef SCV_CLI_BIGALLOC_H
 #define SCV_CLI_BIGALLOC_H
@@ -36,5 +41,16 @@
 
 /** The allocator, for scv_options_new(). Static: it lives as long as the program. */
 const scv_allocator *bigalloc_allocator(void);
+
+/**
+ * Populate one more huge page (2 MiB) of the mapped blocks, so that the thread that will
+ * write there later does not wait for the kernel to fault it in and zero it: of the block
+ * whose populated part is the smallest share of its length, if that share is below
+ * `fraction` (0..1). For a thread with nothing else to do (the scv program calls it while a
+ * thread waits for the other: ingest_set_idle). Thread-safe; no byte of any block changes.
+ * @return 1 when it populated something, 0 when every block is populated to `fraction` or
+ *         the system cannot populate (MADV_POPULATE_WRITE is Linux 5.14; not on other systems).
+ */
+int bigalloc_prefault(double fraction);
 
 #endif

@@ -65,8 +65,10 @@ struct column {
  * queued for the worker, being upserted, or back and waiting to be reported. With only two,
  * the worker idled after every batch until the reading thread woke up to hand it the next
  * (a futex wake-up is slow on a VM: with 128-record batches about a quarter of the worker's
- * time went to waiting); with more, the next batch is already queued when one is done. */
-#define INGEST_SETS 4
+ * time went to waiting); with more, the next batch is already queued when one is done. Eight
+ * hold about 0.3 ms of the worker's work: enough to go on while the reading thread, having
+ * waited, populates a huge page of the engine's memory (the idle hook: ingest_set_idle). */
+#define INGEST_SETS 8
 
 /* How long a thread that finds nothing to do checks again before it sleeps: about 4096 pause
  * instructions, 80 µs on this project's machine, more than a batch takes to build or upsert.
@@ -134,6 +136,8 @@ struct ingest {
     ingest_totals totals;
     int show_progress; /* standard error is a terminal: show a running count */
     int prune_traits;  /* ingest_prune_traits() was called */
+    ingest_idle_fn idle; /* ingest_set_idle(): called by a thread that waits for the other */
+    void *idle_ctx;
     ingest_format format;
     scv_source segment_source; /* INGEST_SEGMENT: every event's source */
     /* sources met lately, to skip the engine's lookup (a hash) for each row */
@@ -376,21 +380,29 @@ static const char *engine_reason(const ingest *in, scv_status st) {
 /* Setup                                                                                     */
 /* ---------------------------------------------------------------------------------------- */
 
-/* Make sets[k] the batch being filled. */
-static void fill_set(ingest *in, int k) {
+/* Make sets[k] the batch being filled, making its builders the first time. (Made as the ring
+ * first goes round, while the worker upserts the first batches, not before the reading starts:
+ * a builder is about 3 KiB.) @return 0, or -1 when out of memory. */
+static int fill_set(ingest *in, int k) {
+    struct batchset *s = &in->sets[k];
+    for (size_t i = 0; i < INGEST_BATCH && s->rec[INGEST_BATCH - 1] == NULL; i++) {
+        if (s->rec[i] == NULL && scv_record_new(in->engine, &s->rec[i]) != SCV_OK) {
+            return -1;
+        }
+    }
     in->filling = k;
     in->batch = in->sets[k].rec;
     in->lines = in->sets[k].lines;
     in->marks = in->sets[k].marks;
     in->queued = 0;
     in->rec = in->batch[0];
+    return 0;
 }
 
 static void *upsert_worker(void *arg);
 
 ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeasures) {
     ingest *in = calloc(1, sizeof *in);
-    size_t i;
     int k;
     if (in == NULL) {
         return NULL;
@@ -406,14 +418,11 @@ ingest *ingest_new(scv_engine *engine, const char *const *measures, size_t nmeas
             ingest_free(in);
             return NULL;
         }
-        for (i = 0; i < INGEST_BATCH; i++) {
-            if (scv_record_new(engine, &s->rec[i]) != SCV_OK) {
-                ingest_free(in);
-                return NULL;
-            }
-        }
     }
-    fill_set(in, 0);
+    if (fill_set(in, 0) != 0) {
+        ingest_free(in);
+        return NULL;
+    }
     in->batch_size = INGEST_BATCH;
     if (pthread_mutex_init(&in->lock, NULL) == 0) {
         if (pthread_cond_init(&in->changed, NULL) == 0) {
@@ -478,6 +487,17 @@ void ingest_set_format(ingest *in, ingest_format format, scv_source source) {
 
 void ingest_prune_traits(ingest *in) {
     in->prune_traits = 1;
+}
+
+void ingest_set_idle(ingest *in, ingest_idle_fn idle, void *ctx) {
+    if (in->have_worker) {
+        pthread_mutex_lock(&in->lock);
+    }
+    in->idle = idle;
+    in->idle_ctx = ctx;
+    if (in->have_worker) {
+        pthread_mutex_unlock(&in->lock);
+    }
 }
 
 ingest_totals ingest_get_totals(const ingest *in) {
@@ -1039,13 +1059,27 @@ static int ended_fatally(const struct batchset *s) {
  * more (the batches queued behind it come back empty): the reading thread stops at that
  * failure when it reports it, as if the rows after it had never been read. */
 /* Spin while *counter holds `value`, at most INGEST_SPIN rounds, without the lock (the other
- * thread changes it). */
-static void spin_while(const unsigned long *counter, unsigned long value) {
+ * thread changes it). Meanwhile the idle hook may do its work, a step at a time; the rounds
+ * count from when it has none left. */
+static void spin_while(ingest *in, ingest_idle_fn idle, void *idle_ctx, const unsigned long *counter,
+                       unsigned long value) {
 #if INGEST_CAN_SPIN
     for (int i = 0; i < INGEST_SPIN && COUNTER_LOAD(counter) == value; i++) {
+        if (idle != NULL) {
+            /* Rows read so far: the batches handed to the worker. */
+            unsigned long long rows = (unsigned long long)COUNTER_LOAD(&in->submitted) * INGEST_BATCH;
+            if (idle(idle_ctx, rows)) {
+                i = 0;
+                continue;
+            }
+            idle = NULL;
+        }
         CPU_RELAX();
     }
 #else
+    (void)in;
+    (void)idle;
+    (void)idle_ctx;
     (void)counter;
     (void)value;
 #endif
@@ -1057,9 +1091,12 @@ static void *upsert_worker(void *arg) {
     for (;;) {
         struct batchset *s;
         if (in->finished == in->submitted && !in->quit) {
-            /* Nothing queued: the next batch is usually a few microseconds away. */
+            /* Nothing queued: the next batch is usually a few microseconds away. (The hook is
+             * set under the lock: read here, not while spinning.) */
+            ingest_idle_fn idle = in->idle;
+            void *idle_ctx = in->idle_ctx;
             pthread_mutex_unlock(&in->lock);
-            spin_while(&in->submitted, in->finished);
+            spin_while(in, idle, idle_ctx, &in->submitted, in->finished);
             pthread_mutex_lock(&in->lock);
         }
         while (in->finished == in->submitted && !in->quit) {
@@ -1094,7 +1131,7 @@ static unsigned long wait_for_worker(ingest *in, int all) {
     }
     if (!all) {
         /* A set is about to come back: wait for it awake (see INGEST_SPIN). */
-        spin_while(&in->finished, in->reported);
+        spin_while(in, in->idle, in->idle_ctx, &in->finished, in->reported);
     }
     pthread_mutex_lock(&in->lock);
     while (all ? in->finished != in->submitted : in->finished == in->reported) {
@@ -1164,7 +1201,9 @@ static ingest_status submit_batch(ingest *in) {
             return INGEST_FATAL;
         }
     }
-    fill_set(in, (int)(in->submitted % INGEST_SETS));
+    if (fill_set(in, (int)(in->submitted % INGEST_SETS)) != 0) {
+        return out_of_memory(in);
+    }
     return INGEST_OK;
 }
 

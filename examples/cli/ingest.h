@@ -79,6 +79,21 @@ void ingest_set_format(ingest *in, ingest_format format, scv_source source);
  */
 void ingest_prune_traits(ingest *in);
 
+/**
+ * Something for a thread to do while it waits for the other (reading thread or worker): a
+ * step of at most a fraction of a millisecond. `rows`: about how many rows have been read so
+ * far. @return nonzero when it did something (it is called again), 0 when it has nothing
+ * more to do for now (the thread then just waits).
+ */
+typedef int (*ingest_idle_fn)(void *ctx, unsigned long long rows);
+
+/**
+ * Call `idle` (NULL: nothing) with `ctx` while a thread waits for the other. It runs on both
+ * threads, possibly at once, so it must be thread-safe. The scv program prefaults the
+ * engine's memory with it (bigalloc_prefault).
+ */
+void ingest_set_idle(ingest *in, ingest_idle_fn idle, void *ctx);
+
 /** Free an ingest. NULL is a no-op. */
 void ingest_free(ingest *in);
 

@@ -404,10 +404,11 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
     return check_segment_args(args);
 }
 
-/* An engine that keeps what `retain` says, with the region (may be NULL) and hash key, on the
- * program's allocator (bigalloc.h: huge pages for the engine's large arrays); loaded from
- * `state` when that names a file (which then says what it keeps). */
-static int make_engine_from(const char *region, const char *state, scv_retain retain, int *loaded,
+/* An engine with the region (may be NULL) and hash key, on the program's allocator
+ * (bigalloc.h: huge pages for the engine's large arrays); loaded from `state` when that names
+ * a file. `lean`: it keeps no identifier values (for output that shows none, and no state to
+ * save); else it keeps normalized values. */
+static int make_engine_from(const char *region, const char *state, int lean, int *loaded,
                             scv_engine **engine) {
     scv_options *opts = NULL;
     const char *key = getenv("SCV_HASH_KEY");
@@ -432,7 +433,7 @@ static int make_engine_from(const char *region, const char *state, scv_retain re
             goto done;
         }
     }
-    scv_options_set_retain(opts, retain);
+    scv_options_set_retain(opts, lean ? SCV_RETAIN_NONE : SCV_RETAIN_NORMALIZED);
     if (state != NULL) {
         int r = lifecycle_state_load(opts, state, engine);
         if (r >= 0) {
@@ -454,7 +455,7 @@ done:
 
 static int make_engine(const char *region, scv_engine **engine) {
     int loaded = 0;
-    return make_engine_from(region, NULL, SCV_RETAIN_NORMALIZED, &loaded, engine);
+    return make_engine_from(region, NULL, 0, &loaded, engine);
 }
 
 static double seconds_now(void) {
@@ -613,9 +614,9 @@ static uint64_t estimate_records(const char *path) {
  * so a guess that is somewhat off mostly gives the same table; one too low costs a rehash
  * (and the arrays grow, cheaply: bigalloc.h), one too high only the table's 8 bytes a slot
  * (the arrays are reserved address space, touched only as they fill).
- * Only an estimate; failure is harmless.
+ * Only an estimate; failure is harmless. @return the records estimated (0: none known).
  */
-static void reserve_for_files(scv_engine *engine, const struct resolve_args *args) {
+static uint64_t reserve_for_files(scv_engine *engine, const struct resolve_args *args) {
     uint64_t records = 0;
     for (size_t i = 0; i < args->nfiles; i++) {
         records += estimate_records(args->files[i]);
@@ -626,6 +627,20 @@ static void reserve_for_files(scv_engine *engine, const struct resolve_args *arg
     if (records > 1000) {
         (void)scv_engine_reserve(engine, (size_t)records, (size_t)records);
     }
+    return records;
+}
+
+/* Rows ahead of the reading whose share of the engine's memory is populated beforehand: the
+ * rows queued for the worker are far fewer, and a few percent more costs little memory. */
+#define PREFAULT_AHEAD_ROWS 50000
+
+/* ingest_set_idle()'s hook: populate the engine's mapped blocks as far as the rows read so far
+ * will have filled them, and a little further (bigalloc_prefault). The engine's arrays were
+ * reserved for `*expected` records, and fill about in step with the rows (an estimate: some
+ * arrays end less full, and their populated rest is memory that goes unused). */
+static int prefault_ahead(void *ctx, unsigned long long rows) {
+    const uint64_t *expected = ctx;
+    return bigalloc_prefault((double)(rows + PREFAULT_AHEAD_ROWS) / (double)*expected);
 }
 
 /* Read every file into the engine. @return 0, 1 when nothing was read or on failure. */
@@ -633,13 +648,18 @@ static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
     ingest *in = ingest_new(engine, args->measures, args->nmeasures);
     ingest_totals totals;
     double start = seconds_now();
+    uint64_t expected;
     size_t i;
     if (in == NULL) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
-    reserve_for_files(engine, args);
+    expected = reserve_for_files(engine, args);
     ingest_set_format(in, args->input, args->event_source);
+    if (expected > 0) {
+        /* Whichever thread waits populates memory the worker will write. */
+        ingest_set_idle(in, prefault_ahead, &expected);
+    }
     if (args->command == CMD_RESOLVE && args->state == NULL) {
         ingest_prune_traits(in); /* nothing would read them */
     }
@@ -843,12 +863,11 @@ static int run_resolve(int argc, char **argv, enum command command) {
     if (result != 0) {
         goto done;
     }
-    /* resolve prints no identifier value and keeps no state: its engine holds hashes only
-     * (less to store per identifier). Every other command shows values (profiles, explain,
-     * report) or saves them for a later run that may (--state). */
-    result = make_engine_from(args.region, args.state,
-                              args.command == CMD_RESOLVE && args.state == NULL ? SCV_RETAIN_NONE
-                                                                                : SCV_RETAIN_NORMALIZED,
+    /* resolve prints no identifier value, and without --state there is nothing to keep them
+     * for: its engine holds hashes only (less to store per identifier). Every other command
+     * shows values (profiles, explain, report) or saves them for a later run that may
+     * (--state). */
+    result = make_engine_from(args.region, args.state, args.command == CMD_RESOLVE && args.state == NULL,
                               &args.state_loaded, &engine);
     if (result == 0) {
         result = args.state_loaded ? rules_apply_to_state(engine, args.rules, args.nrules)

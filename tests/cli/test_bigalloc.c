@@ -5,7 +5,12 @@
  * block as it was. Two threads mapping, growing, moving, shrinking and freeing blocks at once
  * keep their bytes (under the tsan preset this suite checks the hooks for races).
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* mincore() */
+#endif
+
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +21,10 @@
 #include <cmocka.h>
 
 #include "bigalloc.h"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #define MIB ((size_t)1 << 20)
 
@@ -195,6 +204,72 @@ static void *churn_thread(void *arg) {
     return NULL;
 }
 
+#if defined(__linux__)
+/* Is the page holding p in memory? */
+static int resident(const void *p) {
+    unsigned char v = 0;
+    uintptr_t page = (uintptr_t)p & ~(uintptr_t)4095;
+    assert_int_equal(mincore((void *)page, 1, &v), 0);
+    return v & 1;
+}
+
+static void prefault_populates_blocks_in_use_up_to_the_fraction(void **state) {
+    const scv_allocator *a = bigalloc_allocator();
+    const size_t size = 16 * MIB;
+    unsigned char *used = a->alloc(a->ctx, size);
+    unsigned char *untouched = a->alloc(a->ctx, size);
+    (void)state;
+    assert_non_null(used);
+    assert_non_null(untouched);
+    fill(used, MIB, 7); /* being written from its start, as an engine's array is */
+    if (!bigalloc_prefault(0.5)) {
+        a->free(a->ctx, used, size);
+        a->free(a->ctx, untouched, size);
+        skip(); /* a kernel without MADV_POPULATE_WRITE (Linux < 5.14): nothing to test */
+    }
+    while (bigalloc_prefault(0.5)) {
+    }
+    assert_true(resident(used + size / 2 - 1));
+    assert_false(resident(used + size / 2));
+    assert_false(resident(used + size - 1));
+    assert_false(resident(untouched));
+    assert_false(resident(untouched + size - 1));
+    assert_filled(used, MIB, 7);
+    while (bigalloc_prefault(1)) {
+    }
+    assert_true(resident(used + size - 1));
+    assert_false(resident(untouched + size / 2));
+    assert_filled(used, MIB, 7);
+    a->free(a->ctx, used, size);
+    a->free(a->ctx, untouched, size);
+    /* Freed blocks are forgotten: nothing is left to populate. */
+    assert_int_equal(bigalloc_prefault(1), 0);
+}
+#endif
+
+/* Populates whatever it can until *arg (the churn's result) is set. */
+static void *prefault_thread(void *arg) {
+    volatile int *done = arg;
+    while (__atomic_load_n(done, __ATOMIC_ACQUIRE) == 0) {
+        if (!bigalloc_prefault(1)) {
+            sched_yield();
+        }
+    }
+    return NULL;
+}
+
+static void prefaulting_beside_moving_blocks_keeps_their_bytes(void **state) {
+    pthread_t other;
+    int done = 0;
+    int failed;
+    (void)state;
+    assert_int_equal(pthread_create(&other, NULL, prefault_thread, &done), 0);
+    failed = churn_blocks(3000);
+    __atomic_store_n(&done, 1, __ATOMIC_RELEASE);
+    assert_int_equal(pthread_join(other, NULL), 0);
+    assert_int_equal(failed, 0);
+}
+
 static void two_threads_use_the_hooks_at_once(void **state) {
     pthread_t other;
     int other_failed = -1;
@@ -214,6 +289,10 @@ int main(void) {
 #endif
         cmocka_unit_test(impossible_requests_return_null_and_keep_the_old_block),
         cmocka_unit_test(two_threads_use_the_hooks_at_once),
+#if defined(__linux__)
+        cmocka_unit_test(prefault_populates_blocks_in_use_up_to_the_fraction),
+#endif
+        cmocka_unit_test(prefaulting_beside_moving_blocks_keeps_their_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
