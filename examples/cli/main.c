@@ -406,8 +406,8 @@ static int parse_resolve_args(int argc, char **argv, struct resolve_args *args) 
 
 /* An engine with the region (may be NULL) and hash key, on the program's allocator
  * (bigalloc.h: huge pages for the engine's large arrays); loaded from `state` when that names
- * a file. `lean`: it keeps no identifier values (for output that shows none, and no state to
- * save); else it keeps normalized values. */
+ * a file. `lean`: it keeps no identifier values and no change feed (for output that shows
+ * neither, and no state to save); else it keeps normalized values and the default feed. */
 static int make_engine_from(const char *region, const char *state, int lean, int *loaded,
                             scv_engine **engine) {
     scv_options *opts = NULL;
@@ -434,6 +434,9 @@ static int make_engine_from(const char *region, const char *state, int lean, int
         }
     }
     scv_options_set_retain(opts, lean ? SCV_RETAIN_NONE : SCV_RETAIN_NORMALIZED);
+    if (lean) {
+        (void)scv_options_set_change_capacity(opts, 0);
+    }
     if (state != NULL) {
         int r = lifecycle_state_load(opts, state, engine);
         if (r >= 0) {
@@ -863,10 +866,10 @@ static int run_resolve(int argc, char **argv, enum command command) {
     if (result != 0) {
         goto done;
     }
-    /* resolve prints no identifier value, and without --state there is nothing to keep them
-     * for: its engine holds hashes only (less to store per identifier). Every other command
-     * shows values (profiles, explain, report) or saves them for a later run that may
-     * (--state). */
+    /* resolve prints no identifier value and reads no change feed, and without --state there
+     * is nothing to keep them for: its engine holds hashes only and no feed (less to store
+     * per record and identifier). Every other command shows values (profiles, explain,
+     * report) or saves them for a later run that may (--state). */
     result = make_engine_from(args.region, args.state, args.command == CMD_RESOLVE && args.state == NULL,
                               &args.state_loaded, &engine);
     if (result == 0) {
