@@ -149,7 +149,9 @@ static void make_block(const scv_engine *engine, struct block *b) {
 
 /* Write block b's lines, or report why it has none. @return 0, or -1 (reported). */
 static int write_block(FILE *out, const struct block *b) {
-    fwrite(b->text, 1, b->len, out);
+    if (b->len > 0) {
+        fwrite(b->text, 1, b->len, out); /* an empty block may have no buffer at all */
+    }
     if (b->no_memory) {
         fputs("scv: out of memory\n", stderr);
         return -1;
