@@ -41,6 +41,7 @@ uint32_t scv__names_intern_slow(scv__names *n, const char *s, size_t len)
     scv__name item = {(uint32_t)n->bytes.len, (uint32_t)len};
     if (len > 0) memcpy(n->bytes.data + n->bytes.len, s, len);
     n->bytes.len += len;
+    memset(n->bytes.data + n->bytes.len, 0, SCV__NAMES_BLOCK); /* room: scv__names_reserve() */
     n->items.data[n->items.len++] = item;
     n->keys.data[n->keys.len++] = name_key(s, len);
     scv__htab_insert(&n->index, n->keys.data[id], id);

@@ -24,17 +24,22 @@ typedef struct scv__names {
     uint32_t recent[8];
 } scv__names;
 
+/* Bytes that can be read from the start of any name, however short: the table keeps that
+ * much room, zeroed, past its last name (see scv__names_reserve() and scv__names_copy()). */
+#define SCV__NAMES_BLOCK 16
+
 void scv__names_free(const scv__mem *m, scv__names *n);
 
 /* Id of a name, or SCV__NONE. */
 uint32_t scv__names_find(const scv__names *n, const char *s, size_t len);
 
 /* Make room for `count` more names of `bytes` bytes in total, so that the next such adds
- * cannot fail. */
+ * cannot fail (and SCV__NAMES_BLOCK bytes past them). */
 static inline scv_status scv__names_reserve(const scv__mem *m, scv__names *n, size_t count, size_t bytes)
 {
     scv_status st;
-    if ((st = SCV__VEC_RESERVE(m, n->bytes, bytes)) != SCV_OK) return st;
+    if (bytes > SIZE_MAX - SCV__NAMES_BLOCK) return SCV_ENOMEM;
+    if ((st = SCV__VEC_RESERVE(m, n->bytes, bytes + SCV__NAMES_BLOCK)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, n->items, count)) != SCV_OK) return st;
     if ((st = SCV__VEC_RESERVE(m, n->keys, count)) != SCV_OK) return st;
     return scv__htab_reserve(m, &n->index, n->items.len + count);
@@ -68,6 +73,22 @@ static inline const char *scv__names_get(const scv__names *n, uint32_t id, size_
 {
     *len = n->items.data[id].len;
     return n->bytes.data + n->items.data[id].off;
+}
+
+/* Copy name id to out, which has room for SCV__NAMES_BLOCK bytes or the name if longer, and
+ * return its length. A name that short (every built-in kind, most sources) is copied as one
+ * fixed-size move, together with the bytes after it: the record builder copies a kind or
+ * source name in front of everything it hashes, and a copy of the name's own length took
+ * twice the instructions. */
+static inline size_t scv__names_copy(const scv__names *n, uint32_t id, char *out)
+{
+    size_t len;
+    const char *s = scv__names_get(n, id, &len);
+    if (len <= SCV__NAMES_BLOCK)
+        memcpy(out, s, SCV__NAMES_BLOCK);
+    else
+        scv__copy_short(out, s, len);
+    return len;
 }
 
 static inline size_t scv__names_count(const scv__names *n)

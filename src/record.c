@@ -30,12 +30,11 @@ static scv_status text_fail(scv_record *r, scv_status st, const char *what_null,
 
 /* Copy an interned kind or source name and the 0x00 byte after it to tmp: the start of what
  * identifier hashes and record keys are taken over (scv__engine_ident_prefix(),
- * scv__engine_record_key()). Returns the bytes written. */
+ * scv__engine_record_key()). Returns the bytes that start is; tmp may hold more, which what
+ * follows overwrites. */
 static inline size_t name_prefix(const scv__names *names, uint32_t id, char *tmp)
 {
-    size_t n;
-    const char *name = scv__names_get(names, id, &n);
-    scv__copy_short(tmp, name, n);
+    size_t n = scv__names_copy(names, id, tmp);
     tmp[n] = '\0';
     return n + 1;
 }
@@ -155,7 +154,7 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
     char *norm;
     int64_t bad;
     size_t n, prefix, at;
-    int placeholder, keep_raw;
+    int placeholder, keep_norm, keep_raw;
     scv__h128 h;
     scv_status st;
     if (r == NULL) return SCV_EINVAL;
@@ -195,17 +194,25 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
         if (scv__h128_eq(r->idents[i].hash, h)) return ok(r);
     if (r->n_idents >= SCV_MAX_IDENTIFIERS)
         return fail(r, SCV_ELIMIT, "more than SCV_MAX_IDENTIFIERS identifiers on one record", -1);
-    /* The raw value is only kept by an engine that retains raw values (resolve.c reads it
-     * then only); elsewhere it is not copied, and the builder's span for it is empty. */
+    /* The values are only kept by an engine that retains them (resolve.c reads the
+     * normalized one for scv__idtable_add() then only, the raw one only when raw values are
+     * retained); elsewhere they are not copied, and the builder's spans for them are empty.
+     * Raw retention implies normalized. */
+    keep_norm = e->ids.retain;
     keep_raw = e->retain >= SCV_RETAIN_RAW;
-    if (reserve_buf(r, keep_raw ? n + len : n) != SCV_OK)
+    if (keep_norm && reserve_buf(r, keep_raw ? n + len : n) != SCV_OK)
         return fail(r, SCV_ENOMEM, "out of memory", -1);
     scv__rec_ident *id = &r->idents[r->n_idents++];
     id->hash = h;
     id->kind = kind;
     id->placeholder = (uint32_t)placeholder;
-    id->norm_len = (uint32_t)n;
-    id->norm_off = put(r, norm, n);
+    if (keep_norm) {
+        id->norm_len = (uint32_t)n;
+        id->norm_off = put(r, norm, n);
+    } else {
+        id->norm_len = 0;
+        id->norm_off = (uint32_t)r->buf.len;
+    }
     if (keep_raw) {
         id->raw_len = (uint32_t)len;
         id->raw_off = put(r, value, len);

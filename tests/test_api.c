@@ -563,6 +563,58 @@ static void builder_record_keys_match_lookups(void **state)
     scv_engine_free(e);
 }
 
+/* The builder hashes an identifier behind its kind's name, copied as one block when the name
+ * is short (scv__names_copy()), and keeps the normalized value only for an engine that
+ * retains values. Its hashes must be the lookups' for kind names around the block's size and
+ * values around XXH3's length classes, with values kept (keyed engine) or not (unkeyed). */
+static void builder_identifier_hashes_match_lookups(void **state)
+{
+    static const size_t name_lens[] = {1, 2, 15, 16, 17, 40, SCV_MAX_NAME_LEN};
+    static const size_t value_lens[] = {1, 16, 17, 111, 112, 128, 129, 240, 241, SCV_MAX_VALUE_LEN};
+    char name[SCV_MAX_NAME_LEN], value[SCV_MAX_VALUE_LEN], id[16];
+    (void)state;
+    for (int keep = 0; keep < 2; keep++) {
+        scv_engine *e = NULL;
+        scv_record *r;
+        int rec = 0;
+        if (keep)
+            e = test_engine();
+        else
+            assert_ok(scv_engine_new(NULL, &e));
+        assert_ok(scv_record_new(e, &r));
+        for (size_t a = 0; a < sizeof name_lens / sizeof name_lens[0]; a++) {
+            scv_kind k;
+            name[0] = 'k';
+            for (size_t i = 1; i < name_lens[a]; i++) name[i] = (char)('a' + (i * 5 + a) % 26);
+            assert_ok(scv_engine_register_kind(e, name, name_lens[a], SCV_NORM_EXACT, &k));
+            for (size_t b = 0; b < sizeof value_lens / sizeof value_lens[0]; b++) {
+                size_t len = value_lens[b], n = 0, count = 0;
+                scv_profile_id p, q;
+                scv_identifier_ref ref;
+                const char *kept = NULL;
+                for (size_t i = 0; i < len; i++) value[i] = (char)('A' + (i * 3 + b) % 26);
+                snprintf(id, sizeof id, "r%d", rec++);
+                assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S(id)));
+                assert_ok(scv_record_add_identifier(r, k, value, len));
+                assert_ok(scv_engine_upsert(e, r, &p));
+                assert_ok(scv_engine_identifier_profile(e, k, value, len, &q));
+                assert_int_equal(p, q);
+                assert_ok(scv_profile_identifiers(e, p, &ref, 1, &count));
+                assert_int_equal(count, 1);
+                assert_ok(scv_engine_identifier_info(e, ref, NULL, NULL, &kept, &n));
+                if (keep) {
+                    assert_int_equal(n, len);
+                    assert_memory_equal(kept, value, len);
+                } else {
+                    assert_null(kept);
+                }
+            }
+        }
+        scv_record_free(r);
+        scv_engine_free(e);
+    }
+}
+
 /* The builder copies an identifier's raw value only for an engine that retains raw values:
  * with SCV_RETAIN_RAW two spellings of one value make snapshots of different sizes (the raw
  * bytes are stored), with less retention the same size. */
@@ -903,6 +955,7 @@ int main(void)
         cmocka_unit_test(bad_bytes_around_word_edges_are_found_at_their_offset),
         cmocka_unit_test(reused_builder_keeps_each_records_fields),
         cmocka_unit_test(builder_record_keys_match_lookups),
+        cmocka_unit_test(builder_identifier_hashes_match_lookups),
         cmocka_unit_test(builder_keeps_raw_values_for_engines_that_retain_them),
         cmocka_unit_test(over_long_values_are_rejected),
         cmocka_unit_test(too_many_identifiers_and_fields_hit_limits),

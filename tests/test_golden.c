@@ -83,11 +83,48 @@ static void hash_is_xxh3_128_of_kind_nul_normalized_value(void **state)
     scv_engine_free(e);
 }
 
+/* The same definition at every input length XXH3 treats differently (up to 16, 128 and 240
+ * bytes, and longer; scv__hash128() calls apart the inputs over 128 bytes), keyed and not. */
+static void hash_is_xxh3_128_at_every_length(void **state)
+{
+    (void)state;
+    static const char prefix[] = "customer_id"; /* and its 0x00 byte: 12 bytes */
+    char input[sizeof prefix + SCV_MAX_VALUE_LEN];
+    unsigned char secret[192];
+    scv_options *o;
+    scv_engine *plain, *keyed;
+    assert_ok(scv_engine_new(NULL, &plain));
+    assert_ok(scv_options_new(NULL, &o));
+    assert_ok(scv_options_set_hash_key(o, S("k")));
+    assert_ok(scv_engine_new(o, &keyed));
+    scv_options_free(o);
+    (void)XXH3_generateSecret(secret, sizeof secret, "k", 1);
+    memcpy(input, prefix, sizeof prefix);
+    for (size_t len = 1; len <= SCV_MAX_VALUE_LEN; len += len < 300 ? 1 : 181) {
+        char *value = input + sizeof prefix;
+        uint8_t h[16], want[16];
+        for (size_t i = 0; i < len; i++) value[i] = (char)('!' + (i * 7 + len) % 94);
+        for (int k = 0; k < 2; k++) {
+            XXH128_hash_t x = k ? XXH3_128bits_withSecret(input, sizeof prefix + len, secret, sizeof secret)
+                                : XXH3_128bits(input, sizeof prefix + len);
+            for (int i = 0; i < 8; i++) {
+                want[i] = (uint8_t)(x.high64 >> (56 - 8 * i));
+                want[8 + i] = (uint8_t)(x.low64 >> (56 - 8 * i));
+            }
+            assert_ok(scv_engine_hash(k ? keyed : plain, SCV_KIND_CUSTOMER_ID, value, len, h));
+            if (memcmp(h, want, 16) != 0) fail_msg("hash of a %zu-byte value (keyed %d) differs", len, k);
+        }
+    }
+    scv_engine_free(keyed);
+    scv_engine_free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keyed_hashes_are_pinned),
         cmocka_unit_test(hash_is_xxh3_128_of_kind_nul_normalized_value),
+        cmocka_unit_test(hash_is_xxh3_128_at_every_length),
     };
     return cmocka_run_group_tests_name("golden", tests, NULL, NULL);
 }

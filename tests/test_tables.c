@@ -97,6 +97,51 @@ static void names_intern_once_and_keep_insertion_order(void **state)
     scv__names_free(&m, &n);
 }
 
+/* Any name can be read as a block of SCV__NAMES_BLOCK bytes from its start (the record builder
+ * copies kind and source names so): names added one by one and several after one reserve,
+ * of every length around the block; the bytes after the last name are zeros. */
+static void names_copy_reads_a_block_from_any_name(void **state)
+{
+    (void)state;
+    scv__mem m;
+    scv__names n = {0};
+    char name[SCV_MAX_NAME_LEN], out[SCV_MAX_NAME_LEN + SCV__NAMES_BLOCK];
+    size_t len, total = 0;
+    uint32_t id;
+    assert_ok(scv__mem_init(&m, NULL));
+    for (size_t round = 0; round < 2; round++) {
+        if (round == 1) {
+            /* As resolve.c reserves for a record's new field names: all at once. */
+            for (len = 1; len <= SCV__NAMES_BLOCK + 2; len++) total += len;
+            assert_ok(scv__names_reserve(&m, &n, SCV__NAMES_BLOCK + 2, total));
+        }
+        for (len = 1; len <= SCV__NAMES_BLOCK + 2; len++) {
+            for (size_t i = 0; i < len; i++) name[i] = (char)('a' + (i + len + 7 * round) % 26);
+            if (round == 0)
+                assert_ok(scv__names_add(&m, &n, name, len, &id));
+            else
+                id = scv__names_intern(&n, name, len);
+            for (uint32_t k = 0; k <= id; k++) {
+                size_t klen;
+                const char *kname = scv__names_get(&n, k, &klen);
+                assert_true(n.bytes.cap - n.items.data[k].off >= SCV__NAMES_BLOCK);
+                assert_int_equal(scv__names_copy(&n, k, out), klen);
+                assert_memory_equal(out, kname, klen);
+            }
+            memset(out, 0x55, sizeof out);
+            assert_int_equal(scv__names_copy(&n, id, out), len);
+            assert_memory_equal(out, name, len);
+            for (size_t i = len; i < SCV__NAMES_BLOCK; i++) assert_int_equal(out[i], 0);
+        }
+    }
+    /* Longer than the block: copied by its own length. */
+    memset(name, 'z', sizeof name);
+    assert_ok(scv__names_add(&m, &n, name, sizeof name, &id));
+    assert_int_equal(scv__names_copy(&n, id, out), sizeof name);
+    assert_memory_equal(out, name, sizeof name);
+    scv__names_free(&m, &n);
+}
+
 static void idtable_interns_by_hash_and_keeps_values_when_retained(void **state)
 {
     (void)state;
@@ -184,6 +229,7 @@ int main(void)
         cmocka_unit_test(htab_tag_collision_compares_full_key),
         cmocka_unit_test(htab_remove_keeps_every_other_key_reachable),
         cmocka_unit_test(names_intern_once_and_keep_insertion_order),
+        cmocka_unit_test(names_copy_reads_a_block_from_any_name),
         cmocka_unit_test(idtable_interns_by_hash_and_keeps_values_when_retained),
         cmocka_unit_test(hash_is_xxh3_128_with_keyed_secret),
         cmocka_unit_test(utf8_check_finds_first_bad_byte),

@@ -30,6 +30,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "csv.h"
 #include "segment.h"
 #include "timeparse.h"
@@ -83,6 +87,7 @@ struct column {
 #define SOURCE_MEMO 8
 
 struct source_memo {
+    uint64_t key; /* spelling_key() of the name */
     char name[SCV_MAX_NAME_LEN]; /* as spelled in the file, trimmed */
     size_t len;
     scv_source source;
@@ -182,11 +187,14 @@ struct ingest {
 
 /* The reports of what went wrong are kept out of the functions that build every row: their
  * message buffers and calls would otherwise cost each call a larger stack frame and more
- * registers saved, for something that hardly ever happens. */
+ * registers saved, for something that hardly ever happens. INGEST_NOINLINE does the same for
+ * what is not rare but happens once in many rows (a full batch). */
 #if defined(__GNUC__)
 #define INGEST_COLD __attribute__((noinline, cold))
+#define INGEST_NOINLINE __attribute__((noinline))
 #else
 #define INGEST_COLD
+#define INGEST_NOINLINE
 #endif
 
 /* ' ', or one of '\t' '\n' '\v' '\f' '\r' (9 to 13). */
@@ -272,12 +280,18 @@ static size_t utf8_sequence(const unsigned char *p, size_t n) {
     return need + 1;
 }
 
-/* Is s[0..len) well-formed UTF-8 without NUL bytes? */
+/* Is s[0..len) well-formed UTF-8 without NUL bytes? The ASCII bytes between the multi-byte
+ * characters (most of a name like "Münster") are passed over here, without a call each. */
 static int utf8_valid(const char *s, size_t len) {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        size_t k = utf8_sequence(p + i, len - i);
+        size_t k;
+        if ((unsigned)(p[i] - 1) < 0x7F) { /* 0x01..0x7F */
+            i++;
+            continue;
+        }
+        k = utf8_sequence(p + i, len - i);
         if (k == 0) {
             return 0;
         }
@@ -286,18 +300,33 @@ static int utf8_valid(const char *s, size_t len) {
     return 1;
 }
 
-/* Is s[0..len) ASCII without NUL bytes (so well-formed UTF-8)? Eight bytes a step. */
+/* The high bit set in each byte of w that is 0x00 or above 0x7F, and maybe in bytes after
+ * such a byte (its borrow), never when every byte is 0x01..0x7F. */
+static uint64_t not_ascii8(uint64_t w) {
+    return (w | (w - 0x0101010101010101u)) & 0x8080808080808080u;
+}
+
+/* Is s[0..len) ASCII without NUL bytes (so well-formed UTF-8)? Nothing outside s[0..len) is
+ * read (a cell may end the reader's buffer): eight bytes a step, the last step overlapping
+ * the one before; under eight bytes (most trait cells), two overlapping halves in one word,
+ * byte by byte only under four. A byte-by-byte tail cost more than the rest of the test. */
 static int plain_ascii(const char *s, size_t len) {
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     uint64_t any = 0;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w = word_load_le(s + i);
-        any |= (w | ((w - ones) & ~w)) & highs; /* a high bit, or a zero byte */
-    }
-    for (; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        any |= c == 0 || c >= 0x80;
+    size_t i;
+    if (len >= 8) {
+        for (i = 0; i + 8 < len; i += 8) {
+            any |= not_ascii8(word_load_le(s + i));
+        }
+        any |= not_ascii8(word_load_le(s + len - 8));
+    } else if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, sizeof a);
+        memcpy(&b, s + len - 4, sizeof b);
+        any = not_ascii8((uint64_t)a << 32 | b);
+    } else {
+        for (i = 0; i < len; i++) {
+            any |= (unsigned)((unsigned char)s[i] - 1) >= 0x7F;
+        }
     }
     return any == 0;
 }
@@ -666,6 +695,22 @@ static int same_bytes(const char *a, const char *b, size_t len) {
     return 1;
 }
 
+/* The first and the last four bytes of s[0..len), or under four bytes each of them, as one
+ * word: up to eight bytes (a file's few sources are short names) the word is the whole
+ * spelling, so a remembered source is matched by two compares instead of a loop. */
+static uint64_t spelling_key(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t a = 0;
+    uint32_t b = 0;
+    if (len >= 4) {
+        memcpy(&a, s, sizeof a);
+        memcpy(&b, s + len - 4, sizeof b);
+    } else if (len > 0) {
+        a = (uint32_t)u[0] | (uint32_t)u[len / 2] << 8 | (uint32_t)u[len - 1] << 16;
+    }
+    return (uint64_t)a << 32 | b;
+}
+
 /* Remember that the spelling s[0..len) names `source`. */
 static void memo_source(ingest *in, const char *s, size_t len, scv_source source) {
     struct source_memo *m;
@@ -679,6 +724,7 @@ static void memo_source(ingest *in, const char *s, size_t len, scv_source source
         in->memo_next = (in->memo_next + 1) % SOURCE_MEMO;
     }
     memcpy(m->name, s, len);
+    m->key = spelling_key(s, len);
     m->len = len;
     m->source = source;
 }
@@ -690,14 +736,16 @@ static ingest_status find_source(ingest *in, char *s, size_t len, unsigned long 
     char spelling[SCV_MAX_NAME_LEN];
     scv_status st;
     ingest_shown v;
+    uint64_t key;
     size_t i;
     if (len == 0) {
         ingest_message(in, line, "empty source");
         return INGEST_BAD;
     }
+    key = spelling_key(s, len);
     for (i = 0; i < in->nmemo; i++) {
         const struct source_memo *m = &in->memo[i];
-        if (m->len == len && same_bytes(m->name, s, len)) {
+        if (m->key == key && m->len == len && (len <= 8 || same_bytes(m->name, s, len))) {
             *out = m->source;
             return INGEST_OK;
         }
@@ -825,12 +873,49 @@ ingest_status ingest_identifier(ingest *in, unsigned long line, scv_kind kind, c
     return st == SCV_OK ? INGEST_OK : identifier_failed(in, line, label, value, len, st);
 }
 
+/* Does s[0..len) hold a '|'? Only bytes of s are read (a cell may end the reader's buffer).
+ * With SSE2, sixteen bytes a step, the last step overlapping the one before, and eight to
+ * fifteen bytes as two overlapping halves of one step: the identifier cells of a row (8 to 40
+ * bytes) cost a few instructions each, where a call to memchr() cost several times that. */
+static int has_bar(const char *s, size_t len) {
+#if defined(__SSE2__)
+    const __m128i bars = _mm_set1_epi8('|');
+    __m128i hits;
+    size_t i;
+    if (len >= 16) {
+        hits = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + len - 16)), bars);
+        for (i = 0; i + 16 < len; i += 16) {
+            hits = _mm_or_si128(
+                hits, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), bars));
+        }
+        return _mm_movemask_epi8(hits) != 0;
+    }
+    if (len >= 8) {
+        hits = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)s),
+                                  _mm_loadl_epi64((const __m128i *)(const void *)(s + len - 8)));
+        return _mm_movemask_epi8(_mm_cmpeq_epi8(hits, bars)) != 0;
+    }
+    for (i = 0; i < len; i++) {
+        if (s[i] == '|') {
+            return 1;
+        }
+    }
+    return 0;
+#else
+    return memchr(s, '|', len) != NULL;
+#endif
+}
+
 /* Add each '|'-separated value of an identifier cell (most cells hold one, or none). */
 static ingest_status add_identifiers(ingest *in, const struct column *col, char *cell,
                                      size_t len, unsigned long line) {
     char *start = cell;
     char *end = cell + len;
     ingest_status r = INGEST_OK;
+    if (!has_bar(cell, len)) {
+        char *value = trim(cell, &len);
+        return len > 0 ? ingest_identifier(in, line, col->kind, col->name, value, len) : INGEST_OK;
+    }
     while (r == INGEST_OK) {
         char *bar = memchr(start, '|', (size_t)(end - start));
         size_t n = (size_t)((bar != NULL ? bar : end) - start);
@@ -1239,6 +1324,13 @@ static ingest_status flush_batch(ingest *in) {
     return in->stopped ? INGEST_FATAL : INGEST_OK;
 }
 
+/* The batch is full: hand it on. Kept out of ingest_commit(), which every row calls, so that
+ * ingest_row() can take that in inline (once in 128 rows does not need it). */
+static INGEST_NOINLINE ingest_status batch_full(ingest *in) {
+    /* Segment events (a batch of one) are upserted at once: segment.c prints too. */
+    return in->batch_size == INGEST_BATCH ? submit_batch(in) : flush_batch(in);
+}
+
 ingest_status ingest_commit(ingest *in, unsigned long line) {
     if (in->stopped) {
         return INGEST_FATAL;
@@ -1246,8 +1338,7 @@ ingest_status ingest_commit(ingest *in, unsigned long line) {
     in->lines[in->queued] = line;
     in->marks[in->queued++] = in->messages;
     if (in->queued == in->batch_size) {
-        /* Segment events (a batch of one) are upserted at once: segment.c prints too. */
-        return in->batch_size == INGEST_BATCH ? submit_batch(in) : flush_batch(in);
+        return batch_full(in);
     }
     in->rec = in->batch[in->queued];
     return INGEST_OK;
@@ -1266,22 +1357,30 @@ void ingest_tally(ingest *in, ingest_status status) {
 
 /* Build the row's record and queue it for its upsert. */
 static ingest_status ingest_row(ingest *in, const csv_row *row) {
+    /* In locals: the calls below change none of these, but the compiler would load them again
+     * after each call. A failure (rare) returns at once: a test of r in the loop's condition
+     * cost every column, and most of a row's columns are empty. */
+    const struct column *col = in->values;
+    const struct column *const end = col + in->nvalues;
+    char *const *const fields = row->fields;
+    const size_t *const lengths = row->lengths;
     ingest_status r;
-    size_t i;
     if (row->count != in->ncolumns) {
         ingest_message(in, row->line, "expected %zu fields, found %zu", in->ncolumns,
                        row->count);
         return INGEST_BAD;
     }
     r = start_record(in, row);
-    for (i = 0; r == INGEST_OK && i < in->nvalues; i++) {
-        const struct column *col = &in->values[i];
-        size_t len = row->lengths[col->index];
+    if (r != INGEST_OK) {
+        return r;
+    }
+    for (; col < end; col++) {
+        size_t len = lengths[col->index];
         char *cell;
         if (len == 0) {
             continue; /* an empty cell adds nothing, whatever its column */
         }
-        cell = row->fields[col->index];
+        cell = fields[col->index];
         switch (col->role) {
         case ROLE_IDENTIFIER:
             r = add_identifiers(in, col, cell, len, row->line);
@@ -1299,8 +1398,11 @@ static ingest_status ingest_row(ingest *in, const csv_row *row) {
             r = ingest_trait(in, row->line, col->name, col->name_len, cell, len);
             break;
         }
+        if (r != INGEST_OK) {
+            return r;
+        }
     }
-    return r == INGEST_OK ? ingest_commit(in, row->line) : r;
+    return ingest_commit(in, row->line);
 }
 
 /* A CSV_FATAL from the reader: out of memory ends the program, a read error the file. */

@@ -357,6 +357,67 @@ static void resolve_keeps_the_field_limit_with_pruned_traits(void **state) {
     free(csv);
 }
 
+/* resolve checks a pruned trait's cell a word at a time, short cells as overlapping halves:
+ * a bad byte (NUL, a lone continuation or lead byte, 0xFF) at any place of a cell of any
+ * length up to twenty bytes makes the row bad, as in a run that keeps traits; a two-byte
+ * character anywhere does not. */
+static void resolve_checks_every_byte_of_a_pruned_trait(void **state) {
+    static const unsigned char bad_bytes[] = {0x00, 0x80, 0xC3, 0xFF};
+    size_t cap = 64 * 1024;
+    char *csv = malloc(cap);
+    char *w = csv;
+    char *in;
+    char *state_path = path_in_tmp("bytes.state");
+    char *kept_msgs, *pruned_msgs;
+    char want[64];
+    struct run pruned, kept;
+    size_t bad = 0, len, at, b;
+    int row = 0;
+    (void)state;
+    assert_non_null(csv);
+    w += sprintf(w, "source,record_id,email,note\n");
+    for (len = 1; len <= 20; len++) {
+        for (at = 0; at < len; at++) {
+            for (b = 0; b <= sizeof bad_bytes; b++) {
+                if (b == sizeof bad_bytes && at + 1 == len) {
+                    continue; /* no room for the two-byte character */
+                }
+                w += sprintf(w, "crm,%d,a@web.de,", row++);
+                memset(w, 'q', len);
+                if (b < sizeof bad_bytes) {
+                    w[at] = (char)bad_bytes[b];
+                    bad++;
+                } else {
+                    w[at] = '\xc3'; /* U+00FC */
+                    w[at + 1] = '\xbc';
+                }
+                w += len;
+                *w++ = '\n';
+            }
+        }
+    }
+    in = write_bytes("bytes.csv", csv, (size_t)(w - csv));
+    remove(state_path);
+    pruned = run_scv(NULL, "resolve '%s'", in);
+    kept = run_scv(NULL, "resolve --state '%s' '%s'", state_path, in);
+    assert_int_equal(pruned.status, 0);
+    assert_string_equal(pruned.out, kept.out);
+    assert_int_equal(count_lines(pruned.out), 1 + (size_t)row - bad);
+    snprintf(want, sizeof want, "%zu bad rows", bad);
+    assert_contains(pruned.err, want);
+    kept_msgs = messages_only(kept.err);
+    pruned_msgs = messages_only(pruned.err);
+    assert_string_equal(pruned_msgs, kept_msgs);
+    free(kept_msgs);
+    free(pruned_msgs);
+    run_free(&pruned);
+    run_free(&kept);
+    remove(state_path);
+    free(state_path);
+    free(in);
+    free(csv);
+}
+
 static void resolve_warns_about_a_measure_that_is_not_a_number(void **state) {
     (void)state;
     char *in = write_file("measures.csv", "source,record_id,email,Order_Total\n"
@@ -386,6 +447,44 @@ static void resolve_registers_new_sources_lower_cased(void **state) {
     struct run r = run_scv(NULL, "resolve '%s'", in);
     assert_int_equal(r.status, 0);
     assert_string_equal(r.out, "source,record_id,profile_id\napp,1,1\ncallcenter,2,1\n");
+    run_free(&r);
+    free(in);
+}
+
+/* Sources met before are recognised by their spelling, compared a word at a time (its first
+ * and last four bytes, and the rest when longer than eight): spellings alike at both ends or
+ * alike but for one byte, of every short length, in both cases, more than are remembered at
+ * once, each give their own source on every row. */
+static void resolve_tells_apart_sources_spelled_alike(void **state) {
+    static const char *const spellings[] = {
+        "a", "b", "ab", "ba", "abc", "acb", "abcd", "abce", "abxde", "abyde", "abcdefgh",
+        "abcdefgx", "abcdxefgh", "abcdyefgh", "source_one_x_end", "source_one_y_end", "CRM", "Crm",
+    };
+    size_t nsp = sizeof spellings / sizeof spellings[0];
+    char csv[8192];
+    char line[64];
+    char *w = csv;
+    char *in;
+    struct run r;
+    (void)state;
+    w += sprintf(w, "source,record_id,email\n");
+    for (size_t i = 0; i < 3 * nsp; i++) {
+        w += sprintf(w, "%s,%zu,x%zu@web.de\n", spellings[i % nsp], i, i);
+    }
+    in = write_file("spellings.csv", csv);
+    r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    for (size_t i = 0; i < 3 * nsp; i++) {
+        size_t k = 0;
+        const char *s = spellings[i % nsp];
+        line[k++] = '\n';
+        for (; *s != '\0'; s++) {
+            line[k++] = (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+        }
+        snprintf(line + k, sizeof line - k, ",%zu,", i);
+        assert_contains(r.out, line);
+    }
+    assert_int_equal(count_lines(r.out), 1 + 3 * nsp);
     run_free(&r);
     free(in);
 }
@@ -454,6 +553,59 @@ static size_t message_lines(const char *err, const char *name, unsigned long *li
         }
     }
     return n;
+}
+
+/* A '|' at any place of an identifier cell of any length (around the 8- and 16-byte steps of
+ * the scan for one) splits it: the row links to the rows carrying each part alone. The parts
+ * of a file are all different (letters before the '|', digits after, by their lengths). */
+static void resolve_splits_identifier_cells_at_any_bar(void **state) {
+    static const size_t lens[] = {1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40};
+    char csv[8192];
+    char key[32];
+    (void)state;
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        size_t n = lens[k];
+        char *w = csv;
+        char *in;
+        struct run r;
+        unsigned long seen[40];
+        w += sprintf(w, "source,record_id,customer_id\n");
+        for (size_t p = 0; p < n; p++) {
+            char cell[41];
+            for (size_t i = 0; i < n; i++) {
+                cell[i] = i < p ? (char)('a' + i % 26) : (char)('1' + (i - p) % 9);
+            }
+            cell[p] = '|';
+            cell[n] = '\0';
+            w += sprintf(w, "crm,a%zu,%s\n", p, cell);
+            if (p > 0) {
+                w += sprintf(w, "crm,l%zu,%.*s\n", p, (int)p, cell);
+            }
+            if (p + 1 < n) {
+                w += sprintf(w, "crm,r%zu,%s\n", p, cell + p + 1);
+            }
+        }
+        in = write_file("bars.csv", csv);
+        r = run_scv(NULL, "resolve '%s'", in);
+        assert_int_equal(r.status, 0);
+        for (size_t p = 0; p < n; p++) {
+            snprintf(key, sizeof key, "crm,a%zu,", p);
+            seen[p] = profile_in(r.out, key);
+            for (size_t q = 0; q < p; q++) {
+                assert_int_not_equal(seen[p], seen[q]);
+            }
+            if (p > 0) {
+                snprintf(key, sizeof key, "crm,l%zu,", p);
+                assert_int_equal(profile_in(r.out, key), seen[p]);
+            }
+            if (p + 1 < n) {
+                snprintf(key, sizeof key, "crm,r%zu,", p);
+                assert_int_equal(profile_in(r.out, key), seen[p]);
+            }
+        }
+        run_free(&r);
+        free(in);
+    }
 }
 
 /*
@@ -2165,8 +2317,11 @@ int main(void) {
         cmocka_unit_test(resolve_skips_rows_with_invalid_utf8_or_overlong_values),
         cmocka_unit_test(resolve_checks_the_traits_it_does_not_keep),
         cmocka_unit_test(resolve_keeps_the_field_limit_with_pruned_traits),
+        cmocka_unit_test(resolve_checks_every_byte_of_a_pruned_trait),
+        cmocka_unit_test(resolve_splits_identifier_cells_at_any_bar),
         cmocka_unit_test(resolve_warns_about_a_measure_that_is_not_a_number),
         cmocka_unit_test(resolve_registers_new_sources_lower_cased),
+        cmocka_unit_test(resolve_tells_apart_sources_spelled_alike),
         cmocka_unit_test(resolve_upserts_a_repeated_key_in_file_order),
         cmocka_unit_test(resolve_limits_messages_per_file),
         cmocka_unit_test(resolve_keeps_file_order_across_upsert_batches),
