@@ -62,17 +62,20 @@ struct column {
 
 /* Records queued for one scv_engine_upsert_batch() call (CSV): far more than any prefetch
  * distance, while the builders a batch touches stay small (a builder is about 3 KiB, of which
- * a row uses a few hundred bytes). 16 to 512 measured alike with today's library. */
-#define INGEST_BATCH 128
+ * a row uses a few hundred bytes). Each call's look-ahead starts cold (its first records are
+ * upserted before their fetches are done), so fewer, longer calls pay less: 1M rows, 11
+ * interleaved runs, 128 rows a batch (eight in flight) 0.61 s, 512 (four) 0.56 s. */
+#define INGEST_BATCH 512
 
 /* Batches in flight between the reading thread and the worker: one being filled, the others
  * queued for the worker, being upserted, or back and waiting to be reported. With only two,
  * the worker idled after every batch until the reading thread woke up to hand it the next
  * (a futex wake-up is slow on a VM: with 128-record batches about a quarter of the worker's
- * time went to waiting); with more, the next batch is already queued when one is done. Eight
- * hold about 0.3 ms of the worker's work: enough to go on while the reading thread, having
- * waited, populates a huge page of the engine's memory (the idle hook: ingest_set_idle). */
-#define INGEST_SETS 8
+ * time went to waiting); with more, the next batch is already queued when one is done. Four
+ * of 512 rows hold about 0.5 ms of the worker's work: enough to go on while the reading
+ * thread, having waited, populates a huge page of the engine's memory (the idle hook:
+ * ingest_set_idle). */
+#define INGEST_SETS 4
 
 /* How long a thread that finds nothing to do checks again before it sleeps: about 4096 pause
  * instructions, 80 µs on this project's machine, more than a batch takes to build or upsert.

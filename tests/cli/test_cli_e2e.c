@@ -678,6 +678,47 @@ static void resolve_keeps_file_order_across_upsert_batches(void **state) {
     free(csv);
 }
 
+/* The same over a file whose batches go round the ring of batches in flight several times
+ * (6,000 rows; ingest.c takes 512 a batch, four in flight), with a new source half way (its
+ * registration waits for the batches before it) and a key repeated near the end. */
+static void resolve_keeps_file_order_around_the_batch_ring(void **state) {
+    (void)state;
+    enum { ROWS = 6000 };
+    size_t cap = ROWS * 40 + 64;
+    char *csv = malloc(cap);
+    size_t len;
+    char *in;
+    struct run r;
+    assert_non_null(csv);
+    len = (size_t)snprintf(csv, cap, "source,record_id,email\n");
+    for (int i = 0; i < ROWS; i++) {
+        if (i == 3000) {
+            len += (size_t)snprintf(csv + len, cap - len, "POS,P1,u0@web.de\n"); /* new source */
+        } else if (i == 5990) {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,R4,solo@web.de\n"); /* R4 again */
+        } else {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,R%d,u%d@web.de\n", i, i / 3);
+        }
+    }
+    in = write_file("ring.csv", csv);
+    r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "scv: 6000 records (5999 distinct)");
+    assert_int_equal(count_lines(r.out), 1 + 5999);
+    assert_int_equal(profile_in(r.out, "crm,R3,"), profile_in(r.out, "crm,R5,"));
+    assert_int_not_equal(profile_in(r.out, "crm,R4,"), profile_in(r.out, "crm,R3,"));
+    assert_int_equal(profile_in(r.out, "pos,P1,"), profile_in(r.out, "crm,R0,"));
+    assert_int_equal(profile_in(r.out, "crm,R3001,"), profile_in(r.out, "crm,R3002,"));
+    assert_int_not_equal(profile_in(r.out, "crm,R3001,"), profile_in(r.out, "crm,R0,"));
+    assert_int_equal(profile_in(r.out, "crm,R5997,"), profile_in(r.out, "crm,R5999,"));
+    assert_true(strstr(r.out, "crm,R4,") < strstr(r.out, "crm,R5,"));
+    assert_true(strstr(r.out, "crm,R2999,") < strstr(r.out, "pos,P1,"));
+    assert_true(strstr(r.out, "pos,P1,") < strstr(r.out, "crm,R3001,"));
+    run_free(&r);
+    free(in);
+    free(csv);
+}
+
 /* The assignment is written in blocks of 16384 refs made by two threads: many blocks, one of
  * them all deleted and others with gaps, still give every live record once, in order. */
 static void resolve_writes_every_record_across_output_blocks(void **state) {
@@ -2325,6 +2366,7 @@ int main(void) {
         cmocka_unit_test(resolve_upserts_a_repeated_key_in_file_order),
         cmocka_unit_test(resolve_limits_messages_per_file),
         cmocka_unit_test(resolve_keeps_file_order_across_upsert_batches),
+        cmocka_unit_test(resolve_keeps_file_order_around_the_batch_ring),
         cmocka_unit_test(resolve_writes_every_record_across_output_blocks),
         cmocka_unit_test(resolve_fails_when_the_only_file_does_not_exist),
         cmocka_unit_test(resolve_succeeds_when_one_of_several_files_is_missing),
