@@ -8,20 +8,70 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "word.h"
+
 /* Longest CSV line: source name, a record id quoted with every byte doubled, a profile id. */
 #define LINE_MAX_BYTES (SCV_MAX_NAME_LEN + 2 * SCV_MAX_RECORD_ID_LEN + 2 + 16)
 
-/* Write v's decimal digits so they end just before `end`; return where they start. */
-static char *format_u32(char *end, uint32_t v) {
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    return end;
+/* Write v's decimal digits at w; return the end. Two digits a step from a table: a profile
+ * id has five or six digits, and one division per digit was a third of making a line. */
+static char *put_u32(char *w, uint32_t v) {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    size_t n = (size_t)1 + (v >= 10u) + (v >= 100u) + (v >= 1000u) + (v >= 10000u) + (v >= 100000u) +
+               (v >= 1000000u) + (v >= 10000000u) + (v >= 100000000u) + (v >= 1000000000u);
+    char *end = w + n;
+    while (v >= 100) {
+        uint32_t q = v / 100;
+        end -= 2;
+        memcpy(end, &pairs[2 * (v - 100 * q)], 2);
+        v = q;
+    }
+    if (v >= 10) {
+        memcpy(end - 2, &pairs[2 * v], 2);
+    } else {
+        end[-1] = (char)('0' + v);
+    }
+    return w + n;
+}
+
+/* Does w hold a byte below 0x2D (exact for the question, not for which byte)? */
+static uint64_t byte_below_2d(uint64_t w) {
+    return (w - 0x2D2D2D2D2D2D2D2Du) & ~w & 0x8080808080808080u;
+}
+
+/* Is every byte of s[0..len) 0x2D ('-') or above? Then it holds none of the bytes that need
+ * quotes, which are all below: the test most record ids pass (C-000123, evt_4f2a...), eight
+ * bytes a step and never outside s (the last step overlaps the one before; under eight
+ * bytes, two overlapping halves). */
+static int plain_id(const char *s, size_t len) {
+    uint64_t below = 0;
+    size_t i;
+    if (len >= 8) {
+        for (i = 0; i + 8 < len; i += 8) {
+            below |= byte_below_2d(word_load_le(s + i));
+        }
+        below |= byte_below_2d(word_load_le(s + len - 8));
+    } else if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, sizeof a);
+        memcpy(&b, s + len - 4, sizeof b);
+        below = byte_below_2d((uint64_t)a << 32 | b);
+    } else {
+        for (i = 0; i < len; i++) {
+            below |= (unsigned char)s[i] < 0x2D;
+        }
+    }
+    return below == 0;
 }
 
 static int needs_quotes(const char *s, size_t len) {
     size_t i;
+    if (plain_id(s, len)) {
+        return 0;
+    }
     for (i = 0; i < len; i++) {
         char c = s[i];
         if (c == ',' || c == '"' || c == '\r' || c == '\n') {
@@ -87,13 +137,41 @@ static int room_for_line(struct block *b) {
     return 0;
 }
 
+/* Source names a block has met, copied where a fixed-size copy may read past their end.
+ * Sources are few and their rows interleave: a lookup per change of source was per row. */
+#define NAME_CACHE 16
+struct name_cache {
+    char text[NAME_CACHE][SCV_MAX_NAME_LEN + 16];
+    size_t len[NAME_CACHE]; /* 0: not looked up yet (names are never empty) */
+};
+
+/* The name of `source`, in *cache when it fits there. @return NULL when it cannot be had. */
+static const char *source_name(const scv_engine *engine, struct name_cache *cache, scv_source source,
+                               size_t *len) {
+    const char *name;
+    if (source < NAME_CACHE && cache->len[source] > 0) {
+        *len = cache->len[source];
+        return cache->text[source];
+    }
+    name = scv_engine_source_name(engine, source, len);
+    if (name == NULL || *len == 0 || *len > SCV_MAX_NAME_LEN) {
+        return NULL;
+    }
+    if (source < NAME_CACHE) {
+        memset(cache->text[source], 0, sizeof cache->text[source]);
+        memcpy(cache->text[source], name, *len);
+        cache->len[source] = *len;
+        return cache->text[source];
+    }
+    return name;
+}
+
 /* Fetch block b's records and make their lines. Stops at a record that cannot be read back
  * (b->unreadable) or when out of memory (b->no_memory), with the lines before it made. */
 static void make_block(const scv_engine *engine, struct block *b) {
-    scv_source last_source = 0;
-    const char *name = NULL;
-    size_t name_len = 0;
+    struct name_cache cache;
     scv_record_ref first = (scv_record_ref)(b->number * OUT_BLOCK);
+    memset(cache.len, 0, sizeof cache.len);
     b->len = 0;
     b->unreadable = 0;
     b->no_memory = 0;
@@ -111,37 +189,31 @@ static void make_block(const scv_engine *engine, struct block *b) {
     for (size_t i = 0; i < b->n; i++) {
         scv_source source;
         const char *id;
+        const char *name;
         size_t id_len;
-        char digits[16];
-        char *num;
+        size_t name_len;
         char *w;
         if (scv_engine_record_info(engine, b->refs[i], &source, &id, &id_len, NULL) != SCV_OK ||
-            id_len > SCV_MAX_RECORD_ID_LEN) {
+            id_len > SCV_MAX_RECORD_ID_LEN ||
+            (name = source_name(engine, &cache, source, &name_len)) == NULL) {
             b->unreadable = b->refs[i];
             return;
-        }
-        if (name == NULL || source != last_source) {
-            /* A file's rows mostly come from a few sources: look the name up when it changes. */
-            name = scv_engine_source_name(engine, source, &name_len);
-            last_source = source;
-            if (name == NULL || name_len > SCV_MAX_NAME_LEN) {
-                b->unreadable = b->refs[i];
-                return;
-            }
         }
         if (room_for_line(b) != 0) {
             b->no_memory = 1;
             return;
         }
         w = b->text + b->len;
-        memcpy(w, name, name_len);
+        if (source < NAME_CACHE && name_len <= 16) {
+            memcpy(w, name, 16); /* the cache's copy has room: one fixed move */
+        } else {
+            memcpy(w, name, name_len);
+        }
         w += name_len;
         *w++ = ',';
         w = put_csv_field(w, id, id_len);
         *w++ = ',';
-        num = format_u32(digits + sizeof digits, b->profiles[i]);
-        memcpy(w, num, (size_t)(digits + sizeof digits - num));
-        w += digits + sizeof digits - num;
+        w = put_u32(w, b->profiles[i]);
         *w++ = '\n';
         b->len = (size_t)(w - b->text);
     }
@@ -342,11 +414,11 @@ int output_profiles(FILE *out, scv_engine *engine) {
 size_t output_result(FILE *out, const scv_result *result) {
     scv_profile_id profile = 0;
     size_t n = 0;
-    char digits[16];
+    char line[16];
     while (scv_result_next(result, profile, &profile) == SCV_OK) {
-        char *num = format_u32(digits + sizeof digits - 1, profile);
-        digits[sizeof digits - 1] = '\n';
-        fwrite(num, 1, (size_t)(digits + sizeof digits - num), out);
+        char *end = put_u32(line, profile);
+        *end++ = '\n';
+        fwrite(line, 1, (size_t)(end - line), out);
         n++;
     }
     return n;

@@ -719,11 +719,74 @@ static void resolve_keeps_file_order_around_the_batch_ring(void **state) {
     free(csv);
 }
 
+/* Record ids are written quoted when they hold ',' or '"' (checked eight bytes at a time,
+ * short ids as two halves: output.c): such a byte at any place of ids of 1 to 20 bytes gets
+ * them quoted, '"' doubled; a space or '-' (near those bytes) does not. */
+static void resolve_quotes_record_ids_wherever_they_need_it(void **state) {
+    static const char marks[] = {',', '"', ' ', '-', '+'};
+    size_t cap = 256 * 1024;
+    char *csv = malloc(cap), *want = malloc(cap);
+    char *w = csv, *x = want;
+    char *in;
+    struct run r;
+    int row = 0;
+    (void)state;
+    assert_non_null(csv);
+    assert_non_null(want);
+    w += sprintf(w, "source,record_id,customer_id\n");
+    x += sprintf(x, "source,record_id,profile_id\n");
+    for (size_t len = 1; len <= 20; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t m = 0; m < sizeof marks; m++) {
+                char id[24];
+                int quoted = marks[m] == ',' || marks[m] == '"';
+                for (size_t i = 0; i < len; i++) {
+                    id[i] = (char)('a' + (i + (size_t)row) % 26);
+                }
+                id[at] = marks[m];
+                row++;
+                /* In the input: quoted, '"' doubled, when it must be. */
+                w += sprintf(w, "crm,");
+                x += sprintf(x, "crm,");
+                if (quoted) {
+                    *w++ = '"';
+                    *x++ = '"';
+                }
+                for (size_t i = 0; i < len; i++) {
+                    if (id[i] == '"') {
+                        *w++ = '"';
+                        *x++ = '"';
+                    }
+                    *w++ = id[i];
+                    *x++ = id[i];
+                }
+                if (quoted) {
+                    *w++ = '"';
+                    *x++ = '"';
+                }
+                w += sprintf(w, ",%d\n", row);
+                x += sprintf(x, ",%d\n", row);
+            }
+        }
+    }
+    *w = '\0';
+    *x = '\0';
+    in = write_file("quotes.csv", csv);
+    r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, want);
+    run_free(&r);
+    free(in);
+    free(csv);
+    free(want);
+}
+
 /* The assignment is written in blocks of 16384 refs made by two threads: many blocks, one of
- * them all deleted and others with gaps, still give every live record once, in order. */
+ * them all deleted and others with gaps, still give every live record once, in order, with
+ * its profile id (one to six digits) right. */
 static void resolve_writes_every_record_across_output_blocks(void **state) {
     (void)state;
-    const size_t n = 3 * 16384 + 100;
+    const size_t n = 7 * 16384 + 100; /* profile ids of up to six digits */
     size_t cap = 64 + n * 48;
     char *csv = malloc(cap), *dels = malloc(cap), *want = malloc(cap);
     char *w = csv, *d = dels, *x = want;
@@ -2368,6 +2431,7 @@ int main(void) {
         cmocka_unit_test(resolve_keeps_file_order_across_upsert_batches),
         cmocka_unit_test(resolve_keeps_file_order_around_the_batch_ring),
         cmocka_unit_test(resolve_writes_every_record_across_output_blocks),
+        cmocka_unit_test(resolve_quotes_record_ids_wherever_they_need_it),
         cmocka_unit_test(resolve_fails_when_the_only_file_does_not_exist),
         cmocka_unit_test(resolve_succeeds_when_one_of_several_files_is_missing),
         cmocka_unit_test(resolve_fails_when_no_row_could_be_read),
