@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """peers.py -- scv resolve against common connected-components peers and a C floor, side by side.
 
-    peers.py --scv SCV [--floor FLOOR] [--runs 3] [--big-runs N] [--only m1,m2] FILE
+    peers.py --scv SCV [--floor FLOOR] [--runs 3] [--pause S] [--big-runs N] [--only m1,m2] FILE
     peers.py --scaling --scv SCV [--floor FLOOR] --gen GEN_RECORDS [--sizes 1000000,10000000]
              [--data DIR] [--runs 3] [--scaling-only scv,scv-rules,floor]
 
@@ -32,7 +32,9 @@ a re-implementation of the rules at the top of src/normalize.c and the default p
 blocklist in src/rules.c, byte-based as they are), then links records sharing a (kind,
 normalized value) identifier.  Each writes source,record_id,cluster; the partition is then
 compared with scv's as sets of record sets.  Median of --runs runs (default 3) for every
-method at every size; --big-runs N lowers the runs of the Python peers on files of more than
+method at every size; the runs of scv, scv-rules and the floor are taken in turn (one of each,
+--runs times), because this VM has slow spells that would otherwise fall on one method's runs
+only; --big-runs N lowers the runs of the Python peers on files of more than
 --big records by hand (to save minutes; the default keeps --runs).  Peak RSS is the maximum
 over the runs.
 
@@ -420,17 +422,37 @@ def timed(cmd, out):
     return float(secs), int(kib), (phase[-1].split()[1:] if phase else None), float(user) + float(system)
 
 
-def measure(name, cmd, out, k):
+def summarize(name, res, k):
     """Median wall seconds, peak RSS (max over the runs), the median run's phases and the median
-    CPU seconds of k runs of cmd.  The CPU time says how much work a run did when other jobs
-    share the cores and stretch the wall time."""
-    res = sorted((timed(cmd, out) for _ in range(k)), key=lambda x: x[0])
+    CPU seconds of the k runs in res.  The CPU time says how much work a run did when other
+    jobs share the cores and stretch the wall time."""
+    res = sorted(res, key=lambda x: x[0])
     secs, _, phase, _ = res[len(res) // 2]
     kib = max(r[1] for r in res)
     cpu = sorted(r[3] for r in res)[len(res) // 2]
     print(f"  {name}: {k} run(s), wall {[r[0] for r in res]} s, cpu {[round(r[3], 2) for r in res]} s",
           file=sys.stderr, flush=True)
     return secs, kib, phase, cpu
+
+
+def measure(name, cmd, out, k):
+    """summarize() of k runs of cmd, one after another."""
+    return summarize(name, [timed(cmd, out) for _ in range(k)], k)
+
+
+def measure_interleaved(names, cmds, outs, k, pause=0.0):
+    """summarize() of k runs of each command, taken in turn (one run of each, k times): this
+    VM has slow spells of tens of seconds, and a method run during one would look slower than
+    one run before or after it. With `pause`, that many seconds pass before each run: enough
+    for this VM to hand the memory of the run before back to its host, so that every run
+    starts as a first run would (see tests/bench/README.md, "Machine"). {name: summary}."""
+    res = {name: [] for name in names}
+    for _ in range(k):
+        for name in names:
+            if pause > 0:
+                time.sleep(pause)
+            res[name].append(timed(cmds[name], outs[name]))
+    return {name: summarize(name, res[name], k) for name in names}
 
 
 def commands(a, path, tmp, methods):
@@ -488,9 +510,18 @@ def compare(a):
     print(f"machine: {machine()}")
     print(f"file: {a.file} ({n} records, {os.path.getsize(a.file) / 1048576:.0f} MiB)")
     rows, ref = [], None
+    # scv, with its rules and without, and the floor are what the issue's ratio compares:
+    # their runs are interleaved. The Python peers take seconds to minutes a run: one after
+    # another.
+    quick = [m for m in methods if m in ("scv", "scv-rules", "floor")]
+    quick_res = measure_interleaved(quick, cmds, {m: os.path.join(tmp, m + ".csv") for m in quick}, a.runs,
+                                    a.pause)
     for name in methods:
         k = a.runs if name in ("scv", "scv-rules", "floor") or n <= a.big else big_runs
-        secs, kib, phase, cpu = measure(name, cmds[name], os.path.join(tmp, name + ".csv"), k)
+        if name in quick_res:
+            secs, kib, phase, cpu = quick_res[name]
+        else:
+            secs, kib, phase, cpu = measure(name, cmds[name], os.path.join(tmp, name + ".csv"), k)
         part = partition(os.path.join(tmp, name + ".csv"))
         nclu = len(set(part.values()))
         if ref is None:
@@ -533,8 +564,10 @@ def scaling(a):
             print(f"  generating {path}", file=sys.stderr, flush=True)
             subprocess.run([a.gen, "--records", str(n), "--out", path], check=True)
         cmds = commands(a, path, tmp, methods)
+        got = measure_interleaved(methods, cmds, {m: os.path.join(tmp, m + ".csv") for m in methods}, a.runs,
+                                  a.pause)
         for m in methods:
-            secs, kib, _, cpu = measure(f"{m} {n}", cmds[m], os.path.join(tmp, m + ".csv"), a.runs)
+            secs, kib, _, cpu = got[m]
             agree = "ref"
             if m != "scv":
                 ref = os.path.join(tmp, "scv.csv")
@@ -570,6 +603,9 @@ def main():
     ap.add_argument("--worker")
     ap.add_argument("--out")
     ap.add_argument("--runs", type=int, default=3, help="runs per method, median taken (3)")
+    ap.add_argument("--pause", type=float, default=0.0,
+                    help="seconds to wait before each run of scv and the floor, so that each "
+                         "starts with the memory of the run before handed back (0)")
     ap.add_argument("--big", type=int, default=500000)
     ap.add_argument("--big-runs", type=int, default=None,
                     help="runs of each Python peer on files over --big records (default: --runs)")
