@@ -309,29 +309,10 @@ static uint64_t not_ascii8(uint64_t w) {
     return (w | (w - 0x0101010101010101u)) & 0x8080808080808080u;
 }
 
-/* Is s[0..len) ASCII without NUL bytes (so well-formed UTF-8)? Nothing outside s[0..len) is
- * read (a cell may end the reader's buffer): eight bytes a step, the last step overlapping
- * the one before; under eight bytes (most trait cells), two overlapping halves in one word,
- * byte by byte only under four. A byte-by-byte tail cost more than the rest of the test. */
+/* Is s[0..len) ASCII without NUL bytes (so well-formed UTF-8)? A word at a time: a byte-by-byte
+ * loop cost more than the rest of a trait cell's test. */
 static int plain_ascii(const char *s, size_t len) {
-    uint64_t any = 0;
-    size_t i;
-    if (len >= 8) {
-        for (i = 0; i + 8 < len; i += 8) {
-            any |= not_ascii8(word_load_le(s + i));
-        }
-        any |= not_ascii8(word_load_le(s + len - 8));
-    } else if (len >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, sizeof a);
-        memcpy(&b, s + len - 4, sizeof b);
-        any = not_ascii8((uint64_t)a << 32 | b);
-    } else {
-        for (i = 0; i < len; i++) {
-            any |= (unsigned)((unsigned char)s[i] - 1) >= 0x7F;
-        }
-    }
-    return any == 0;
+    return word_fold(s, len, not_ascii8) == 0;
 }
 
 const char *ingest_show(ingest_shown *out, const char *s, size_t len) {

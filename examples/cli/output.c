@@ -43,28 +43,10 @@ static uint64_t byte_below_2d(uint64_t w) {
 }
 
 /* Is every byte of s[0..len) 0x2D ('-') or above? Then it holds none of the bytes that need
- * quotes, which are all below: the test most record ids pass (C-000123, evt_4f2a...), eight
- * bytes a step and never outside s (the last step overlaps the one before; under eight
- * bytes, two overlapping halves). */
+ * quotes, which are all below: the test most record ids pass (C-000123, evt_4f2a...), a word
+ * at a time. */
 static int plain_id(const char *s, size_t len) {
-    uint64_t below = 0;
-    size_t i;
-    if (len >= 8) {
-        for (i = 0; i + 8 < len; i += 8) {
-            below |= byte_below_2d(word_load_le(s + i));
-        }
-        below |= byte_below_2d(word_load_le(s + len - 8));
-    } else if (len >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, sizeof a);
-        memcpy(&b, s + len - 4, sizeof b);
-        below = byte_below_2d((uint64_t)a << 32 | b);
-    } else {
-        for (i = 0; i < len; i++) {
-            below |= (unsigned char)s[i] < 0x2D;
-        }
-    }
-    return below == 0;
+    return word_fold(s, len, byte_below_2d) == 0;
 }
 
 static int needs_quotes(const char *s, size_t len) {
