@@ -813,8 +813,9 @@ scv_status scv_engine_upsert(scv_engine *e, const scv_record *rec, scv_profile_i
         uint32_t v = found[i];
         if (v != SCV__NONE && e->ids.row.data[v].state == SCV_LINK_SUPPRESSED) continue;
         if (v == SCV__NONE)
-            v = scv__idtable_add(&e->ids, id->hash, (uint8_t)id->kind, state, rec->buf.data + id->norm_off,
-                                 id->norm_len);
+            /* An engine that keeps no values gets none from the builder (no buffer at all). */
+            v = scv__idtable_add(&e->ids, id->hash, (uint8_t)id->kind, state,
+                                 id->norm_len > 0 ? rec->buf.data + id->norm_off : NULL, id->norm_len);
         from[n_ids] = (uint8_t)i;
         slots[n_ids++] = v;
     }
