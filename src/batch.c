@@ -37,26 +37,27 @@ static int valid_id(const scv_engine *e, uint32_t v)
     return v < e->ids.row.len;
 }
 
-/* Builder stage 0: the builder's own lines that the upsert reads (its key, counts and the
- * field and byte arrays' headers, its first three identifiers, the start of its record id:
- * see struct scv_record). A builder is filled on another thread in the scv program, so these
- * are in that thread's core: each first read here would wait for them. Their addresses need
- * no load. */
+/* Builder stage 0: the builder itself, which the upsert reads nearly all of (see struct
+ * scv_record). A builder is filled on another thread in the scv program, so its lines are in
+ * that thread's core: each first read here would wait for them. Their addresses need no
+ * load. */
 static void fetch_builder(const scv_record *rec)
 {
-    SCV__PREFETCH(rec);
-    SCV__PREFETCH(&rec->idents[0]);
-    SCV__PREFETCH(&rec->idents[1]);
-    SCV__PREFETCH(&rec->idents[2].raw_len);
-    SCV__PREFETCH(rec->id);
+    for (size_t at = 0; at < sizeof *rec; at += 64) SCV__PREFETCH((const char *)rec + at);
 }
 
-/* Builder stage 1: the builder's fields and value bytes, which the upsert copies. */
+/* Builder stage 1: the builder's fields and value bytes, which the upsert copies, and its
+ * identifiers and id when they outgrew it. */
 static void fetch_builder_data(const scv_record *rec)
 {
     for (size_t at = 0; at < rec->fields.len * sizeof *rec->fields.data && at < 4 * 64; at += 64)
         SCV__PREFETCH((const char *)rec->fields.data + at);
     for (size_t at = 0; at < rec->buf.len && at < 4 * 64; at += 64) SCV__PREFETCH(rec->buf.data + at);
+    if (rec->idents != rec->few) {
+        SCV__PREFETCH(&rec->idents[0]);
+        SCV__PREFETCH(&rec->idents[2]);
+    }
+    if (rec->id != rec->short_id) SCV__PREFETCH(rec->id);
 }
 
 /* Stage 0: the hash slots where the record's lookups start. */

@@ -1,6 +1,10 @@
 /* engine.c — options, engine lifetime, kinds and sources, normalization and hashing. */
 #include "engine.h"
 
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#include <cpuid.h>
+#endif
+
 #include <string.h>
 
 #include "resolve.h"
@@ -136,6 +140,19 @@ void scv_engine_free(scv_engine *e)
     scv__free(&mem, e, sizeof *e);
 }
 
+/* Does this CPU have PREFETCHW (x86: CPUID 0x80000001, ECX bit 8)? Older CPUs may fault on
+ * it rather than ignore it. Asked once per engine: CPUID traps to the hypervisor on a VM
+ * (tens of microseconds), too slow to ask per builder. */
+static int has_write_hint(void)
+{
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+    unsigned a, b, c, d;
+    return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8)) != 0;
+#else
+    return 0;
+#endif
+}
+
 scv_status scv_engine_new(const scv_options *opts, scv_engine **out)
 {
     scv__mem mem;
@@ -153,6 +170,7 @@ scv_status scv_engine_new(const scv_options *opts, scv_engine **out)
     e->errmsg = "";
     e->erroff = -1;
     e->trigger = SCV__NONE;
+    e->write_hint = has_write_hint();
     if (scv__feed_init(&mem, &e->feed, opts != NULL ? opts->change_capacity : 65536) != SCV_OK) {
         scv__free(&mem, e, sizeof *e);
         return SCV_ENOMEM;

@@ -3,7 +3,12 @@
 #include "engine.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
+
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define WRITE_HINT_X86 1
+#endif
 
 static scv_status fail(scv_record *r, scv_status st, const char *msg, int64_t off)
 {
@@ -39,6 +44,45 @@ static inline size_t name_prefix(const scv__names *names, uint32_t id, char *tmp
     return n + 1;
 }
 
+/* Ask for the cache line holding p, for writing. */
+static inline void prefetch_write(const scv_record *r, const void *p)
+{
+#ifdef WRITE_HINT_X86
+    if (r->write_hint) {
+        __asm__ __volatile__("prefetchw %0" : : "m"(*(const char *)p));
+        return;
+    }
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 1);
+#else
+    (void)r;
+    (void)p;
+#endif
+}
+
+/* Every line of [p, p + len), len > 0, for writing. */
+static void prefetch_write_span(const scv_record *r, const void *p, size_t len)
+{
+    const char *at = p;
+    for (size_t off = 0; off + 1 < len; off += 64) prefetch_write(r, at + off);
+    prefetch_write(r, at + len - 1);
+}
+
+void scv_record_prefetch(scv_record *r)
+{
+    if (r == NULL) return;
+    /* The whole builder: what filling a record writes is spread over it (counts and key,
+     * identifiers, id, the last call's outcome). Blocks for more identifiers or a longer id
+     * than it holds, and the buffer and fields an engine that keeps values or a record with
+     * traits uses, get their first line. */
+    prefetch_write_span(r, r, sizeof *r);
+    if (r->idents != r->few) prefetch_write(r, r->idents);
+    if (r->id != r->short_id) prefetch_write(r, r->id);
+    if (r->buf.data != NULL) prefetch_write(r, r->buf.data);
+    if (r->fields.data != NULL) prefetch_write(r, r->fields.data);
+}
+
 scv_status scv_record_new(scv_engine *engine, scv_record **out)
 {
     scv_record *r;
@@ -49,9 +93,12 @@ scv_status scv_record_new(scv_engine *engine, scv_record **out)
     if (r == NULL) return SCV_ENOMEM;
     memset(r, 0, sizeof *r);
     r->engine = engine;
+    r->idents = r->few;
+    r->id = r->short_id;
     r->ts = SCV_NO_TIMESTAMP;
     r->errmsg = "";
     r->erroff = -1;
+    r->write_hint = engine->write_hint;
     *out = r;
     return SCV_OK;
 }
@@ -62,6 +109,8 @@ void scv_record_free(scv_record *r)
     scv__mem mem = r->engine->mem;
     SCV__VEC_FREE(&mem, r->fields);
     SCV__VEC_FREE(&mem, r->buf);
+    if (r->idents != r->few) scv__free(&mem, r->idents, SCV_MAX_IDENTIFIERS * sizeof *r->idents);
+    if (r->id != r->short_id) scv__free(&mem, r->id, SCV_MAX_RECORD_ID_LEN);
     scv__free(&mem, r, sizeof *r);
 }
 
@@ -104,6 +153,11 @@ scv_status scv_record_reset(scv_record *r, scv_source source, const char *record
         return text_fail(r, st, "record id is NULL with a non-zero length",
                          "record id is longer than SCV_MAX_RECORD_ID_LEN",
                          "record id is not valid UTF-8 or holds a NUL byte", bad);
+    if (len > sizeof r->short_id && r->id == r->short_id) {
+        char *big = scv__alloc(&e->mem, SCV_MAX_RECORD_ID_LEN);
+        if (big == NULL) return fail(r, SCV_ENOMEM, "out of memory", -1);
+        r->id = big;
+    }
     scv__copy_short(r->id, record_id, len);
     r->id_len = len;
     r->source = source;
@@ -120,6 +174,19 @@ scv_status scv_record_set_timestamp(scv_record *r, int64_t unix_seconds)
     if (!r->has_key) return fail(r, SCV_ESTATE, "scv_record_reset() has not been called", -1);
     r->ts = unix_seconds;
     return ok(r);
+}
+
+/* Room for one more identifier (fewer than SCV_MAX_IDENTIFIERS held): past the builder's own
+ * few, the block for the most a record may hold, allocated once and kept. */
+static scv_status room_for_ident(scv_record *r)
+{
+    scv__rec_ident *big;
+    if (r->n_idents < SCV__BUILDER_IDENTS || r->idents != r->few) return SCV_OK;
+    big = scv__alloc(&r->engine->mem, SCV_MAX_IDENTIFIERS * sizeof *big);
+    if (big == NULL) return SCV_ENOMEM;
+    memcpy(big, r->few, sizeof r->few);
+    r->idents = big;
+    return SCV_OK;
 }
 
 /* Append bytes to the builder's buffer; returns the offset. Room reserved. */
@@ -200,7 +267,7 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
      * Raw retention implies normalized. */
     keep_norm = e->ids.retain;
     keep_raw = e->retain >= SCV_RETAIN_RAW;
-    if (keep_norm && reserve_buf(r, keep_raw ? n + len : n) != SCV_OK)
+    if (room_for_ident(r) != SCV_OK || (keep_norm && reserve_buf(r, keep_raw ? n + len : n) != SCV_OK))
         return fail(r, SCV_ENOMEM, "out of memory", -1);
     scv__rec_ident *id = &r->idents[r->n_idents++];
     id->hash = h;
@@ -329,7 +396,7 @@ scv_status scv__record_add_hashed(scv_record *r, scv_kind kind, scv__h128 hash, 
         if (scv__h128_eq(r->idents[i].hash, hash)) return ok(r);
     if (r->n_idents >= SCV_MAX_IDENTIFIERS)
         return fail(r, SCV_ELIMIT, "more than SCV_MAX_IDENTIFIERS identifiers on one record", -1);
-    if (SCV__VEC_RESERVE(&r->engine->mem, r->buf, norm_len + raw_len) != SCV_OK)
+    if (room_for_ident(r) != SCV_OK || SCV__VEC_RESERVE(&r->engine->mem, r->buf, norm_len + raw_len) != SCV_OK)
         return fail(r, SCV_ENOMEM, "out of memory", -1);
     scv__rec_ident *id = &r->idents[r->n_idents++];
     id->hash = hash;

@@ -707,6 +707,119 @@ static void too_many_identifiers_and_fields_hit_limits(void **state)
     scv_engine_free(e);
 }
 
+/* A builder holds a few identifiers and a short id in itself and takes blocks for more
+ * (struct scv_record): the records it builds are the same on both sides of its room, a
+ * builder reused for a short record after a long one builds that right, and the allocation
+ * for the blocks failing leaves the builder as it was (reset: empty). */
+static void builder_outgrows_its_own_room(void **state)
+{
+    static char id[SCV_MAX_RECORD_ID_LEN];
+    char v[32];
+    (void)state;
+    for (size_t i = 0; i < sizeof id; i++) id[i] = (char)('a' + i % 26);
+    /* The n-th allocation from the builder's start fails, for every n until none is left. */
+    for (long n = 1;; n++) {
+        fail_ctx c = {0, 0, 0, 0};
+        scv_engine *e = engine_with(&c);
+        scv_record *r;
+        scv_status st;
+        int hit = 0;
+        assert_ok(scv_record_new(e, &r));
+        c.fail_at = c.calls + n;
+        /* ids of 63..66 bytes with 3..6 identifiers, a record each */
+        for (size_t len = 63; len <= 66; len++) {
+            char rid[80];
+            memcpy(rid, id, len);
+            rid[len - 1] = (char)('0' + len % 10);
+            if ((st = scv_record_reset(r, SCV_SOURCE_CRM, rid, len)) != SCV_OK) {
+                assert_int_equal(st, SCV_ENOMEM);
+                assert_string_equal(scv_record_errmsg(r), "out of memory");
+                /* left empty: there is nothing to upsert */
+                assert_status(scv_engine_upsert(e, r, NULL), SCV_ESTATE);
+                hit = 1;
+                c.fail_at = 0;
+                assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, rid, len));
+            }
+            for (size_t k = 0; k < len - 60; k++) {
+                snprintf(v, sizeof v, "c%zu-%zu", len, k);
+                if ((st = scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S(v))) != SCV_OK) {
+                    assert_int_equal(st, SCV_ENOMEM);
+                    hit = 1;
+                    c.fail_at = 0;
+                    /* as before the call: the same value goes in now, once (counted below) */
+                    assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S(v)));
+                }
+            }
+            scv_profile_id p, q;
+            if ((st = scv_engine_upsert(e, r, &p)) != SCV_OK) {
+                /* the engine's own failures are tested elsewhere: retry */
+                assert_int_equal(st, SCV_ENOMEM);
+                hit = 1;
+                c.fail_at = 0;
+                assert_ok(scv_engine_upsert(e, r, &p));
+            }
+            scv_identifier_ref ids[SCV_MAX_IDENTIFIERS];
+            size_t count;
+            scv_record_ref ref;
+            assert_ok(scv_engine_record_find(e, SCV_SOURCE_CRM, rid, len, &ref));
+            assert_ok(scv_record_identifiers(e, ref, ids, NULL, SCV_MAX_IDENTIFIERS, &count));
+            assert_int_equal(count, len - 60);
+            for (size_t k = 0; k < len - 60; k++) {
+                snprintf(v, sizeof v, "c%zu-%zu", len, k);
+                assert_ok(scv_engine_identifier_profile(e, SCV_KIND_CUSTOMER_ID, S(v), &q));
+                assert_int_equal(p, q);
+            }
+        }
+        /* back to a short record in the grown builder: it joins the first long one */
+        c.fail_at = 0;
+        assert_ok(scv_record_reset(r, SCV_SOURCE_WEB, S("w1")));
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S("c63-0")));
+        scv_profile_id p, q;
+        assert_ok(scv_engine_upsert(e, r, &p));
+        assert_ok(scv_engine_identifier_profile(e, SCV_KIND_CUSTOMER_ID, S("c63-2"), &q));
+        assert_int_equal(p, q);
+        assert_int_equal(scv_engine_record_count(e), 5);
+        scv_record_free(r);
+        scv_engine_free(e);
+        assert_int_equal(c.live, 0);
+        assert_int_equal(c.bytes, 0);
+        if (!hit) break; /* the n-th allocation never came: every one has failed once */
+    }
+}
+
+/* scv_record_prefetch() is a hint: NULL is a no-op, and builders hinted at (their own room or
+ * grown) build the same records. */
+static void record_prefetch_changes_nothing(void **state)
+{
+    (void)state;
+    static char id[SCV_MAX_RECORD_ID_LEN];
+    memset(id, 'x', sizeof id);
+    scv_record_prefetch(NULL);
+    scv_engine *e = test_engine();
+    scv_record *r;
+    char v[32];
+    assert_ok(scv_record_new(e, &r));
+    scv_record_prefetch(r);
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, S("c1")));
+    scv_record_prefetch(r);
+    assert_ok(scv_record_add_identifier(r, SCV_KIND_EMAIL, S("a@x.de")));
+    assert_ok(scv_engine_upsert(e, r, NULL));
+    assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, id, sizeof id));
+    for (int i = 0; i < 8; i++) {
+        snprintf(v, sizeof v, "id%d", i);
+        assert_ok(scv_record_add_identifier(r, SCV_KIND_CUSTOMER_ID, S(v)));
+    }
+    assert_ok(scv_record_add_trait(r, S("city"), S("Kiel")));
+    scv_record_prefetch(r);
+    assert_ok(scv_record_add_identifier(r, SCV_KIND_EMAIL, S("a@x.de")));
+    assert_ok(scv_engine_upsert(e, r, NULL));
+    assert_int_equal(scv_engine_record_count(e), 2);
+    assert_int_equal(scv_engine_profile_count(e), 1);
+    assert_int_equal(scv_engine_identifier_count(e), 9);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
 static void rejected_identifier_has_reason_and_builder_keeps_the_rest(void **state)
 {
     (void)state;
@@ -959,6 +1072,8 @@ int main(void)
         cmocka_unit_test(builder_keeps_raw_values_for_engines_that_retain_them),
         cmocka_unit_test(over_long_values_are_rejected),
         cmocka_unit_test(too_many_identifiers_and_fields_hit_limits),
+        cmocka_unit_test(builder_outgrows_its_own_room),
+        cmocka_unit_test(record_prefetch_changes_nothing),
         cmocka_unit_test(rejected_identifier_has_reason_and_builder_keeps_the_rest),
         cmocka_unit_test(kinds_register_validate_and_look_up),
         cmocka_unit_test(sources_register_and_look_up),

@@ -86,6 +86,13 @@ struct column {
 #define INGEST_SPIN 4096
 #endif
 
+/* Builders are readied for writing this many rows ahead of the one being filled
+ * (scv_record_prefetch): the worker has read each of them since it was last filled, so their
+ * lines are in the worker's core, and each first write would wait for them. Measured with the
+ * reading thread alone (a worker that only reads one word of each builder), 1M rows: 0.29 s
+ * without, 0.19 s with, about as fast as with a worker that reads nothing (0.18 s). */
+#define INGEST_PREFETCH 4
+
 /* Sources remembered by their spelling in the file (see find_source). */
 #define SOURCE_MEMO 8
 
@@ -409,6 +416,9 @@ static int fill_set(ingest *in, int k) {
     in->marks = in->sets[k].marks;
     in->queued = 0;
     in->rec = in->batch[0];
+    for (size_t i = 0; i < INGEST_PREFETCH; i++) {
+        scv_record_prefetch(in->batch[i]);
+    }
     return 0;
 }
 
@@ -1325,6 +1335,9 @@ ingest_status ingest_commit(ingest *in, unsigned long line) {
         return batch_full(in);
     }
     in->rec = in->batch[in->queued];
+    if (in->queued + INGEST_PREFETCH < in->batch_size) {
+        scv_record_prefetch(in->batch[in->queued + INGEST_PREFETCH]);
+    }
     return INGEST_OK;
 }
 
