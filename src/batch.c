@@ -80,7 +80,9 @@ static void fetch_rows(const scv_engine *e, const scv_record *rec, guess *g)
         g->ids[i] = v;
         if (!valid_id(e, v)) continue;
         SCV__PREFETCH(&e->ids.keys.data[v]);
+        /* A row (24 bytes) may straddle two lines: fetch both ends. */
         SCV__PREFETCH(&e->ids.row.data[v]);
+        SCV__PREFETCH((const char *)&e->ids.row.data[v] + sizeof(scv__ident) - 1);
     }
 }
 
