@@ -325,6 +325,17 @@ static int is_partner(const scv_engine *e, uint32_t w, uint8_t rank)
            e->rules.rank[e->ids.row.data[w].kind] <= rank;
 }
 
+/* Does record c (SCV__NONE: none) carry identifier v? */
+static int carries(const scv_engine *e, uint32_t c, uint32_t v)
+{
+    size_t k;
+    if (c == SCV__NONE) return 0;
+    const uint32_t *slots = scv__records_ids(&e->recs, c, &k);
+    for (size_t i = 0; i < k; i++)
+        if (SCV__SLOT_ID(slots[i]) == v) return 1;
+    return 0;
+}
+
 /* Has w been seen with v on a record other than x? Scans the carriers of the rarer value. */
 static int seen_together(const scv_engine *e, uint32_t x, uint32_t v, uint32_t w)
 {
@@ -411,7 +422,9 @@ static void new_partners(const scv_engine *e, uint32_t x, const slot_view *sv, s
         if (before != SCV__NONE) {
             size_t on_prev = 0;
             while (on_prev < k_prev && SCV__SLOT_ID(prev[on_prev]) != w) on_prev++;
-            if (on_prev < k_prev || seen_together(e, x, v, w)) continue;
+            /* Not on v's carrier before x: maybe on w's (also fetched ahead by a batch),
+             * else the search through the rarer value's carriers, one miss after another. */
+            if (on_prev < k_prev || carries(e, sv->before[i], v) || seen_together(e, x, v, w)) continue;
         }
         uint8_t kind = sv->kind[i];
         uint32_t same = 1;
