@@ -186,3 +186,65 @@ scv_status scv__engine_check(const scv_engine *e, const char **why)
     if (*why != NULL) return SCV_ECORRUPT;
     return check_counts(e, why);
 }
+
+/* The generic rule's stored bounds of value v against its exact partner counts (as resolve.c
+ * counts them: distinct values of a kind ranked at most v's, not blocked, on v's carriers;
+ * solo: carriers with none). stamp[w] == v + 1 marks w counted for v. */
+static const char *check_value_bounds(const scv_engine *e, uint32_t v, uint32_t *stamp)
+{
+    const scv__ident *row = &e->ids.row.data[v];
+    uint64_t per_kind[SCV_MAX_KINDS] = {0}, solo = 0, best = 0, second = 0, lead_count = 0, others = 0;
+    uint8_t rank = e->rules.rank[row->kind];
+    for (uint32_t x = row->head; x != SCV__NONE; x = scv__records_next_carrier(&e->recs, x, v)) {
+        size_t k;
+        int partners = 0;
+        const uint32_t *slots = scv__records_ids(&e->recs, x, &k);
+        for (size_t i = 0; i < k; i++) {
+            uint32_t w = SCV__SLOT_ID(slots[i]);
+            const scv__ident *wr = &e->ids.row.data[w];
+            if (w == v || wr->state == SCV_LINK_BLOCKED || e->rules.rank[wr->kind] > rank) continue;
+            partners = 1;
+            if (stamp[w] == v + 1) continue;
+            stamp[w] = v + 1;
+            per_kind[wr->kind]++;
+        }
+        solo += !partners;
+    }
+    for (size_t k = 0; k < SCV_MAX_KINDS; k++) {
+        if (per_kind[k] > best) {
+            second = best;
+            best = per_kind[k];
+        } else if (per_kind[k] > second) {
+            second = per_kind[k];
+        }
+        if (row->lead != SCV__NO_LEAD && k == row->lead) lead_count = per_kind[k];
+        else if (row->lead != SCV__NO_LEAD && per_kind[k] > others) others = per_kind[k];
+    }
+    if (row->lead == SCV__NO_LEAD) {
+        lead_count = best;
+        others = second;
+    }
+#define WIDE(b) ((b) == SCV__BOUND_UNKNOWN ? UINT64_MAX : (uint64_t)(b))
+    if (WIDE(row->bound) < lead_count) return "a value's partner bound is below its count";
+    if (WIDE(row->second) < others) return "a value's second partner bound is below its count";
+    if (WIDE(row->solo) < solo) return "a value's solo bound is below its count";
+#undef WIDE
+    return NULL;
+}
+
+scv_status scv__engine_check_bounds(const scv_engine *e, const char **why)
+{
+    size_t n = e->ids.keys.len, bytes;
+    *why = NULL;
+    if (!scv__mul_ok(n > 0 ? n : 1, sizeof(uint32_t), &bytes)) return SCV_ENOMEM;
+    uint32_t *stamp = scv__calloc(&e->mem, 1, bytes);
+    if (stamp == NULL) return SCV_ENOMEM;
+    /* An unknown bound (unsuppressed, or a partner blocked) means a recount on the next
+     * carrier, whatever the others say. */
+    for (uint32_t v = 0; v < n && *why == NULL; v++)
+        if (e->ids.row.data[v].state == SCV_LINK && e->rules.generic[e->ids.row.data[v].kind] != 0 &&
+            e->ids.row.data[v].bound != SCV__BOUND_UNKNOWN)
+            *why = check_value_bounds(e, v, stamp);
+    scv__free(&e->mem, stamp, bytes);
+    return *why == NULL ? SCV_OK : SCV_ECORRUPT;
+}

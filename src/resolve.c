@@ -586,13 +586,22 @@ static void relink_value(scv_engine *e, uint32_t v)
 
 void scv__recheck_generic_partners(scv_engine *e, uint32_t w)
 {
-    /* Values seen with w whose count may have fallen now that w no longer counts. */
+    /* Values seen with w: a generic one's count may have fallen now that w no longer counts;
+     * a linking one's solo count may have risen (a carrier whose only partner was w has none
+     * now), past its stored bound: its bounds become unknown, so that its next carrier
+     * recounts. */
     for (uint32_t c = e->ids.row.data[w].head; c != SCV__NONE; c = scv__records_next_carrier(&e->recs, c, w)) {
         size_t k;
         const uint32_t *slots = scv__records_ids(&e->recs, c, &k);
         for (size_t i = 0; i < k; i++) {
             uint32_t v = SCV__SLOT_ID(slots[i]);
-            if (v != w && check_generic_loss(e, v)) relink_value(e, v);
+            if (v == w) continue;
+            if (e->ids.row.data[v].state == SCV_LINK) {
+                e->ids.row.data[v].bound = e->ids.row.data[v].second = SCV__BOUND_UNKNOWN;
+                e->ids.row.data[v].lead = SCV__NO_LEAD;
+            } else if (check_generic_loss(e, v)) {
+                relink_value(e, v);
+            }
         }
     }
 }

@@ -22,4 +22,10 @@ uint64_t scv__key_fingerprint(const scv__hasher *h);
  */
 scv_status scv__engine_check(const scv_engine *e, const char **why);
 
+/* The generic rule's stored bounds against exact recounts: every linking value's bounds are
+ * at least its partner counts. Apart from scv__engine_check(): a snapshot may carry any
+ * bounds (they only steer when the rule recounts), so a loaded one need not pass.
+ * SCV_OK, SCV_ECORRUPT with *why, SCV_ENOMEM. */
+scv_status scv__engine_check_bounds(const scv_engine *e, const char **why);
+
 #endif

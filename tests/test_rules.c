@@ -1,6 +1,8 @@
 /* test_rules.c — limits, priority, blocked and generic values, size guards: no blob profiles. */
 #include "test.h"
 
+#include "snapshot.h"
+
 static scv_identifier_ref ident_ref(scv_engine *e, scv_kind kind, const char *value)
 {
     /* The ref of a stored identifier, found through a record that carries it. */
@@ -467,6 +469,54 @@ static void generic_threshold_beyond_the_stored_bound_range_is_exact(void **stat
     scv_engine_free(e);
 }
 
+/* The rule decides on exact counts, recounting only when stored upper bounds of them say a
+ * value may be over its threshold: a bound below its count would let a generic value go on
+ * linking. Random records over small pools of values (so that values meet many partners, of
+ * one kind and of several), replaced, deleted, blocked, with low thresholds: after every
+ * change each linking value's bounds are at least its exact counts. */
+static void generic_bounds_stay_above_exact_counts(void **state)
+{
+    (void)state;
+    static const scv_kind kinds[] = {SCV_KIND_EMAIL, SCV_KIND_PHONE, SCV_KIND_CUSTOMER_ID, SCV_KIND_LOYALTY_ID};
+    static const int pool[] = {40, 12, 60, 30};
+    scv_engine *e = test_engine();
+    assert_ok(scv_engine_set_generic_threshold(e, SCV_KIND_EMAIL, 3));
+    assert_ok(scv_engine_set_generic_threshold(e, SCV_KIND_PHONE, 2));
+    assert_ok(scv_engine_set_generic_threshold(e, SCV_KIND_CUSTOMER_ID, 2));
+    assert_ok(scv_engine_set_generic_threshold(e, SCV_KIND_LOYALTY_ID, 4));
+    scv_record *r;
+    assert_ok(scv_record_new(e, &r));
+    rng = 77;
+    char id[16], v[32];
+    const char *why = NULL;
+    for (int step = 0; step < 3000; step++) {
+        int n = snprintf(id, sizeof id, "r%d", (int)(next_rand() % 400));
+        uint64_t op = next_rand() % 20;
+        if (op == 0) {
+            scv_status st = scv_engine_delete(e, SCV_SOURCE_CRM, id, (size_t)n);
+            assert_true(st == SCV_OK || st == SCV_ENOTFOUND);
+        } else if (op == 1 && step % 5 == 0) {
+            int k = (int)(next_rand() % 4);
+            snprintf(v, sizeof v, k == 1 ? "030 55%05d" : k == 0 ? "v%d@x.de" : "V%d", (int)(next_rand() % (uint64_t)pool[k]));
+            assert_ok(scv_engine_block(e, kinds[k], S(v)));
+        } else {
+            assert_ok(scv_record_reset(r, SCV_SOURCE_CRM, id, (size_t)n));
+            int count = 1 + (int)(next_rand() % 4);
+            for (int i = 0; i < count; i++) {
+                int k = (int)(next_rand() % 4);
+                snprintf(v, sizeof v, k == 1 ? "030 55%05d" : k == 0 ? "v%d@x.de" : "V%d", (int)(next_rand() % (uint64_t)pool[k]));
+                assert_ok(scv_record_add_identifier(r, kinds[k], S(v)));
+            }
+            assert_ok(scv_engine_upsert(e, r, NULL));
+        }
+        if (scv__engine_check_bounds(e, &why) != SCV_OK) fail_msg("step %d: %s", step, why);
+        if (step % 100 == 0 && scv__engine_check(e, &why) != SCV_OK) fail_msg("step %d: %s", step, why);
+    }
+    assert_true(stat(e, SCV_STAT_GENERIC_VALUES) > 0);
+    scv_record_free(r);
+    scv_engine_free(e);
+}
+
 static void size_guard_refuses_merges_beyond_the_maximum(void **state)
 {
     (void)state;
@@ -553,6 +603,7 @@ int main(void)
         cmocka_unit_test(generic_value_links_again_when_its_sharers_leave),
         cmocka_unit_test(generic_rule_partition_does_not_depend_on_order),
         cmocka_unit_test(generic_threshold_beyond_the_stored_bound_range_is_exact),
+        cmocka_unit_test(generic_bounds_stay_above_exact_counts),
         cmocka_unit_test(size_guard_refuses_merges_beyond_the_maximum),
         cmocka_unit_test(rules_are_fixed_once_records_exist),
         cmocka_unit_test(registered_kinds_rank_below_built_ins),
