@@ -536,6 +536,39 @@ static void store_exact(scv_engine *e, uint32_t v, partner_counts c)
     store_bounds(e, v, c.best, c.second, c.solo, c.lead);
 }
 
+/* v's exact counts when record x, seen in sv with v at sv->id[at], is its only carrier: as
+ * partner_count() would find them (the lead is the lowest kind of the largest count, as its
+ * scan in kind order makes it), from x's identifiers alone. */
+static partner_counts first_carrier_counts(const slot_view *sv, size_t at, uint8_t rank)
+{
+    uint8_t kinds[SCV_MAX_IDENTIFIERS];
+    uint32_t counts[SCV_MAX_IDENTIFIERS];
+    size_t n = 0;
+    partner_counts c = {0, 0, 0, SCV__NO_LEAD};
+    for (size_t i = 0; i < sv->n; i++) {
+        if (i == at || sv->prank[i] > rank) continue;
+        size_t k = 0;
+        while (k < n && kinds[k] != sv->kind[i]) k++;
+        if (k == n) {
+            kinds[n] = sv->kind[i];
+            counts[n++] = 0;
+        }
+        counts[k]++;
+    }
+    if (n == 0) {
+        c.solo = 1;
+        return c;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (counts[k] > c.best || (counts[k] == c.best && kinds[k] < c.lead)) {
+            c.best = counts[k];
+            c.lead = kinds[k];
+        }
+    for (size_t k = 0; k < n; k++)
+        if (kinds[k] != c.lead && counts[k] > c.second) c.second = counts[k];
+    return c;
+}
+
 int scv__may_turn_generic(const scv_engine *e, uint32_t v, uint32_t added_partners)
 {
     /* A bound of what check_generic_gain() can see: every partner new, and a solo record. */
@@ -550,13 +583,20 @@ static int check_generic_gain(scv_engine *e, uint32_t x, const slot_view *sv, si
     uint32_t v = sv->id[at];
     uint32_t g = threshold(e, v);
     if (g == 0 || e->ids.row.data[v].state != SCV_LINK) return 0;
-    int any;
-    uint32_t in_lead, in_other;
-    new_partners(e, x, sv, at, &any, &in_lead, &in_other);
-    raised r = bounds_plus(e, v, in_lead, in_other, !any);
-    store_bounds(e, v, r.lead_bound, r.c.second, r.c.solo, r.c.lead);
-    if (!over_threshold(g, r.c)) return 0;
-    partner_counts c = partner_count(e, v);
+    partner_counts c;
+    if (sv->before[at] == SCV__NONE) {
+        /* x alone carries v: the counts are x's, exact, and give the later bounds a lead
+         * (raising lead-less bounds soon calls for a recount through every carrier). */
+        c = first_carrier_counts(sv, at, e->rules.rank[sv->kind[at]]);
+    } else {
+        int any;
+        uint32_t in_lead, in_other;
+        new_partners(e, x, sv, at, &any, &in_lead, &in_other);
+        raised r = bounds_plus(e, v, in_lead, in_other, !any);
+        store_bounds(e, v, r.lead_bound, r.c.second, r.c.solo, r.c.lead);
+        if (!over_threshold(g, r.c)) return 0;
+        c = partner_count(e, v);
+    }
     store_exact(e, v, c);
     if (!over_threshold(g, c)) return 0;
     e->ids.row.data[v].state = SCV_LINK_GENERIC;
