@@ -161,6 +161,9 @@ static enum refill_result refill(csv_reader *r, const char **why) {
         r->cap = cap;
     }
     room = r->cap - 1 - r->len;
+    if (!r->started && room > CSV_FIRST_READ) {
+        room = CSV_FIRST_READ;
+    }
     got = fread(r->buf + r->len, 1, room, r->fp);
     if (got < room) {
         if (ferror(r->fp)) {

@@ -261,6 +261,38 @@ static void record_split_across_the_buffer_boundary_is_whole(void **state) {
           "3@31:0123456789012345678901234567890123456789|0123456789\"0123456789\n");
 }
 
+/* The first read takes only CSV_FIRST_READ bytes of a default buffer: records that it cuts,
+ * at any place (a quote, a doubled quote, a line end inside quotes, a CRLF), come out whole,
+ * and so does everything after. */
+static void records_cut_by_the_short_first_read_are_whole(void **state) {
+    (void)state;
+    size_t cap = CSV_FIRST_READ * 2 + 4096;
+    char *csv = malloc(cap), *want = malloc(cap * 2);
+    assert_non_null(csv);
+    assert_non_null(want);
+    for (size_t pad = 0; pad < 24; pad++) {
+        size_t len = 0, wlen = 0;
+        unsigned long line = 1;
+        memset(csv, 'p', pad);
+        len = pad;
+        memcpy(csv + len, ",h\n", 3);
+        len += 3;
+        wlen += (size_t)snprintf(want + wlen, cap * 2 - wlen, "1@0:%.*s|h\n", (int)pad, csv);
+        line++;
+        for (int i = 0; len < CSV_FIRST_READ + 2048; i++) {
+            size_t at = len;
+            len += (size_t)snprintf(csv + len, cap - len, "r%d,\"q\"\"%d\nx\",z\r\n", i, i);
+            wlen += (size_t)snprintf(want + wlen, cap * 2 - wlen, "%lu@%zu:r%d|q\"%d\\nx|z\n", line, at, i, i);
+            line += 2;
+        }
+        char *got = dump_sized(csv, len, 0, 0);
+        if (strcmp(got, want) != 0) fail_msg("pad %zu: the records differ", pad);
+        free(got);
+    }
+    free(csv);
+    free(want);
+}
+
 static void long_record_grows_the_buffer(void **state) {
     (void)state;
     size_t n = 100000;
@@ -784,6 +816,7 @@ int main(void) {
         cmocka_unit_test(error_in_a_multiline_record_reports_the_line_where_it_starts),
         cmocka_unit_test(unterminated_quote_at_end_of_input_reports_the_line_where_it_starts),
         cmocka_unit_test(record_split_across_the_buffer_boundary_is_whole),
+        cmocka_unit_test(records_cut_by_the_short_first_read_are_whole),
         cmocka_unit_test(long_record_grows_the_buffer),
         cmocka_unit_test(record_longer_than_the_limit_is_an_error_and_reading_goes_on),
         cmocka_unit_test(many_fields_grow_the_field_table),
