@@ -152,6 +152,8 @@ struct ingest {
     int show_progress; /* standard error is a terminal: show a running count */
     int prune_traits;  /* ingest_prune_traits() was called */
     ingest_idle_fn idle; /* ingest_set_idle(): called by a thread that waits for the other */
+    void (*job)(void *); /* ingest_before_upserts(): for the worker, before any batch; NULL: done */
+    void *job_ctx;
     void *idle_ctx;
     ingest_format format;
     scv_source segment_source; /* INGEST_SEGMENT: every event's source */
@@ -521,6 +523,18 @@ void ingest_set_idle(ingest *in, ingest_idle_fn idle, void *ctx) {
     if (in->have_worker) {
         pthread_mutex_unlock(&in->lock);
     }
+}
+
+void ingest_before_upserts(ingest *in, void (*job)(void *ctx), void *ctx) {
+    if (!in->have_worker) {
+        job(ctx);
+        return;
+    }
+    pthread_mutex_lock(&in->lock);
+    in->job = job;
+    in->job_ctx = ctx;
+    pthread_cond_broadcast(&in->changed);
+    pthread_mutex_unlock(&in->lock);
 }
 
 ingest_totals ingest_get_totals(const ingest *in) {
@@ -1169,6 +1183,15 @@ static void *upsert_worker(void *arg) {
     pthread_mutex_lock(&in->lock);
     for (;;) {
         struct batchset *s;
+        if (in->job != NULL) {
+            void (*job)(void *) = in->job;
+            pthread_mutex_unlock(&in->lock);
+            job(in->job_ctx);
+            pthread_mutex_lock(&in->lock);
+            in->job = NULL;
+            pthread_cond_broadcast(&in->changed);
+            continue;
+        }
         if (in->finished == in->submitted && !in->quit) {
             /* Nothing queued: the next batch is usually a few microseconds away. (The hook is
              * set under the lock: read here, not while spinning.) */
@@ -1178,8 +1201,11 @@ static void *upsert_worker(void *arg) {
             spin_while(in, idle, idle_ctx, &in->submitted, in->finished);
             pthread_mutex_lock(&in->lock);
         }
-        while (in->finished == in->submitted && !in->quit) {
+        while (in->finished == in->submitted && !in->quit && in->job == NULL) {
             pthread_cond_wait(&in->changed, &in->lock);
+        }
+        if (in->job != NULL) {
+            continue;
         }
         if (in->finished == in->submitted) {
             break; /* told to quit, with nothing left to do */
@@ -1213,7 +1239,7 @@ static unsigned long wait_for_worker(ingest *in, int all) {
         spin_while(in, in->idle, in->idle_ctx, &in->finished, in->reported);
     }
     pthread_mutex_lock(&in->lock);
-    while (all ? in->finished != in->submitted : in->finished == in->reported) {
+    while (all ? in->finished != in->submitted || in->job != NULL : in->finished == in->reported) {
         pthread_cond_wait(&in->changed, &in->lock);
     }
     finished = in->finished;

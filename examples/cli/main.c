@@ -607,6 +607,20 @@ static uint64_t estimate_records(const char *path) {
     return body / mean;
 }
 
+/* Records in the files, estimated (estimate_records()); 0: none known. */
+static uint64_t estimate_for_files(const struct resolve_args *args) {
+    uint64_t records = 0;
+    for (size_t i = 0; i < args->nfiles; i++) {
+        records += estimate_records(args->files[i]);
+    }
+    return records > SCV_MAX_RECORDS ? SCV_MAX_RECORDS : records;
+}
+
+struct reservation {
+    scv_engine *engine;
+    uint64_t records;
+};
+
 /*
  * Make room in the engine for the input, so that its tables are sized once instead of
  * growing (rehashing, copying) during the load. Records: estimate_records() over the files.
@@ -617,20 +631,14 @@ static uint64_t estimate_records(const char *path) {
  * so a guess that is somewhat off mostly gives the same table; one too low costs a rehash
  * (and the arrays grow, cheaply: bigalloc.h), one too high only the table's 8 bytes a slot
  * (the arrays are reserved address space, touched only as they fill).
- * Only an estimate; failure is harmless. @return the records estimated (0: none known).
+ * Only an estimate; failure is harmless. The worker makes it (ingest_before_upserts) while
+ * the reading thread reads the first rows.
  */
-static uint64_t reserve_for_files(scv_engine *engine, const struct resolve_args *args) {
-    uint64_t records = 0;
-    for (size_t i = 0; i < args->nfiles; i++) {
-        records += estimate_records(args->files[i]);
+static void reserve_for_records(void *ctx) {
+    const struct reservation *r = ctx;
+    if (r->records > 1000) {
+        (void)scv_engine_reserve(r->engine, (size_t)r->records, (size_t)r->records);
     }
-    if (records > SCV_MAX_RECORDS) {
-        records = SCV_MAX_RECORDS;
-    }
-    if (records > 1000) {
-        (void)scv_engine_reserve(engine, (size_t)records, (size_t)records);
-    }
-    return records;
 }
 
 /* Rows ahead of the reading whose share of the engine's memory is populated beforehand: the
@@ -657,7 +665,9 @@ static int read_inputs(scv_engine *engine, const struct resolve_args *args) {
         fputs("scv: out of memory\n", stderr);
         return 1;
     }
-    expected = reserve_for_files(engine, args);
+    expected = estimate_for_files(args);
+    struct reservation reservation = {engine, expected};
+    ingest_before_upserts(in, reserve_for_records, &reservation);
     ingest_set_format(in, args->input, args->event_source);
     if (expected > 0) {
         /* Whichever thread waits populates memory the worker will write. */

@@ -719,6 +719,38 @@ static void resolve_keeps_file_order_around_the_batch_ring(void **state) {
     free(csv);
 }
 
+/* The engine's memory is reserved on the worker thread while the first rows are read
+ * (ingest_before_upserts). A file estimated at thousands of records whose rows are nearly all
+ * bad queues fewer rows than a batch: they are upserted on the reading thread, after the
+ * reservation (test_ingest checks that order itself). */
+static void resolve_upserts_after_the_reservation_on_any_thread(void **state) {
+    (void)state;
+    enum { ROWS = 5000 };
+    size_t cap = ROWS * 40 + 64;
+    char *csv = malloc(cap);
+    size_t len;
+    char *in;
+    struct run r;
+    assert_non_null(csv);
+    len = (size_t)snprintf(csv, cap, "source,record_id,email\n");
+    for (int i = 0; i < ROWS; i++) {
+        if (i % 1000 == 999) {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,R%d,same@web.de\n", i);
+        } else {
+            len += (size_t)snprintf(csv + len, cap - len, "crm,,u%d@web.de\n", i); /* no id: bad */
+        }
+    }
+    in = write_file("mostly-bad.csv", csv);
+    r = run_scv(NULL, "resolve '%s'", in);
+    assert_int_equal(r.status, 0);
+    assert_contains(r.err, "scv: 5 records");
+    assert_int_equal(count_lines(r.out), 1 + 5);
+    assert_int_equal(profile_in(r.out, "crm,R999,"), profile_in(r.out, "crm,R4999,"));
+    run_free(&r);
+    free(in);
+    free(csv);
+}
+
 /* Record ids are written quoted when they hold ',' or '"' (checked eight bytes at a time,
  * short ids as two halves: output.c): such a byte at any place of ids of 1 to 20 bytes gets
  * them quoted, '"' doubled; a space or '-' (near those bytes) does not. */
@@ -2430,6 +2462,7 @@ int main(void) {
         cmocka_unit_test(resolve_limits_messages_per_file),
         cmocka_unit_test(resolve_keeps_file_order_across_upsert_batches),
         cmocka_unit_test(resolve_keeps_file_order_around_the_batch_ring),
+        cmocka_unit_test(resolve_upserts_after_the_reservation_on_any_thread),
         cmocka_unit_test(resolve_writes_every_record_across_output_blocks),
         cmocka_unit_test(resolve_quotes_record_ids_wherever_they_need_it),
         cmocka_unit_test(resolve_fails_when_the_only_file_does_not_exist),
