@@ -601,7 +601,7 @@ SCV_API scv_status scv_record_reset(scv_record *rec, scv_source source, const ch
  * for writing, a little before the thread fills it. Call it a few records ahead, on a builder
  * the other thread is done with. Without it, each first write to such a builder waits for
  * its cache lines to come back from the other core, and a thread that fills builders spends
- * much of its time waiting (the `scv` program's reading thread: about 40%).
+ * much of its time waiting (the `scv` program's reading thread: about a third).
  * Changes nothing the library or the host can observe; NULL is a no-op. Reads the builder's
  * buffer pointers only: a read, as far as the threading rules go.
  */
