@@ -187,6 +187,12 @@ scv_status scv__engine_check(const scv_engine *e, const char **why)
     return check_counts(e, why);
 }
 
+/* A stored bound as a number: unknown is more than any count. */
+static uint64_t bound_value(uint16_t b)
+{
+    return b == SCV__BOUND_UNKNOWN ? UINT64_MAX : b;
+}
+
 /* The generic rule's stored bounds of value v against its exact partner counts (as resolve.c
  * counts them: distinct values of a kind ranked at most v's, not blocked, on v's carriers;
  * solo: carriers with none). stamp[w] == v + 1 marks w counted for v. */
@@ -224,11 +230,9 @@ static const char *check_value_bounds(const scv_engine *e, uint32_t v, uint32_t 
         lead_count = best;
         others = second;
     }
-#define WIDE(b) ((b) == SCV__BOUND_UNKNOWN ? UINT64_MAX : (uint64_t)(b))
-    if (WIDE(row->bound) < lead_count) return "a value's partner bound is below its count";
-    if (WIDE(row->second) < others) return "a value's second partner bound is below its count";
-    if (WIDE(row->solo) < solo) return "a value's solo bound is below its count";
-#undef WIDE
+    if (bound_value(row->bound) < lead_count) return "a value's partner bound is below its count";
+    if (bound_value(row->second) < others) return "a value's second partner bound is below its count";
+    if (bound_value(row->solo) < solo) return "a value's solo bound is below its count";
     return NULL;
 }
 

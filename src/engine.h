@@ -121,7 +121,7 @@ typedef struct scv__rec_field {
  * thread and upsert them on another (the scv program does), and then each cache line of the
  * builder that the upsert reads has to come over from the other core. A record with up to
  * four identifiers and an id of up to 64 bytes is read from the builder's six lines, and
- * nothing else. The builder is small (368 bytes) because hosts keep many: the scv program
+ * nothing else. The builder is small (360 bytes) because hosts keep many: the scv program
  * fills 2,048 at a time. With room for the most a record may hold (2.9 KiB a builder) they
  * took 1,500 page faults and the worker read each id 2.6 KiB from its counts; this layout
  * took the program's input phase on 1M rows from 0.436 to 0.416 s (median of 9, in turn). */
@@ -141,7 +141,6 @@ struct scv_record {
     char short_id[SCV__BUILDER_ID];
     const char *errmsg;
     int64_t erroff;
-    int write_hint; /* scv_record_prefetch() may use PREFETCHW (x86: the CPU has it) */
 };
 
 /* How the identifier in record slot `slot` takes part in linking (scv_link): the value's own

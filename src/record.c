@@ -44,11 +44,12 @@ static inline size_t name_prefix(const scv__names *names, uint32_t id, char *tmp
     return n + 1;
 }
 
-/* Ask for the cache line holding p, for writing. */
-static inline void prefetch_write(const scv_record *r, const void *p)
+/* Ask for the cache line holding p, for writing (`hint`: with PREFETCHW). */
+static inline void prefetch_write(int hint, const void *p)
 {
+    (void)hint;
 #ifdef WRITE_HINT_X86
-    if (r->write_hint) {
+    if (hint) {
         __asm__ __volatile__("prefetchw %0" : : "m"(*(const char *)p));
         return;
     }
@@ -56,31 +57,24 @@ static inline void prefetch_write(const scv_record *r, const void *p)
 #if defined(__GNUC__) || defined(__clang__)
     __builtin_prefetch(p, 1);
 #else
-    (void)r;
     (void)p;
 #endif
-}
-
-/* Every line of [p, p + len), len > 0, for writing. */
-static void prefetch_write_span(const scv_record *r, const void *p, size_t len)
-{
-    const char *at = p;
-    for (size_t off = 0; off + 1 < len; off += 64) prefetch_write(r, at + off);
-    prefetch_write(r, at + len - 1);
 }
 
 void scv_record_prefetch(scv_record *r)
 {
     if (r == NULL) return;
+    int hint = r->engine->write_hint;
     /* The whole builder: what filling a record writes is spread over it (counts and key,
      * identifiers, id, the last call's outcome). Blocks for more identifiers or a longer id
      * than it holds, and the buffer and fields an engine that keeps values or a record with
      * traits uses, get their first line. */
-    prefetch_write_span(r, r, sizeof *r);
-    if (r->idents != r->few) prefetch_write(r, r->idents);
-    if (r->id != r->short_id) prefetch_write(r, r->id);
-    if (r->buf.data != NULL) prefetch_write(r, r->buf.data);
-    if (r->fields.data != NULL) prefetch_write(r, r->fields.data);
+    for (size_t at = 0; at < sizeof *r; at += 64) prefetch_write(hint, (const char *)r + at);
+    prefetch_write(hint, (const char *)r + sizeof *r - 1);
+    if (r->idents != r->few) prefetch_write(hint, r->idents);
+    if (r->id != r->short_id) prefetch_write(hint, r->id);
+    if (r->buf.data != NULL) prefetch_write(hint, r->buf.data);
+    if (r->fields.data != NULL) prefetch_write(hint, r->fields.data);
 }
 
 scv_status scv_record_new(scv_engine *engine, scv_record **out)
@@ -98,7 +92,6 @@ scv_status scv_record_new(scv_engine *engine, scv_record **out)
     r->ts = SCV_NO_TIMESTAMP;
     r->errmsg = "";
     r->erroff = -1;
-    r->write_hint = engine->write_hint;
     *out = r;
     return SCV_OK;
 }

@@ -152,9 +152,9 @@ struct ingest {
     int show_progress; /* standard error is a terminal: show a running count */
     int prune_traits;  /* ingest_prune_traits() was called */
     ingest_idle_fn idle; /* ingest_set_idle(): called by a thread that waits for the other */
+    void *idle_ctx;
     void (*job)(void *); /* ingest_before_upserts(): for the worker, before any batch; NULL: done */
     void *job_ctx;
-    void *idle_ctx;
     ingest_format format;
     scv_source segment_source; /* INGEST_SEGMENT: every event's source */
     /* sources met lately, to skip the engine's lookup (a hash) for each row */
