@@ -137,6 +137,10 @@ struct ingest {
     struct batchset sets[INGEST_SETS];
     int filling;            /* index in sets of the batch being filled */
     unsigned long submitted, finished, reported; /* finished: written by the worker, under lock */
+    /* Bytes of input read so far, for the idle hook: the files done (`bytes_done`, at the offset
+     * of their last row) and the current one up to its last row handed on (`row_offset`);
+     * `bytes_submitted` is their sum when the last batch was submitted (read while spinning). */
+    unsigned long long bytes_done, row_offset, bytes_submitted;
     /* the worker thread */
     pthread_t worker;
     int have_worker;
@@ -1161,7 +1165,7 @@ static void spin_while(ingest *in, ingest_idle_fn idle, void *idle_ctx, const un
         if (idle != NULL) {
             /* Rows read so far: the batches handed to the worker. */
             unsigned long long rows = (unsigned long long)COUNTER_LOAD(&in->submitted) * INGEST_BATCH;
-            if (idle(idle_ctx, rows)) {
+            if (idle(idle_ctx, rows, COUNTER_LOAD(&in->bytes_submitted))) {
                 i = 0;
                 continue;
             }
@@ -1290,6 +1294,7 @@ static ingest_status submit_batch(ingest *in) {
     s->n = in->queued;
     if (in->have_worker) {
         pthread_mutex_lock(&in->lock);
+        COUNTER_STORE(&in->bytes_submitted, in->bytes_done + in->row_offset);
         COUNTER_STORE(&in->submitted, in->submitted + 1);
         pthread_cond_broadcast(&in->changed);
         pthread_mutex_unlock(&in->lock);
@@ -1388,6 +1393,7 @@ static ingest_status ingest_row(ingest *in, const csv_row *row) {
     char *const *const fields = row->fields;
     const size_t *const lengths = row->lengths;
     ingest_status r;
+    in->row_offset = row->offset;
     if (row->count != in->ncolumns) {
         ingest_message(in, row->line, "expected %zu fields, found %zu", in->ncolumns,
                        row->count);
@@ -1528,6 +1534,8 @@ int ingest_file(ingest *in, const char *path) {
     in->path = is_stdin ? "<stdin>" : path;
     in->messages = 0;
     result = in->format == INGEST_SEGMENT ? read_segment(in, fp) : read_csv(in, fp);
+    in->bytes_done += in->row_offset;
+    in->row_offset = 0;
     if (flush_batch(in) != INGEST_OK) {
         result = -1; /* whatever ended the file, its queued rows are upserted before the next */
     }

@@ -82,10 +82,12 @@ void ingest_prune_traits(ingest *in);
 /**
  * Something for a thread to do while it waits for the other (reading thread or worker): a
  * step of at most a fraction of a millisecond. `rows`: about how many rows have been read so
- * far. @return nonzero when it did something (it is called again), 0 when it has nothing
- * more to do for now (the thread then just waits).
+ * far; `bytes`: about how many bytes of the input they took (CSV: the files read and the
+ * current one up to its last row handed to the worker; 0 when not known). @return nonzero
+ * when it did something (it is called again), 0 when it has nothing more to do for now (the
+ * thread then just waits).
  */
-typedef int (*ingest_idle_fn)(void *ctx, unsigned long long rows);
+typedef int (*ingest_idle_fn)(void *ctx, unsigned long long rows, unsigned long long bytes);
 
 /**
  * Call `idle` (NULL: nothing) with `ctx` while a thread waits for the other. It runs on both
