@@ -602,8 +602,8 @@ SCV_API scv_status scv_record_reset(scv_record *rec, scv_source source, const ch
  * the other thread is done with. Without it, each first write to such a builder waits for
  * its cache lines to come back from the other core, and a thread that fills builders spends
  * much of its time waiting (the `scv` program's reading thread: about a third).
- * Changes nothing the library or the host can observe; NULL is a no-op. Reads the builder's
- * buffer pointers only: a read, as far as the threading rules go.
+ * Changes nothing the library or the host can observe; NULL is a no-op. Reads a few of the
+ * builder's pointers and writes nothing: a read, as far as the threading rules go.
  */
 SCV_API void scv_record_prefetch(scv_record *rec);
 
