@@ -258,7 +258,7 @@ scv_status scv_record_add_identifier(scv_record *r, scv_kind kind, const char *v
      * normalized one for scv__idtable_add() then only, the raw one only when raw values are
      * retained); elsewhere they are not copied, and the builder's spans for them are empty.
      * Raw retention implies normalized. */
-    keep_norm = e->ids.retain;
+    keep_norm = e->retain >= SCV_RETAIN_NORMALIZED; /* not e->ids.retain: see builder_fence */
     keep_raw = e->retain >= SCV_RETAIN_RAW;
     if (room_for_ident(r) != SCV_OK || (keep_norm && reserve_buf(r, keep_raw ? n + len : n) != SCV_OK))
         return fail(r, SCV_ENOMEM, "out of memory", -1);

@@ -6,6 +6,10 @@
 
 #include "test.h"
 
+#include "engine.h"
+
+#include <stddef.h>
+
 #define RECORDS 3000
 
 static scv_engine *populated(int seed)
@@ -161,12 +165,39 @@ static void records_built_on_one_thread_while_another_upserts(void **state)
     scv_engine_free(p.e);
 }
 
+/* Builders may be filled on one thread while another upserts (scv.h): what filling reads of
+ * the engine (its allocator, key, region, retention, CPU flag, kinds, normalizers, sources)
+ * lies before the fence, and what upserts write after it, so that no cache line holds both
+ * (the two threads would pass such a line back and forth on every record). */
+static void builder_reads_share_no_cache_line_with_upsert_writes(void **state)
+{
+    (void)state;
+    size_t fence = offsetof(struct scv_engine, builder_fence);
+    size_t read_ends = offsetof(struct scv_engine, sources) + sizeof(scv__names);
+    size_t written_from = fence + sizeof(((struct scv_engine *)0)->builder_fence);
+    const size_t read[] = {offsetof(struct scv_engine, mem), offsetof(struct scv_engine, hasher),
+                           offsetof(struct scv_engine, region), offsetof(struct scv_engine, retain),
+                           offsetof(struct scv_engine, email_flags), offsetof(struct scv_engine, write_hint),
+                           offsetof(struct scv_engine, kinds), offsetof(struct scv_engine, kind_norm),
+                           offsetof(struct scv_engine, sources)};
+    const size_t written[] = {offsetof(struct scv_engine, trait_names), offsetof(struct scv_engine, ids),
+                              offsetof(struct scv_engine, recs), offsetof(struct scv_engine, graph),
+                              offsetof(struct scv_engine, prof), offsetof(struct scv_engine, feed),
+                              offsetof(struct scv_engine, trigger), offsetof(struct scv_engine, generation),
+                              offsetof(struct scv_engine, errmsg)};
+    for (size_t i = 0; i < sizeof read / sizeof read[0]; i++) assert_true(read[i] < fence);
+    for (size_t i = 0; i < sizeof written / sizeof written[0]; i++) assert_true(written[i] >= written_from);
+    assert_true(read_ends <= fence);
+    assert_true(written_from - read_ends >= 64);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(separate_engines_in_separate_threads),
         cmocka_unit_test(concurrent_readers_of_one_engine),
         cmocka_unit_test(records_built_on_one_thread_while_another_upserts),
+        cmocka_unit_test(builder_reads_share_no_cache_line_with_upsert_writes),
     };
     return cmocka_run_group_tests_name("threads", tests, NULL, NULL);
 }
